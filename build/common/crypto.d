@@ -1,0 +1,3 @@
+build/common/crypto.o: common/crypto.c common/crypto.h common/err.h
+common/crypto.h:
+common/err.h:

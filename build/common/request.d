@@ -1,0 +1,2 @@
+build/common/request.o: common/request.c common/request.h
+common/request.h:

@@ -1,0 +1,29 @@
+/*
+ * IP addresses as the protocol carries them (PROTOCOL.md): 16 bytes, IPv4 in
+ * IPv4-mapped form ::ffff:a.b.c.d, plus the family the address came as.
+ */
+#ifndef SPA_ADDR_H
+#define SPA_ADDR_H
+
+#include <stdint.h>
+
+#define SPA_ADDR_LEN 16
+#define SPA_ADDRSTRLEN 46   /* INET6_ADDRSTRLEN */
+
+struct spa_addr {
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t bytes[SPA_ADDR_LEN];    /* IPv4: ::ffff:a.b.c.d */
+};
+
+/* Parses dotted-quad IPv4 or RFC 4291 IPv6 text (no brackets, no scope).
+ * Returns 0 or SPA_ERR_ADDRESS. */
+int addr_parse(const char *text, struct spa_addr *out);
+void addr_from_v4(struct spa_addr *out, const uint8_t v4[4]);
+void addr_from_v6(struct spa_addr *out, const uint8_t v6[16]);
+/* Text as inet_ntop writes it (RFC 5952 for IPv6); returns buf. */
+const char *addr_format(const struct spa_addr *a, char buf[SPA_ADDRSTRLEN]);
+/* 1 when the 16 bytes are an IPv4-mapped address. */
+int addr_bytes_are_mapped(const uint8_t bytes[SPA_ADDR_LEN]);
+int addr_equal(const struct spa_addr *a, const struct spa_addr *b);
+
+#endif

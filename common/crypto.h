@@ -1,0 +1,56 @@
+/*
+ * Crypto on OpenSSL 3 (PROTOCOL.md "Keys"): HKDF-SHA256 for key derivation,
+ * HMAC-SHA256 with keys prepared once, AES-256-CTR, constant-time compare,
+ * CSPRNG.  Nothing here allocates once a key is prepared, so the per-packet
+ * path (mac_compute, cipher_ctr) never touches the heap.
+ */
+#ifndef SPA_CRYPTO_H
+#define SPA_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPA_SECRET_LEN 32
+#define SPA_MAC_LEN 32
+
+/* The HMAC-SHA256 inner and outer states after the key block: keying costs
+ * two SHA-256 compressions once, instead of per message. */
+struct mac_key {
+	uint8_t inner[112];     /* opaque SHA256_CTX storage */
+	uint8_t outer[112];
+};
+
+/* One message part, so a MAC over several fields needs no copying. */
+struct mac_part {
+	const void *data;
+	size_t len;
+};
+
+/* HKDF-SHA256, empty salt, L = 32 (RFC 5869).  Returns 0 or SPA_ERR_CRYPTO. */
+int crypto_hkdf(const uint8_t secret[SPA_SECRET_LEN], const char *info,
+    uint8_t out[SPA_SECRET_LEN]);
+
+/* Prepares an HMAC-SHA256 key of any length.  Wipe with mac_key_wipe. */
+void mac_key_init(struct mac_key *mk, const uint8_t *key, size_t len);
+void mac_key_wipe(struct mac_key *mk);
+/* HMAC over the concatenation of nparts parts. */
+void mac_compute(const struct mac_key *mk, const struct mac_part *parts,
+    size_t nparts, uint8_t out[SPA_MAC_LEN]);
+/* 1 when the two 32-byte tags are equal, in constant time. */
+int mac_equal(const uint8_t a[SPA_MAC_LEN], const uint8_t b[SPA_MAC_LEN]);
+
+struct cipher_key;  /* an AES-256-CTR context keyed once (OpenSSL EVP) */
+/* Returns 0 or SPA_ERR_NOMEM / SPA_ERR_CRYPTO. */
+int cipher_key_new(const uint8_t key[SPA_SECRET_LEN], struct cipher_key **out);
+void cipher_key_free(struct cipher_key *ck);
+/* AES-256-CTR of len bytes with the 16-byte initial counter block iv;
+ * encryption and decryption are the same operation. */
+int cipher_ctr(struct cipher_key *ck, const uint8_t iv[16], const uint8_t *in,
+    size_t len, uint8_t *out);
+
+/* Fills buf from the CSPRNG.  Returns 0 or SPA_ERR_CRYPTO. */
+int crypto_random(void *buf, size_t len);
+/* Wipes secrets so the compiler cannot skip it. */
+void crypto_wipe(void *buf, size_t len);
+
+#endif

@@ -1,0 +1,22 @@
+#include "err.h"
+
+const char *
+err_str(int code)
+{
+	switch (code) {
+	case SPA_OK: return "success";
+	case SPA_ERR_TRUNCATED: return "input truncated";
+	case SPA_ERR_NOSPACE: return "output buffer too small";
+	case SPA_ERR_INVALID: return "invalid value";
+	case SPA_ERR_KEY_LENGTH: return "a key must be exactly 32 bytes (44 base64 characters)";
+	case SPA_ERR_BASE64: return "not valid base64";
+	case SPA_ERR_ADDRESS: return "not an IPv4 or IPv6 address";
+	case SPA_ERR_CRYPTO: return "cryptographic library failure";
+	case SPA_ERR_NOMEM: return "out of memory";
+	case SPA_ERR_SYSTEM: return "system call failed";
+	case SPA_ERR_KEY_MODE: return "key file is readable by group or others (chmod 600 it)";
+	case SPA_ERR_REQUEST: return "a request is 1 to 32 printable ASCII characters (no spaces)";
+	case SPA_ERR_HEX: return "not valid hexadecimal";
+	}
+	return "unknown error";
+}

@@ -1,0 +1,24 @@
+/* Project error codes: functions return 0 or one of these (negative). */
+#ifndef SPA_ERR_H
+#define SPA_ERR_H
+
+enum spa_err {
+	SPA_OK = 0,
+	SPA_ERR_TRUNCATED = -1,     /* fewer bytes left than the field needs */
+	SPA_ERR_NOSPACE = -2,       /* output buffer too small */
+	SPA_ERR_INVALID = -3,       /* a value outside its allowed range */
+	SPA_ERR_KEY_LENGTH = -4,    /* a key that does not decode to 32 bytes */
+	SPA_ERR_BASE64 = -5,        /* not standard base64 */
+	SPA_ERR_ADDRESS = -6,       /* not an IPv4 or IPv6 address */
+	SPA_ERR_CRYPTO = -7,        /* OpenSSL failed */
+	SPA_ERR_NOMEM = -8,
+	SPA_ERR_SYSTEM = -9,        /* a system call failed: see errno */
+	SPA_ERR_KEY_MODE = -10,     /* key file readable by group or others */
+	SPA_ERR_REQUEST = -11,      /* request not 1..32 printable ASCII bytes */
+	SPA_ERR_HEX = -12,          /* not an even number of hex digits */
+};
+
+/* A static, human-readable description of code. */
+const char *err_str(int code);
+
+#endif

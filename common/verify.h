@@ -1,0 +1,82 @@
+/*
+ * The server's decision (PROTOCOL.md "What the server does", steps 1-9, and
+ * the classic format): a payload with its addresses, ports and `now` in; a
+ * verdict, user, request and allowed address out.  No I/O, no allocation.
+ */
+#ifndef SPA_VERIFY_H
+#define SPA_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "crypto.h"
+#include "replay.h"
+#include "request.h"
+
+enum spa_verdict {
+	VERDICT_ACCEPTED,
+	VERDICT_NOT_SPA,
+	VERDICT_UNKNOWN,
+	VERDICT_BAD_MAC,
+	VERDICT_REPLAY,
+	VERDICT_MALFORMED,
+	VERDICT_STALE,
+	VERDICT_SOURCE_MISMATCH,
+	VERDICT_DENIED,
+};
+#define VERDICT_COUNT 9
+
+/* The word PROTOCOL.md uses for v ("accepted", "not-spa", ...). */
+const char *verdict_word(enum spa_verdict v);
+
+/* A user as the verifier needs it; copied by verifier_new. */
+struct verifier_user {
+	const char *name;
+	uint8_t secret[SPA_SECRET_LEN];
+	const char *const *requests;    /* the actions this user may run */
+	size_t nrequests;
+	bool nat;                       /* allow may differ from the source */
+	bool classic;                   /* accept the classic format */
+};
+
+struct verifier_options {
+	unsigned window;                /* seconds; PROTOCOL.md default 60 */
+	bool native;                    /* formats accepted */
+	bool classic;
+	const struct spa_addr *public_addrs;    /* more addresses the MAC binds */
+	size_t npublic;
+};
+
+/* One captured segment, as the decoder found it. */
+struct spa_packet {
+	const uint8_t *payload;
+	size_t len;
+	struct spa_addr src, dst;
+	uint16_t sport, dport;
+};
+
+struct spa_decision {
+	enum spa_verdict verdict;
+	int user;                       /* index into the users; -1 if none */
+	const char *user_name;          /* owned by the verifier; NULL if none */
+	char request[SPA_REQUEST_MAX + 1];
+	struct spa_addr allow;
+	uint8_t tag[SPA_MAC_LEN];       /* for accepted: recorded in replay */
+	int64_t replay_until;           /* for accepted: the tag's expiry */
+};
+
+struct verifier;
+
+/* Derives every user's keys and builds the locator table.  Returns 0 or a
+ * SPA_ERR code. */
+int verifier_new(const struct verifier_user *users, size_t nusers,
+    const struct verifier_options *opt, struct verifier **out);
+void verifier_free(struct verifier *v);
+/* Decides one packet at time now; for accepted, records the tag in replay
+ * (the only step that may allocate).  Fills *out in every case. */
+void verifier_decide(struct verifier *v, struct replay_cache *replay,
+    const struct spa_packet *pkt, int64_t now, struct spa_decision *out);
+
+#endif
