@@ -1,0 +1,83 @@
+/*
+ * sniffer.conf (INTERFACE.md "Configuration"), parsed once with libinih into
+ * typed fields.  Sections [sniffer], [user NAME], [action NAME]; unknown
+ * sections and keys are errors; every error reads "FILE:LINE: what is wrong".
+ */
+#ifndef SPA_CONF_H
+#define SPA_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "crypto.h"
+#include "template.h"
+
+#define CONF_DEFAULT_PATH "/etc/spa/sniffer.conf"
+#define CONF_ERR_MAX 512
+
+struct conf_sniffer {
+	char *interface;                /* default "any" */
+	uint16_t port;                  /* default 5001 */
+	bool has_address;               /* address = ... given */
+	struct spa_addr address;
+	struct spa_addr *public_addrs;  /* public_address = A [B ...] */
+	size_t npublic;
+	unsigned window;                /* seconds, default 60 */
+	bool native, classic;           /* formats = native classic */
+	char *firewall;                 /* backend name, default "iptables" */
+	char *state;                    /* directory, default "/var/lib/spa";
+	                                 * "" when given empty: memory only */
+	unsigned lockout_count;         /* lockout = N/SECONDS; 0: off */
+	unsigned lockout_seconds;
+};
+
+struct conf_user {
+	char *name;
+	uint8_t secret[SPA_SECRET_LEN]; /* from key = or keyfile = */
+	char **allow;                   /* action names */
+	size_t nallow;
+	bool nat;                       /* default no */
+	bool classic;                   /* default no */
+	unsigned line;                  /* of the section header */
+};
+
+enum conf_action_kind {
+	CONF_ACTION_OPEN,               /* open = PROTO/PORT for timeout s */
+	CONF_ACTION_RUN,                /* run = /abs/path args... */
+};
+
+struct conf_action {
+	char *name;                     /* a valid request (request_valid) */
+	enum conf_action_kind kind;
+	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP (open) */
+	uint16_t port;                  /* open */
+	unsigned timeout;               /* open: grant seconds (default 30);
+	                                 * run: time limit (default 60) */
+	struct template run;            /* run: argv template */
+	char *run_as;                   /* run: user name, default "nobody" */
+	unsigned line;
+};
+
+struct conf {
+	char *path;
+	struct conf_sniffer sniffer;
+	struct conf_user *users;
+	size_t nusers;
+	struct conf_action *actions;
+	size_t nactions;
+};
+
+/* Loads path.  Returns 0 and *out, or -1 with "FILE:LINE: message" (or
+ * "FILE: message" when no line applies) in err.  Free with conf_free. */
+int conf_load(const char *path, struct conf **out, char err[CONF_ERR_MAX]);
+/* Same, from text in memory; name stands for the file in messages. */
+int conf_load_string(const char *name, const char *text, struct conf **out,
+    char err[CONF_ERR_MAX]);
+/* Wipes the secrets too. */
+void conf_free(struct conf *c);
+const struct conf_action *conf_find_action(const struct conf *c,
+    const char *name);
+
+#endif

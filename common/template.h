@@ -1,0 +1,40 @@
+/*
+ * Command templates (STYLE.md item 5): split into argv words once, at load
+ * time; each placeholder {addr} {proto} {port} {timeout} {user} {request}
+ * {family} is replaced at run time by one validated value, inside its word,
+ * so a value never becomes more than one argument.  No shell, no quoting.
+ */
+#ifndef SPA_TEMPLATE_H
+#define SPA_TEMPLATE_H
+
+#include <stddef.h>
+
+#define TEMPLATE_MAX_WORDS 64
+#define TEMPLATE_ERR_MAX 256
+
+struct template {
+	char **words;                   /* NULL-terminated */
+	size_t nwords;
+};
+
+/* The values a template may use, already validated and formatted. */
+struct template_values {
+	const char *addr, *proto, *port, *timeout, *user, *request, *family;
+};
+
+/* Splits text on blanks into words.  The first word must be an absolute
+ * path when require_abs.  Unknown or unbalanced placeholders, an empty
+ * template or too many words: -1 with a message in err. */
+int template_parse(const char *text, int require_abs, struct template *out,
+    char err[TEMPLATE_ERR_MAX]);
+/* argv (NULL-terminated, nwords + 1 entries, each malloc'd) with every
+ * placeholder filled.  A placeholder whose value is NULL is an error.
+ * Returns 0 or -1; free with template_argv_free. */
+int template_expand(const struct template *t, const struct template_values *v,
+    char ***argv_out);
+void template_argv_free(char **argv);
+/* The words joined by single spaces, for logs and -n ("run: ..."). */
+int template_argv_join(char *const *argv, char *out, size_t cap);
+void template_free(struct template *t);
+
+#endif

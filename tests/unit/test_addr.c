@@ -1,0 +1,96 @@
+/* Addresses: parsing, the IPv4-mapped form, RFC 5952 printing; hex. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "addr.h"
+#include "err.h"
+#include "hex.h"
+
+static void
+test_addr_parse_v4(void **state)
+{
+	static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff, 198, 51, 100, 1 };
+	char buf[SPA_ADDRSTRLEN];
+	struct spa_addr a;
+	(void)state;
+
+	assert_int_equal(addr_parse("198.51.100.1", &a), 0);
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.bytes, mapped, 16);
+	assert_true(addr_bytes_are_mapped(a.bytes));
+	assert_string_equal(addr_format(&a, buf), "198.51.100.1");
+}
+
+static void
+test_addr_parse_v6(void **state)
+{
+	char buf[SPA_ADDRSTRLEN];
+	struct spa_addr a, b;
+	(void)state;
+
+	assert_int_equal(addr_parse("2001:DB8:0:0:0:0:0:2", &a), 0);
+	assert_int_equal(a.family, 6);
+	assert_false(addr_bytes_are_mapped(a.bytes));
+	assert_string_equal(addr_format(&a, buf), "2001:db8::2");
+	assert_int_equal(addr_parse("2001:db8::2", &b), 0);
+	assert_true(addr_equal(&a, &b));
+	/* Same bytes, other family: not the same address for the protocol. */
+	assert_int_equal(addr_parse("::ffff:198.51.100.1", &a), 0);
+	assert_int_equal(addr_parse("198.51.100.1", &b), 0);
+	assert_memory_equal(a.bytes, b.bytes, 16);
+	assert_false(addr_equal(&a, &b));
+}
+
+static void
+test_addr_parse_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "198.51.100", "198.51.100.256", "198.51.100.1/24",
+		"2001:db8::1::2", "[2001:db8::1]", "fe80::1%eth0", "example.com",
+		" 198.51.100.1", "198.51.100.1 ", "2001:db8:::1",
+	};
+	struct spa_addr a;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(addr_parse(bad[i], &a), SPA_ERR_ADDRESS);
+}
+
+static void
+test_hex(void **state)
+{
+	uint8_t out[4];
+	char text[9];
+	size_t n = 0;
+	(void)state;
+
+	assert_int_equal(hex_decode("00fFa9", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 3);
+	hex_encode(out, n, text);
+	assert_string_equal(text, "00ffa9");
+	assert_int_equal(hex_decode("abc", out, sizeof(out), &n), SPA_ERR_HEX);
+	assert_int_equal(hex_decode("zz", out, sizeof(out), &n), SPA_ERR_HEX);
+	assert_int_equal(hex_decode("0011223344", out, sizeof(out), &n),
+	    SPA_ERR_NOSPACE);
+	assert_int_equal(hex_decode("", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_parse_v4),
+		cmocka_unit_test(test_addr_parse_v6),
+		cmocka_unit_test(test_addr_parse_bad),
+		cmocka_unit_test(test_hex),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

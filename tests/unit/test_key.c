@@ -1,0 +1,119 @@
+/* Keys: exactly 32 bytes of standard base64; key files private. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "key.h"
+
+#define GOOD "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
+
+static void
+test_key_decode_good(void **state)
+{
+	uint8_t key[32];
+	char back[SPA_KEY_B64_LEN + 1];
+	int len = 0;
+	(void)state;
+
+	assert_int_equal(key_decode(GOOD, key, &len), 0);
+	assert_int_equal(len, 32);
+	assert_int_equal(key[0], 0x3e);
+	assert_int_equal(key[31], 0x5d);
+	key_encode(key, back);
+	assert_string_equal(back, GOOD);
+	assert_int_equal(key_decode("  " GOOD "\n", key, NULL), 0);
+}
+
+static void
+test_key_decode_bad(void **state)
+{
+	static const struct { const char *text; int rc; int len; } bad[] = {
+		{ "AAAAAAAAAAAAAAAAAAAAAA==", SPA_ERR_KEY_LENGTH, 16 },
+		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", SPA_ERR_KEY_LENGTH, 34 },
+		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", SPA_ERR_KEY_LENGTH, 33 },
+		{ "", SPA_ERR_BASE64, -1 },
+		{ "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0", SPA_ERR_BASE64, -1 },
+		{ "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV!=", SPA_ERR_BASE64, -1 },
+		{ "PqWEZ75TM7-WCsf_2VOMNCtRUkVSdO16abhFlF5WIV0=", SPA_ERR_BASE64, -1 },
+		{ "PqWEZ75TM7+WCsf/ 2VOMNCtRUkVSdO16abhFlF5WIV0=", SPA_ERR_BASE64, -1 },
+	};
+	uint8_t key[32];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int len = -1;
+
+		assert_int_equal(key_decode(bad[i].text, key, &len), bad[i].rc);
+		if (bad[i].rc == SPA_ERR_KEY_LENGTH)
+			assert_int_equal(len, bad[i].len);
+	}
+	assert_non_null(strstr(err_str(SPA_ERR_KEY_LENGTH), "32 bytes"));
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+test_key_files(void **state)
+{
+	char dir[] = "/tmp/spa-key-XXXXXX", path[64];
+	uint8_t key[32], again[32];
+	struct stat st;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	assert_int_equal(key_load_file(path, key), SPA_ERR_SYSTEM);
+	assert_int_equal(errno, ENOENT);
+	write_file(path, GOOD "\n", 0600);
+	assert_int_equal(key_load_file(path, key), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(key_load_file(path, key), SPA_ERR_KEY_MODE);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(key_load_file(path, key), SPA_ERR_KEY_MODE);
+	write_file(path, "AAAA\n", 0400);
+	assert_int_equal(key_load_file(path, key), SPA_ERR_KEY_LENGTH);
+	/* Saving refuses to replace a file unless told to, and is private. */
+	assert_int_equal(key_save_file(path, key, 0), SPA_ERR_SYSTEM);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(key_decode(GOOD, key, NULL), 0);
+	assert_int_equal(key_save_file(path, key, 1), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(key_load_file(path, again), 0);
+	assert_memory_equal(key, again, 32);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_decode_good),
+		cmocka_unit_test(test_key_decode_bad),
+		cmocka_unit_test(test_key_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
