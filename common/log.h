@@ -1,0 +1,35 @@
+/*
+ * One logging module (STYLE.md item 15): syslog, or stderr in the
+ * foreground; one line per event; never key material.  Per-packet events
+ * go through log_ratelimited so a flood cannot flood the log.
+ */
+#ifndef SPA_LOG_H
+#define SPA_LOG_H
+
+#include <stdint.h>
+
+#define LOG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* tag names the process; to_stderr for the foreground; verbose enables
+ * log_debug. */
+void log_init(const char *tag, int to_stderr, int verbose);
+int log_verbose(void);
+void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Logs and exits with status: for start-up errors and broken invariants. */
+void fatal(int status, const char *fmt, ...) LOG_PRINTF(2, 3)
+    __attribute__((noreturn));
+
+/* A budget of lines per interval (OpenSSH log_ratelimit): returns 1 when a
+ * line may be written at now, and counts what it suppressed. */
+struct log_limit {
+	int64_t window_start;
+	unsigned interval;      /* seconds */
+	unsigned burst;         /* lines per interval */
+	unsigned used;
+	unsigned long suppressed;
+};
+int log_ratelimit(struct log_limit *l, int64_t now);
+
+#endif
