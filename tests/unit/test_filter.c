@@ -1,0 +1,203 @@
+/*
+ * sniffer/filter.c: the exact filter text, every error exit, and that
+ * pcap_compile accepts the text on every link type the decoder reads.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pcap/pcap.h>
+#include <string.h>
+
+#include "addr.h"
+#include "err.h"
+#include "filter.h"
+
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+static const int linktypes[] = {
+	DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_IPV4,
+	DLT_IPV6, DLT_NULL, DLT_LOOP,
+};
+
+static void
+assert_filter(uint16_t port, const char *dst, const char *want)
+{
+	char buf[FILTER_TEXT_MAX];
+	struct spa_addr a;
+
+	if (dst != NULL)
+		assert_int_equal(addr_parse(dst, &a), 0);
+	assert_int_equal(filter_build(buf, sizeof(buf), port,
+	    dst != NULL ? &a : NULL), 0);
+	assert_string_equal(buf, want);
+}
+
+static void
+test_text(void **state)
+{
+	(void)state;
+	assert_filter(5001, NULL, "tcp dst port 5001");
+	assert_filter(65535, NULL, "tcp dst port 65535");
+	assert_filter(1, NULL, "tcp dst port 1");
+	assert_filter(5001, "198.51.100.2",
+	    "tcp dst port 5001 and dst host 198.51.100.2");
+	assert_filter(5001, "2001:db8::2",
+	    "tcp dst port 5001 and dst host 2001:db8::2");
+}
+
+/* The longest text fits FILTER_TEXT_MAX. */
+static void
+test_longest(void **state)
+{
+	const char *v6 = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
+	char want[FILTER_TEXT_MAX];
+
+	(void)state;
+	assert_int_equal(strlen(v6), SPA_ADDRSTRLEN - 1);
+	strcpy(want, "tcp dst port 65535 and dst host ");
+	strcat(want, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	/* inet_ntop writes the canonical form, not the dotted tail. */
+	assert_filter(65535, v6, want);
+}
+
+static void
+test_nospace(void **state)
+{
+	char buf[FILTER_TEXT_MAX];
+	struct spa_addr a;
+
+	(void)state;
+	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
+	/* "tcp dst port 5001" is 17 characters: 18 bytes with the NUL. */
+	assert_int_equal(filter_build(buf, 18, 5001, NULL), 0);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(filter_build(buf, 17, 5001, NULL), SPA_ERR_NOSPACE);
+	assert_string_equal(buf, "");
+	assert_int_equal(filter_build(buf, 30, 5001, &a), SPA_ERR_NOSPACE);
+	assert_string_equal(buf, "");
+	assert_int_equal(filter_build(NULL, 0, 5001, NULL), SPA_ERR_NOSPACE);
+}
+
+static void
+test_invalid(void **state)
+{
+	char buf[FILTER_TEXT_MAX];
+	struct spa_addr a;
+
+	(void)state;
+	assert_int_equal(filter_build(buf, sizeof(buf), 0, NULL),
+	    SPA_ERR_INVALID);
+	memset(&a, 0, sizeof(a));
+	a.family = 5;
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a),
+	    SPA_ERR_ADDRESS);
+	assert_string_equal(buf, "");
+}
+
+/*
+ * pcap_compile on a dead handle of each link type: valid BPF syntax.  The
+ * one exception is a host of the family a single-family link (DLT_IPV4,
+ * DLT_IPV6) cannot carry: libpcap refuses such a filter as rejecting every
+ * packet, which the caller reports as a configuration error.
+ */
+static void
+assert_compiles(const char *text, int family)
+{
+	struct bpf_program prog;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(linktypes) / sizeof(linktypes[0]); i++) {
+		pcap_t *p = pcap_open_dead(linktypes[i], 65535);
+		bool impossible = (linktypes[i] == DLT_IPV4 && family == 6) ||
+		    (linktypes[i] == DLT_IPV6 && family == 4);
+
+		assert_non_null(p);
+		rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
+		if (impossible) {
+			assert_int_equal(rc, PCAP_ERROR);
+			assert_non_null(strstr(pcap_geterr(p), "rejects all"));
+		} else if (rc != 0) {
+			fail_msg("linktype %d: \"%s\": %s", linktypes[i], text,
+			    pcap_geterr(p));
+		} else {
+			assert_true(prog.bf_len > 0);
+			pcap_freecode(&prog);
+		}
+		pcap_close(p);
+	}
+}
+
+static void
+test_compiles(void **state)
+{
+	static const char *const dsts[] = {
+		NULL, "198.51.100.2", "2001:db8::2", "::ffff:198.51.100.2",
+	};
+	char buf[FILTER_TEXT_MAX];
+	struct spa_addr a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dsts) / sizeof(dsts[0]); i++) {
+		if (dsts[i] != NULL)
+			assert_int_equal(addr_parse(dsts[i], &a), 0);
+		assert_int_equal(filter_build(buf, sizeof(buf), 5001,
+		    dsts[i] != NULL ? &a : NULL), 0);
+		assert_compiles(buf, dsts[i] != NULL ? a.family : 0);
+	}
+}
+
+/* The compiled filter selects the SPA segment and nothing else: a raw
+ * IPv4 TCP segment to port 5001, then the same to port 5002. */
+static void
+test_matches(void **state)
+{
+	uint8_t pkt[40] = {
+		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+		192, 0, 2, 1, 198, 51, 100, 2,
+		0x9c, 0x40, 0x13, 0x89, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x50, 0x02, 0x02, 0, 0, 0, 0, 0,
+	};
+	struct pcap_pkthdr h = { .caplen = sizeof(pkt), .len = sizeof(pkt) };
+	char buf[FILTER_TEXT_MAX];
+	struct bpf_program prog;
+	struct spa_addr a;
+	pcap_t *p;
+
+	(void)state;
+	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a), 0);
+	assert_non_null(p = pcap_open_dead(DLT_RAW, 65535));
+	assert_int_equal(pcap_compile(p, &prog, buf, 1, PCAP_NETMASK_UNKNOWN), 0);
+	assert_true(pcap_offline_filter(&prog, &h, pkt) != 0);
+	pkt[23] = 0x8a;         /* destination port 5002 */
+	assert_int_equal(pcap_offline_filter(&prog, &h, pkt), 0);
+	pkt[23] = 0x89;
+	pkt[19] = 3;            /* destination 198.51.100.3 */
+	assert_int_equal(pcap_offline_filter(&prog, &h, pkt), 0);
+	pcap_freecode(&prog);
+	pcap_close(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_longest),
+		cmocka_unit_test(test_nospace),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_compiles),
+		cmocka_unit_test(test_matches),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
