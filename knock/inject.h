@@ -1,0 +1,25 @@
+/*
+ * Raw injection of a frame built by segment_build, through libnet's raw
+ * socket for its family.  The bytes go out as given, so they are those
+ * that `-w` would have written.
+ */
+#ifndef KNOCK_INJECT_H
+#define KNOCK_INJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INJECT_ERR_MAX 512
+
+enum inject_status {
+	INJECT_OK = 0,
+	INJECT_NOT_PERMITTED = -1,      /* no root, no CAP_NET_RAW */
+	INJECT_FAILED = -2,             /* the network refused it: see err */
+};
+
+/* Sends the IPv4 (family 4) or IPv6 (6) datagram frame.  Returns an
+ * inject_status, with a message in err unless INJECT_OK. */
+int inject_send(int family, const uint8_t *frame, size_t len,
+    char err[INJECT_ERR_MAX]);
+
+#endif

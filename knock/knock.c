@@ -1,0 +1,157 @@
+#include "knock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "err.h"
+#include "segment.h"
+#include "inject.h"
+#include "pcapout.h"
+#include "srcaddr.h"
+
+#define KNOCK_TCP_SYN 0x02
+
+/* The values that differ from one knock to the next. */
+struct knock_draw {
+	struct timeval now;
+	uint8_t nonce[NATIVE_NONCE_LEN];
+	uint16_t sport;
+	uint16_t ip_id;
+	uint32_t seq;
+};
+
+/* Rejection sampling keeps the port uniform over 1024..65535. */
+static int
+knock_random_sport(uint16_t *port)
+{
+	do {
+		if (crypto_random(port, sizeof(*port)) != 0)
+			return -1;
+	} while (*port < KNOCK_SPORT_MIN);
+	return 0;
+}
+
+static int
+knock_draw(const struct knock_spec *spec, struct knock_draw *d)
+{
+	gettimeofday(&d->now, NULL);
+	if (crypto_random(d->nonce, sizeof(d->nonce)) != 0 ||
+	    crypto_random(&d->seq, sizeof(d->seq)) != 0)
+		return -1;
+	do {
+		if (crypto_random(&d->ip_id, sizeof(d->ip_id)) != 0)
+			return -1;
+	} while (d->ip_id == 0);
+	if (spec->sport != 0) {
+		d->sport = spec->sport;
+		return 0;
+	}
+	return knock_random_sport(&d->sport);
+}
+
+static int
+knock_payload(const struct knock_spec *spec, const struct knock_draw *d,
+    struct knock_report *rep, uint8_t payload[PAYLOAD_MAX],
+    char err[KNOCK_ERR_MAX])
+{
+	struct payload_input in = {
+		.format = spec->format, .secret = spec->secret,
+		.src = rep->src, .dst = spec->dst, .allow = rep->allow,
+		.sport = d->sport, .dport = spec->dport,
+		.request = spec->request, .time = (int64_t)d->now.tv_sec,
+	};
+	int rc;
+
+	memcpy(in.nonce, d->nonce, sizeof(in.nonce));
+	rc = payload_build(&in, payload, &rep->payload_len);
+	crypto_wipe(in.nonce, sizeof(in.nonce));
+	if (rc != 0) {
+		snprintf(err, KNOCK_ERR_MAX, "building the payload: %s",
+		    err_str(rc));
+		return KNOCK_ERR_INTERNAL;
+	}
+	memcpy(rep->tag, payload_tag(spec->format, payload), SPA_MAC_LEN);
+	return KNOCK_OK;
+}
+
+static int
+knock_frame(const struct knock_spec *spec, const struct knock_draw *d,
+    struct knock_report *rep, uint8_t frame[SEGMENT_MAX],
+    char err[KNOCK_ERR_MAX])
+{
+	uint8_t payload[PAYLOAD_MAX];
+	struct segment_input fi = {
+		.src = rep->src, .dst = spec->dst, .sport = d->sport,
+		.dport = spec->dport, .seq = d->seq, .ip_id = d->ip_id,
+		.flags = KNOCK_TCP_SYN,
+	};
+	int rc;
+
+	rc = knock_payload(spec, d, rep, payload, err);
+	if (rc == KNOCK_OK &&
+	    segment_build(&fi, payload, rep->payload_len, frame, &rep->frame_len,
+	    err) != 0)
+		rc = KNOCK_ERR_INTERNAL;
+	return rc;
+}
+
+static int
+knock_output(const struct knock_spec *spec, const struct knock_draw *d,
+    const uint8_t *frame, size_t len, char err[KNOCK_ERR_MAX])
+{
+	int rc;
+
+	if (spec->pcap_path != NULL) {
+		/* Stamped with the payload's clock, so an offline reader's
+		 * "now" is the time the knock claims. */
+		if (pcapout_write(spec->pcap_path, frame, len, &d->now, err) != 0)
+			return KNOCK_ERR_WRITE;
+		return KNOCK_OK;
+	}
+	rc = inject_send(spec->dst.family, frame, len, err);
+	if (rc == INJECT_NOT_PERMITTED)
+		return KNOCK_ERR_NOT_PERMITTED;
+	return rc == INJECT_OK ? KNOCK_OK : KNOCK_ERR_SEND;
+}
+
+static int
+knock_addresses(const struct knock_spec *spec, struct knock_report *rep,
+    char err[KNOCK_ERR_MAX])
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->dst = spec->dst;
+	rep->dport = spec->dport;
+	rep->format = spec->format;
+	if (spec->has_src) {
+		rep->src = spec->src;
+	} else if (srcaddr_lookup(&spec->dst, spec->dport, &rep->src) != 0) {
+		snprintf(err, KNOCK_ERR_MAX, "%s", strerror(errno));
+		return KNOCK_ERR_NO_SOURCE;
+	}
+	rep->allow = spec->has_allow ? spec->allow : rep->src;
+	return KNOCK_OK;
+}
+
+int
+knock_fire(const struct knock_spec *spec, struct knock_report *rep,
+    char err[KNOCK_ERR_MAX])
+{
+	uint8_t frame[SEGMENT_MAX];
+	struct knock_draw d;
+	int rc;
+
+	if ((rc = knock_addresses(spec, rep, err)) != KNOCK_OK)
+		return rc;
+	if (knock_draw(spec, &d) != 0) {
+		snprintf(err, KNOCK_ERR_MAX, "the random generator failed");
+		return KNOCK_ERR_INTERNAL;
+	}
+	rep->sport = d.sport;
+	rc = knock_frame(spec, &d, rep, frame, err);
+	if (rc == KNOCK_OK)
+		rc = knock_output(spec, &d, frame, rep->frame_len, err);
+	crypto_wipe(&d, sizeof(d));
+	return rc;
+}

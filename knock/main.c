@@ -1,0 +1,410 @@
+/*
+ * knock: the SPA client's command line (INTERFACE.md "knock").  Parses
+ * options and the profile, turns every failure into one line on stderr that
+ * says what is wrong and how to fix it, and exits with the sysexits code
+ * INTERFACE.md fixes.  The work itself is in knock.c and the modules it uses.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "addr.h"
+#include "err.h"
+#include "hex.h"
+#include "key.h"
+#include "keygen.h"
+#include "knock.h"
+#include "profile.h"
+#include "request.h"
+
+#ifndef SPA_VERSION
+#define SPA_VERSION "unknown"
+#endif
+
+/* The command line as given, before the profile fills the gaps. */
+struct cli {
+	const char *src, *dst, *port, *sport, *allow, *keyfile;
+	const char *pcap, *profile, *output, *request;
+	int classic, native, verbose, keygen, force;
+};
+
+enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN };
+
+static const struct option cli_options[] = {
+	{ "source", required_argument, NULL, 's' },
+	{ "dest", required_argument, NULL, 'd' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "sport", required_argument, NULL, 'S' },
+	{ "allow", required_argument, NULL, 'a' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "profile", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "classic", no_argument, NULL, OPT_CLASSIC },
+	{ "native", no_argument, NULL, OPT_NATIVE },
+	{ "keygen", no_argument, NULL, OPT_KEYGEN },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_text[] =
+    "usage: knock [-s SRC] -d DST [-p PORT] [-S SPORT] [-a ALLOW] [-k KEYFILE]\n"
+    "             [--classic] [-w FILE.pcap] [-v] REQUEST\n"
+    "       knock -n PROFILE [options] [REQUEST]\n"
+    "       knock --keygen [-o KEYFILE] [-f]\n";
+
+static const char help_text[] =
+    "Sends one Single Packet Authorization knock: a TCP SYN whose payload\n"
+    "asks the server at DST to run REQUEST for ALLOW.\n\n"
+    "  -d, --dest DST        server address (IPv4 or IPv6)\n"
+    "  -p, --port PORT       server TCP port (default 5001)\n"
+    "  -s, --source SRC      IP source address (default: the kernel's choice)\n"
+    "  -S, --sport SPORT     TCP source port (default: random 1024..65535)\n"
+    "  -a, --allow ALLOW     native: the address to open for (default: SRC)\n"
+    "  -k, --key KEYFILE     base64 secret, mode 0600 or stricter\n"
+    "      --classic         the paper's 35-byte format; --native the default\n"
+    "  -w, --write FILE      write the frame to a pcap file instead of sending\n"
+    "  -n, --profile NAME    [NAME] of ~/.config/spa/knock.conf; flags override\n"
+    "  -v, --verbose         print what was sent (never the key)\n"
+    "      --keygen          print a new key, or write it to -o FILE (0600);\n"
+    "                        -f replaces an existing file\n"
+    "  -h, --help            this text;  -V, --version\n\n"
+    "Exit status: 0 sent or written, 64 usage, 66 key or profile missing or\n"
+    "unreadable, 69 network error, 73 output file not created, 77 not\n"
+    "permitted (raw socket without root or CAP_NET_RAW, key file too open).\n";
+
+__attribute__((format(printf, 2, 3)))
+static int
+fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("knock: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+static int
+usage_error(const char *what)
+{
+	if (what != NULL)
+		fprintf(stderr, "knock: %s\n", what);
+	fputs(usage_text, stderr);
+	fputs("Try 'knock --help' for more.\n", stderr);
+	return EX_USAGE;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int
+cli_option(struct cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 's': c->src = arg; break;
+	case 'd': c->dst = arg; break;
+	case 'p': c->port = arg; break;
+	case 'S': c->sport = arg; break;
+	case 'a': c->allow = arg; break;
+	case 'k': c->keyfile = arg; break;
+	case 'w': c->pcap = arg; break;
+	case 'n': c->profile = arg; break;
+	case 'o': c->output = arg; break;
+	case 'f': c->force = 1; break;
+	case 'v': c->verbose = 1; break;
+	case OPT_CLASSIC: c->classic = 1; break;
+	case OPT_NATIVE: c->native = 1; break;
+	case OPT_KEYGEN: c->keygen = 1; break;
+	case 'h': fputs(usage_text, stdout); fputs(help_text, stdout); return 0;
+	case 'V': printf("knock %s\n", SPA_VERSION); return 0;
+	default: return usage_error(NULL);
+	}
+	return -1;
+}
+
+/* Returns -1 when the run should go on, else the exit status. */
+static int
+cli_parse(int argc, char **argv, struct cli *c)
+{
+	int opt, rc;
+
+	memset(c, 0, sizeof(*c));
+	while ((opt = getopt_long(argc, argv, "s:d:p:S:a:k:w:n:o:fvhV",
+	    cli_options, NULL)) != -1)
+		if ((rc = cli_option(c, opt, optarg)) >= 0)
+			return rc;
+	if (optind < argc)
+		c->request = argv[optind++];
+	if (optind < argc)
+		return usage_error("one REQUEST only; a request has no spaces");
+	if (c->classic && c->native)
+		return usage_error("--classic and --native exclude each other");
+	if (c->keygen && (c->src || c->dst || c->port || c->sport || c->allow ||
+	    c->keyfile || c->pcap || c->profile || c->request || c->classic))
+		return usage_error("--keygen takes only -o FILE and -f");
+	if (!c->keygen && (c->output || c->force))
+		return usage_error("-o and -f go with --keygen");
+	return -1;
+}
+
+static int
+run_keygen(const struct cli *c)
+{
+	int rc;
+
+	if (c->output == NULL) {
+		rc = keygen_print(stdout);
+		return rc == 0 ? 0 : fail(EX_OSERR, "cannot make a key: %s",
+		    err_str(rc));
+	}
+	rc = keygen_write(c->output, c->force);
+	if (rc == SPA_ERR_SYSTEM && errno == EEXIST)
+		return fail(EX_CANTCREAT, "%s exists; add -f to replace it, or "
+		    "choose another file with -o", c->output);
+	if (rc == SPA_ERR_SYSTEM)
+		return fail(EX_CANTCREAT, "cannot create %s: %s; check that its "
+		    "directory exists and is writable", c->output, strerror(errno));
+	if (rc != 0)
+		return fail(EX_OSERR, "cannot make a key: %s", err_str(rc));
+	return 0;
+}
+
+static int
+parse_port(const char *opt, const char *text, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+	    v < 1 || v > 65535)
+		return fail(EX_USAGE, "%s '%s' is not a port; give a number from "
+		    "1 to 65535", opt, text);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+parse_addr(const char *opt, const char *text, struct spa_addr *a)
+{
+	if (addr_parse(text, a) != 0)
+		return fail(EX_USAGE, "%s '%s' is not an IPv4 or IPv6 address; "
+		    "give one like 192.0.2.1 or 2001:db8::1", opt, text);
+	/* IPv6 frames to ::ffff:a.b.c.d make no sense: ask for the IPv4 form. */
+	if (a->family == 6 && addr_bytes_are_mapped(a->bytes))
+		return fail(EX_USAGE, "%s '%s' is IPv4-mapped; give the plain "
+		    "IPv4 address", opt, text);
+	return 0;
+}
+
+static int
+resolve_addresses(const struct cli *c, const struct profile *p,
+    struct knock_spec *s)
+{
+	if (c->dst != NULL) {
+		if (parse_addr("-d", c->dst, &s->dst) != 0)
+			return EX_USAGE;
+	} else if (p->have & PROFILE_ADDRESS) {
+		s->dst = p->address;
+	} else {
+		return usage_error("no destination; give -d ADDRESS, or -n PROFILE "
+		    "with address =");
+	}
+	if (c->src != NULL && parse_addr("-s", c->src, &s->src) != 0)
+		return EX_USAGE;
+	if (c->src == NULL && (p->have & PROFILE_SOURCE))
+		s->src = p->source;
+	s->has_src = c->src != NULL || (p->have & PROFILE_SOURCE);
+	if (c->allow != NULL && parse_addr("-a", c->allow, &s->allow) != 0)
+		return EX_USAGE;
+	if (c->allow == NULL && (p->have & PROFILE_ALLOW))
+		s->allow = p->allow;
+	s->has_allow = c->allow != NULL || (p->have & PROFILE_ALLOW);
+	if (s->has_src && s->src.family != s->dst.family)
+		return fail(EX_USAGE, "the source and the destination are of "
+		    "different families (IPv%u, IPv%u); give a source of the "
+		    "destination's family", s->src.family, s->dst.family);
+	return 0;
+}
+
+static int
+resolve_rest(const struct cli *c, const struct profile *p,
+    struct knock_spec *s)
+{
+	const char *request = c->request;
+
+	s->dport = KNOCK_DEFAULT_PORT;
+	if (p->have & PROFILE_PORT)
+		s->dport = p->port;
+	if (c->port != NULL && parse_port("-p", c->port, &s->dport) != 0)
+		return EX_USAGE;
+	if (c->sport != NULL && parse_port("-S", c->sport, &s->sport) != 0)
+		return EX_USAGE;
+	s->format = (p->have & PROFILE_FORMAT) ? p->format : PAYLOAD_NATIVE;
+	if (c->classic || c->native)
+		s->format = c->classic ? PAYLOAD_CLASSIC : PAYLOAD_NATIVE;
+	if (s->format == PAYLOAD_CLASSIC && s->has_allow)
+		return usage_error("the classic format carries no allow address; "
+		    "drop -a (or the profile's allow =) or use the native format");
+	if (request == NULL && (p->have & PROFILE_REQUEST))
+		request = p->request;
+	if (request == NULL)
+		return usage_error("no REQUEST; name the action to ask for, e.g. ssh");
+	if (!request_valid(request, strlen(request)))
+		return fail(EX_USAGE, "request '%s' is invalid: %s", request,
+		    err_str(SPA_ERR_REQUEST));
+	memcpy(s->request, request, strlen(request) + 1);
+	s->pcap_path = c->pcap;
+	return 0;
+}
+
+static int
+load_keyfile(const char *path, uint8_t secret[SPA_SECRET_LEN])
+{
+	int rc = key_load_file(path, secret);
+
+	if (rc == SPA_ERR_SYSTEM)
+		return fail(EX_NOINPUT, "cannot read key file %s: %s; check the "
+		    "path, or create one with knock --keygen -o %s", path,
+		    strerror(errno), path);
+	if (rc == SPA_ERR_KEY_MODE)
+		return fail(EX_NOPERM, "key file %s is readable by group or "
+		    "others; run chmod 600 %s", path, path);
+	if (rc != 0)
+		return fail(EX_NOINPUT, "key file %s does not hold a key (%s); "
+		    "make one with knock --keygen -o FILE", path, err_str(rc));
+	return 0;
+}
+
+static int
+resolve_key(const struct cli *c, const struct profile *p,
+    struct knock_spec *s)
+{
+	if (c->keyfile != NULL)
+		return load_keyfile(c->keyfile, s->secret);
+	if (p->have & PROFILE_KEY) {
+		memcpy(s->secret, p->key, SPA_SECRET_LEN);
+		return 0;
+	}
+	if (p->have & PROFILE_KEYFILE)
+		return load_keyfile(p->keyfile, s->secret);
+	return usage_error("no key; give -k KEYFILE (make one with knock "
+	    "--keygen -o KEYFILE), or a profile with key = or keyfile =");
+}
+
+static int
+load_profile(const char *name, struct profile *p)
+{
+	char path[PROFILE_PATH_MAX], err[PROFILE_ERR_MAX];
+
+	if (profile_default_path(path) != 0)
+		return fail(EX_NOINPUT, "cannot find the profile file: HOME is "
+		    "unset; set HOME so that ~/.config/spa/knock.conf can be read");
+	switch (profile_load(path, name, p, err)) {
+	case PROFILE_OK:
+		return 0;
+	case PROFILE_UNREADABLE:
+		return fail(EX_NOINPUT, "cannot read profile file %s; create it "
+		    "with a [%s] section (see knock(1))", err, name);
+	case PROFILE_TOO_OPEN:
+		return fail(EX_NOPERM, "%s", err);
+	case PROFILE_NOT_FOUND:
+		return fail(EX_USAGE, "%s; check the name given to -n, or add "
+		    "the section", err);
+	default:
+		return fail(EX_USAGE, "%s", err);
+	}
+}
+
+/* -v: one logfmt line on stdout; the tag, never the key. */
+static void
+print_report(const struct knock_spec *s, const struct knock_report *r)
+{
+	char src[SPA_ADDRSTRLEN], dst[SPA_ADDRSTRLEN], allow[SPA_ADDRSTRLEN];
+	char tag[2 * SPA_MAC_LEN + 1];
+
+	hex_encode(r->tag, SPA_MAC_LEN, tag);
+	printf("%s src=%s sport=%u dst=%s dport=%u format=%s request=%s",
+	    s->pcap_path != NULL ? "wrote" : "sent", addr_format(&r->src, src),
+	    (unsigned)r->sport, addr_format(&r->dst, dst), (unsigned)r->dport,
+	    payload_format_name(r->format), s->request);
+	if (r->format == PAYLOAD_NATIVE)
+		printf(" allow=%s", addr_format(&r->allow, allow));
+	printf(" payload=%zu frame=%zu tag=%s\n", r->payload_len, r->frame_len,
+	    tag);
+}
+
+static int
+knock_error(const struct knock_spec *s, int rc, const char *err)
+{
+	char dst[SPA_ADDRSTRLEN];
+
+	addr_format(&s->dst, dst);
+	switch (rc) {
+	case KNOCK_ERR_NO_SOURCE:
+		return fail(EX_UNAVAILABLE, "no route to %s (%s); fix the routing "
+		    "or give the source address with -s", dst, err);
+	case KNOCK_ERR_WRITE:
+		return fail(EX_CANTCREAT, "cannot write %s: %s; check that its "
+		    "directory exists and is writable", s->pcap_path, err);
+	case KNOCK_ERR_NOT_PERMITTED:
+		return fail(EX_NOPERM, "%s: raw sockets need root or CAP_NET_RAW; "
+		    "run as root, or write the frame with -w FILE.pcap", err);
+	case KNOCK_ERR_SEND:
+		return fail(EX_UNAVAILABLE, "sending to %s failed: %s; check the "
+		    "network path to it", dst, err);
+	default:
+		return fail(EX_SOFTWARE, "%s", err);
+	}
+}
+
+static int
+run_knock(const struct cli *c)
+{
+	struct profile p;
+	struct knock_spec s;
+	struct knock_report r;
+	char err[KNOCK_ERR_MAX];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&s, 0, sizeof(s));
+	if (c->profile != NULL && (rc = load_profile(c->profile, &p)) != 0)
+		goto wipe;
+	if ((rc = resolve_addresses(c, &p, &s)) != 0 ||
+	    (rc = resolve_rest(c, &p, &s)) != 0 ||
+	    (rc = resolve_key(c, &p, &s)) != 0)
+		goto wipe;
+	profile_wipe(&p);
+	rc = knock_fire(&s, &r, err);
+	if (rc != KNOCK_OK)
+		rc = knock_error(&s, rc, err);
+	else if (c->verbose)
+		print_report(&s, &r);
+wipe:
+	profile_wipe(&p);
+	crypto_wipe(s.secret, sizeof(s.secret));
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	if ((rc = cli_parse(argc, argv, &c)) >= 0)
+		return rc;
+	if (c.keygen)
+		return run_keygen(&c);
+	return run_knock(&c);
+}

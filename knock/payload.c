@@ -1,0 +1,77 @@
+#include "payload.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "request.h"
+#include "userkey.h"
+
+static int
+payload_native(const struct payload_input *in, uint8_t out[PAYLOAD_MAX])
+{
+	struct native_request req;
+	struct user_keys keys;
+	int rc;
+
+	if (in->time < 0)
+		return SPA_ERR_INVALID;
+	memset(&req, 0, sizeof(req));
+	req.time = (uint64_t)in->time;
+	req.allow = in->allow;
+	/* native_encode validates the text; only the copy is bounded here. */
+	if (strlen(in->request) > SPA_REQUEST_MAX)
+		return SPA_ERR_REQUEST;
+	memcpy(req.request, in->request, strlen(in->request) + 1);
+	rc = user_keys_derive(in->secret, &keys);
+	if (rc != 0)
+		return rc;
+	rc = native_encode(&keys, &req, in->nonce, &in->dst, in->dport, out);
+	user_keys_clear(&keys);
+	return rc;
+}
+
+static int
+payload_classic(const struct payload_input *in, uint8_t out[PAYLOAD_MAX])
+{
+	struct mac_key key;
+	int rc;
+
+	/* The paper keys HMAC with the secret itself (PROTOCOL.md "Keys"). */
+	mac_key_init(&key, in->secret, SPA_SECRET_LEN);
+	rc = classic_encode(&key, &in->dst, &in->src, in->dport, in->sport,
+	    in->request, in->time, out);
+	mac_key_wipe(&key);
+	return rc;
+}
+
+int
+payload_build(const struct payload_input *in, uint8_t out[PAYLOAD_MAX],
+    size_t *len)
+{
+	int rc;
+
+	if (in->format == PAYLOAD_CLASSIC) {
+		rc = payload_classic(in, out);
+		*len = CLASSIC_LEN;
+	} else {
+		rc = payload_native(in, out);
+		*len = NATIVE_LEN;
+	}
+	if (rc != 0)
+		*len = 0;
+	return rc;
+}
+
+const uint8_t *
+payload_tag(enum payload_format format, const uint8_t payload[PAYLOAD_MAX])
+{
+	if (format == PAYLOAD_CLASSIC)
+		return payload + CLASSIC_MARKER_LEN;
+	return payload + NATIVE_OFF_TAG;
+}
+
+const char *
+payload_format_name(enum payload_format format)
+{
+	return format == PAYLOAD_CLASSIC ? "classic" : "native";
+}

@@ -1,0 +1,19 @@
+/*
+ * `-w FILE.pcap`: one frame in a pcap file with link type raw IP
+ * (LINKTYPE_RAW), written with libpcap's dump API.  Needs no privileges.
+ */
+#ifndef KNOCK_PCAPOUT_H
+#define KNOCK_PCAPOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#define PCAPOUT_ERR_MAX 512
+
+/* Creates or replaces path holding the one frame, stamped ts.  Returns 0,
+ * or -1 with libpcap's message in err. */
+int pcapout_write(const char *path, const uint8_t *frame, size_t len,
+    const struct timeval *ts, char err[PCAPOUT_ERR_MAX]);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * Profiles (INTERFACE.md "knock"): ~/.config/spa/knock.conf, INI, one
+ * [NAME] section per server with the keys address, port, source, allow,
+ * key (base64) or keyfile, request, format.  Parsed once with libinih into
+ * typed fields; command-line flags override them (main.c).
+ */
+#ifndef KNOCK_PROFILE_H
+#define KNOCK_PROFILE_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "crypto.h"
+#include "payload.h"
+#include "request.h"
+
+#define PROFILE_PATH_MAX 4096
+#define PROFILE_ERR_MAX 1024
+
+enum profile_field {
+	PROFILE_ADDRESS = 1 << 0,
+	PROFILE_PORT = 1 << 1,
+	PROFILE_SOURCE = 1 << 2,
+	PROFILE_ALLOW = 1 << 3,
+	PROFILE_KEY = 1 << 4,
+	PROFILE_KEYFILE = 1 << 5,
+	PROFILE_REQUEST = 1 << 6,
+	PROFILE_FORMAT = 1 << 7,
+};
+
+struct profile {
+	unsigned have;                  /* profile_field bits that were set */
+	struct spa_addr address, source, allow;
+	uint16_t port;
+	enum payload_format format;
+	uint8_t key[SPA_SECRET_LEN];    /* wipe with profile_wipe */
+	char keyfile[PROFILE_PATH_MAX]; /* absolute, or as given */
+	char request[SPA_REQUEST_MAX + 1];
+};
+
+enum profile_status {
+	PROFILE_OK = 0,
+	PROFILE_UNREADABLE = -1,        /* cannot open or read: errno set */
+	PROFILE_INVALID = -2,           /* "FILE:LINE: what" in err */
+	PROFILE_NOT_FOUND = -3,         /* no [NAME] section */
+	PROFILE_TOO_OPEN = -4,          /* holds a key = line, group/other may read */
+};
+
+/* $HOME/.config/spa/knock.conf into out.  Returns 0, or -1 when HOME is
+ * unset or the path too long. */
+int profile_default_path(char out[PROFILE_PATH_MAX]);
+/* Reads section name of the file at path into *out (zeroed first).  A
+ * keyfile given relative is taken relative to the profile's directory, and
+ * "~/" to $HOME.  Returns a profile_status, with a message in err; on
+ * error *out is all zero. */
+int profile_load(const char *path, const char *name, struct profile *out,
+    char err[PROFILE_ERR_MAX]);
+void profile_wipe(struct profile *p);
+
+#endif
