@@ -11,16 +11,17 @@
 
 struct spa_addr;
 
-/* Room for the longest text: a 5-digit port and a 45-character IPv6. */
-#define FILTER_TEXT_MAX 96
+/* Room for the longest text: twice a 5-digit port and a 45-character IPv6. */
+#define FILTER_TEXT_MAX 256
 
 /*
  * Writes "tcp dst port PORT", followed by " and dst host ADDR" when dst is
- * not NULL, NUL-terminated into buf[size].  Returns 0, SPA_ERR_INVALID for
- * port 0, SPA_ERR_ADDRESS for a dst whose family is not 4 or 6, or
+ * not NULL; with vlan (for Ethernet, where 802.1Q tags stay in recorded
+ * frames) "(THAT) or (vlan and THAT)".  NUL-terminated into buf[size].
+ * Returns 0, SPA_ERR_INVALID for port 0, SPA_ERR_ADDRESS for a dst whose family is not 4 or 6, or
  * SPA_ERR_NOSPACE when the text does not fit (buf then holds no filter).
  */
 int filter_build(char *buf, size_t size, uint16_t port,
-    const struct spa_addr *dst);
+    const struct spa_addr *dst, int vlan);
 
 #endif

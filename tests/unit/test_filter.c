@@ -37,7 +37,7 @@ assert_filter(uint16_t port, const char *dst, const char *want)
 	if (dst != NULL)
 		assert_int_equal(addr_parse(dst, &a), 0);
 	assert_int_equal(filter_build(buf, sizeof(buf), port,
-	    dst != NULL ? &a : NULL), 0);
+	    dst != NULL ? &a : NULL, 0), 0);
 	assert_string_equal(buf, want);
 }
 
@@ -78,13 +78,13 @@ test_nospace(void **state)
 	(void)state;
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
 	/* "tcp dst port 5001" is 17 characters: 18 bytes with the NUL. */
-	assert_int_equal(filter_build(buf, 18, 5001, NULL), 0);
+	assert_int_equal(filter_build(buf, 18, 5001, NULL, 0), 0);
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(filter_build(buf, 17, 5001, NULL), SPA_ERR_NOSPACE);
+	assert_int_equal(filter_build(buf, 17, 5001, NULL, 0), SPA_ERR_NOSPACE);
 	assert_string_equal(buf, "");
-	assert_int_equal(filter_build(buf, 30, 5001, &a), SPA_ERR_NOSPACE);
+	assert_int_equal(filter_build(buf, 30, 5001, &a, 0), SPA_ERR_NOSPACE);
 	assert_string_equal(buf, "");
-	assert_int_equal(filter_build(NULL, 0, 5001, NULL), SPA_ERR_NOSPACE);
+	assert_int_equal(filter_build(NULL, 0, 5001, NULL, 0), SPA_ERR_NOSPACE);
 }
 
 static void
@@ -94,11 +94,11 @@ test_invalid(void **state)
 	struct spa_addr a;
 
 	(void)state;
-	assert_int_equal(filter_build(buf, sizeof(buf), 0, NULL),
+	assert_int_equal(filter_build(buf, sizeof(buf), 0, NULL, 0),
 	    SPA_ERR_INVALID);
 	memset(&a, 0, sizeof(a));
 	a.family = 5;
-	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a),
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 0),
 	    SPA_ERR_ADDRESS);
 	assert_string_equal(buf, "");
 }
@@ -150,7 +150,7 @@ test_compiles(void **state)
 		if (dsts[i] != NULL)
 			assert_int_equal(addr_parse(dsts[i], &a), 0);
 		assert_int_equal(filter_build(buf, sizeof(buf), 5001,
-		    dsts[i] != NULL ? &a : NULL), 0);
+		    dsts[i] != NULL ? &a : NULL, 0), 0);
 		assert_compiles(buf, dsts[i] != NULL ? a.family : 0);
 	}
 }
@@ -174,7 +174,7 @@ test_matches(void **state)
 
 	(void)state;
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
-	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a), 0);
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 0), 0);
 	assert_non_null(p = pcap_open_dead(DLT_RAW, 65535));
 	assert_int_equal(pcap_compile(p, &prog, buf, 1, PCAP_NETMASK_UNKNOWN), 0);
 	assert_true(pcap_offline_filter(&prog, &h, pkt) != 0);
@@ -183,6 +183,42 @@ test_matches(void **state)
 	pkt[23] = 0x89;
 	pkt[19] = 3;            /* destination 198.51.100.3 */
 	assert_int_equal(pcap_offline_filter(&prog, &h, pkt), 0);
+	pcap_freecode(&prog);
+	pcap_close(p);
+}
+
+/* With vlan, on Ethernet, the filter matches the segment with and without
+ * an 802.1Q tag, and still only to the SPA port. */
+static void
+test_vlan(void **state)
+{
+	uint8_t frame[18 + 40] = {
+		0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x81, 0x00, 0x00, 0x07,
+		0x08, 0x00,
+		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+		192, 0, 2, 1, 198, 51, 100, 2,
+		0x9c, 0x40, 0x13, 0x89, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x50, 0x02, 0x02, 0, 0, 0, 0, 0,
+	};
+	struct pcap_pkthdr h = { .caplen = sizeof(frame), .len = sizeof(frame) };
+	char buf[FILTER_TEXT_MAX];
+	struct bpf_program prog;
+	struct spa_addr a;
+	pcap_t *p;
+
+	(void)state;
+	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 1), 0);
+	assert_string_equal(buf, "(tcp dst port 5001 and dst host 198.51.100.2)"
+	    " or (vlan and tcp dst port 5001 and dst host 198.51.100.2)");
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, NULL, 1), 0);
+	assert_string_equal(buf,
+	    "(tcp dst port 5001) or (vlan and tcp dst port 5001)");
+	assert_non_null(p = pcap_open_dead(DLT_EN10MB, 65535));
+	assert_int_equal(pcap_compile(p, &prog, buf, 1, PCAP_NETMASK_UNKNOWN), 0);
+	assert_true(pcap_offline_filter(&prog, &h, frame) != 0);
+	frame[18 + 23] = 0x8a;          /* destination port 5002 */
+	assert_int_equal(pcap_offline_filter(&prog, &h, frame), 0);
 	pcap_freecode(&prog);
 	pcap_close(p);
 }
@@ -197,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_compiles),
 		cmocka_unit_test(test_matches),
+		cmocka_unit_test(test_vlan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
