@@ -130,6 +130,23 @@ cli_option(struct cli *c, int opt, const char *arg)
 	return -1;
 }
 
+/* getopt's own messages would start with the program's path; ours start
+ * with "knock: " like every other error. */
+static int
+cli_bad_option(int opt, char **argv)
+{
+	char what[128];
+
+	if (opt == ':')
+		snprintf(what, sizeof(what), "option %s needs a value",
+		    argv[optind - 1]);
+	else if (optopt != 0)
+		snprintf(what, sizeof(what), "unknown option -%c", optopt);
+	else
+		snprintf(what, sizeof(what), "unknown option %s", argv[optind - 1]);
+	return usage_error(what);
+}
+
 /* Returns -1 when the run should go on, else the exit status. */
 static int
 cli_parse(int argc, char **argv, struct cli *c)
@@ -137,10 +154,14 @@ cli_parse(int argc, char **argv, struct cli *c)
 	int opt, rc;
 
 	memset(c, 0, sizeof(*c));
-	while ((opt = getopt_long(argc, argv, "s:d:p:S:a:k:w:n:o:fvhV",
-	    cli_options, NULL)) != -1)
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:k:w:n:o:fvhV",
+	    cli_options, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return cli_bad_option(opt, argv);
 		if ((rc = cli_option(c, opt, optarg)) >= 0)
 			return rc;
+	}
 	if (optind < argc)
 		c->request = argv[optind++];
 	if (optind < argc)
