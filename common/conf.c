@@ -1,0 +1,1041 @@
+/*
+ * sniffer.conf (INTERFACE.md "Configuration").  libinih splits "key = value"
+ * lines; our reader hands it one line at a time, so we know each line's
+ * number, catch lines too long for inih's buffer, and see section headers
+ * ourselves (inih truncates long ones and reports none without keys).
+ * Every key goes through a keyword table per section, as in OpenSSH
+ * servconf.c.  Values lose a '#' comment that follows a blank.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "key.h"
+#include "request.h"
+
+#define BLANKS " \t\r\n\v\f"
+#define CONF_LINE_MAX INI_MAX_LINE      /* inih's line buffer */
+#define KEYS_MAX 16                     /* keywords of one section */
+#define NAME_LEN_MAX 32                 /* user, run_as, firewall names */
+#define SHOWN_MAX 200                   /* bytes of a token in a message */
+#define WINDOW_MAX 86400
+#define TIMEOUT_MAX 86400
+#define TIMEOUT_OPEN 30
+#define TIMEOUT_RUN 60
+
+struct parser;
+
+struct keyword {
+	const char *name;
+	int (*set)(struct parser *p, const char *value);
+};
+
+struct section_kind {
+	const char *word;               /* [word] or [word NAME] */
+	int named;
+	const struct keyword *keys;
+	size_t nkeys;
+	int (*begin)(struct parser *p, const char *name);
+	int (*finish)(struct parser *p);
+};
+
+struct parser {
+	struct conf *c;
+	const char *name;               /* the file, in messages */
+	char *dir;                      /* its directory; NULL: the cwd */
+	char *err;
+	unsigned failed;                /* line of the first error, or ~0 */
+	FILE *fp;                       /* the input: a file ... */
+	const char *text;               /* ... or text in memory */
+	char *line;                     /* the current line */
+	size_t linecap;
+	unsigned lineno;
+	const struct section_kind *sec; /* the current section */
+	unsigned sec_line;
+	unsigned seen[KEYS_MAX];        /* line of each key given in it */
+	unsigned sniffer_line;          /* of [sniffer], 0 until seen */
+	unsigned *allow_line;           /* per user: the line of allow = */
+};
+
+#define NO_LINE 0u
+#define FAILED_NO_LINE (~0u)
+
+static int perr(struct parser *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records the first error as "FILE:LINE: message" (LINE 0: none).
+ * Returns -1, for "return perr(...)". */
+static int
+perr(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->failed)
+		return -1;
+	if (line != NO_LINE)
+		n = snprintf(p->err, CONF_ERR_MAX, "%s:%u: ", p->name, line);
+	else
+		n = snprintf(p->err, CONF_ERR_MAX, "%s: ", p->name);
+	if (n < 0 || n >= CONF_ERR_MAX)
+		n = CONF_ERR_MAX - 1;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, CONF_ERR_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+	p->failed = line != NO_LINE ? line : FAILED_NO_LINE;
+	return -1;
+}
+
+static int
+nomem(struct parser *p)
+{
+	return perr(p, p->lineno, "out of memory");
+}
+
+/* A token from the file made safe to quote: truncated, non-printable
+ * bytes shown as '?'.  Never used on key material. */
+static const char *
+shown(const char *token, char buf[SHOWN_MAX + 4])
+{
+	size_t i;
+
+	for (i = 0; token[i] != '\0' && i < SHOWN_MAX; i++)
+		buf[i] = (token[i] >= 0x20 && token[i] < 0x7f) ? token[i] : '?';
+	strcpy(buf + i, token[i] != '\0' ? "..." : "");
+	return buf;
+}
+
+/* 1 for 1..32 of [A-Za-z0-9._-], not starting with '-' or '.': user
+ * names, run_as, and key names worth quoting. */
+static int
+name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NAME_LEN_MAX || s[0] == '-' || s[0] == '.')
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n;
+}
+
+/* Decimal min..max, digits only.  Returns 0 or -1. */
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max,
+    unsigned *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return -1;
+	}
+	if (v < min)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_yesno(struct parser *p, const char *key, const char *v, bool *out)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (strcmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0)
+		*out = false;
+	else
+		return perr(p, p->lineno, "%s must be yes or no, not '%s'",
+		    key, shown(v, q));
+	return 0;
+}
+
+static int
+set_string(struct parser *p, char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (s == NULL)
+		return nomem(p);
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* path as given when absolute, else relative to the file's directory. */
+static char *
+resolve_path(const struct parser *p, const char *path)
+{
+	size_t n;
+	char *s;
+
+	if (path[0] == '/' || p->dir == NULL)
+		return strdup(path);
+	n = strlen(p->dir) + 1 + strlen(path) + 1;
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "%s/%s", p->dir, path);
+	return s;
+}
+
+/* Calls fn on each blank-separated word of v.  Returns 0 or -1. */
+static int
+each_word(struct parser *p, const char *v,
+    int (*fn)(struct parser *p, const char *word))
+{
+	char word[CONF_LINE_MAX];
+	size_t n;
+
+	for (v += strspn(v, BLANKS); *v != '\0'; v += strspn(v, BLANKS)) {
+		n = strcspn(v, BLANKS);
+		if (n >= sizeof(word))
+			return perr(p, p->lineno, "word too long");
+		memcpy(word, v, n);
+		word[n] = '\0';
+		if (fn(p, word) != 0)
+			return -1;
+		v += n;
+	}
+	return 0;
+}
+
+/* ---- [sniffer] ---- */
+
+enum { S_INTERFACE, S_PORT, S_ADDRESS, S_PUBLIC, S_WINDOW, S_FORMATS,
+	S_FIREWALL, S_STATE, S_LOCKOUT };
+
+static int
+sniffer_interface(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (*v == '\0' || v[strcspn(v, BLANKS)] != '\0')
+		return perr(p, p->lineno, "interface must be one pcap device "
+		    "name such as eth0 or any, not '%s'", shown(v, q));
+	return set_string(p, &p->c->sniffer.interface, v);
+}
+
+static int
+sniffer_port(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+	unsigned port;
+
+	if (parse_uint(v, 1, 65535, &port) != 0)
+		return perr(p, p->lineno, "port must be a number from 1 to "
+		    "65535, not '%s'", shown(v, q));
+	p->c->sniffer.port = (uint16_t)port;
+	return 0;
+}
+
+static int
+sniffer_address(struct parser *p, const char *v)
+{
+	struct conf_sniffer *s = &p->c->sniffer;
+	char q[SHOWN_MAX + 4];
+
+	s->has_address = *v != '\0';
+	if (s->has_address && addr_parse(v, &s->address) != 0)
+		return perr(p, p->lineno, "address must be one IPv4 or IPv6 "
+		    "address, or empty; '%s' is not", shown(v, q));
+	return 0;
+}
+
+static int
+public_word(struct parser *p, const char *word)
+{
+	struct conf_sniffer *s = &p->c->sniffer;
+	struct spa_addr *a;
+	char q[SHOWN_MAX + 4];
+
+	a = reallocarray(s->public_addrs, s->npublic + 1, sizeof(*a));
+	if (a == NULL)
+		return nomem(p);
+	s->public_addrs = a;
+	if (addr_parse(word, &a[s->npublic]) != 0)
+		return perr(p, p->lineno, "public_address takes IPv4 or IPv6 "
+		    "addresses separated by spaces; '%s' is not one",
+		    shown(word, q));
+	s->npublic++;
+	return 0;
+}
+
+static int
+sniffer_public(struct parser *p, const char *v)
+{
+	return each_word(p, v, public_word);
+}
+
+static int
+sniffer_window(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (parse_uint(v, 1, WINDOW_MAX, &p->c->sniffer.window) != 0)
+		return perr(p, p->lineno, "window must be a number of seconds "
+		    "from 1 to %d, not '%s'", WINDOW_MAX, shown(v, q));
+	return 0;
+}
+
+static int
+format_word(struct parser *p, const char *word)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (strcmp(word, "native") == 0)
+		p->c->sniffer.native = true;
+	else if (strcmp(word, "classic") == 0)
+		p->c->sniffer.classic = true;
+	else
+		return perr(p, p->lineno, "formats takes native and/or "
+		    "classic, not '%s'", shown(word, q));
+	return 0;
+}
+
+static int
+sniffer_formats(struct parser *p, const char *v)
+{
+	p->c->sniffer.native = p->c->sniffer.classic = false;
+	if (each_word(p, v, format_word) != 0)
+		return -1;
+	if (!p->c->sniffer.native && !p->c->sniffer.classic)
+		return perr(p, p->lineno, "formats needs at least one of "
+		    "native and classic");
+	return 0;
+}
+
+static int
+sniffer_firewall(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+	size_t n = strlen(v);
+
+	if (n == 0 || n > NAME_LEN_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+		return perr(p, p->lineno, "firewall must name a backend in "
+		    "rules/ (lower-case letters, digits, '-', '_'), such as "
+		    "iptables or nft, not '%s'", shown(v, q));
+	return set_string(p, &p->c->sniffer.firewall, v);
+}
+
+static int
+sniffer_state(struct parser *p, const char *v)
+{
+	char *path;
+
+	if (*v == '\0')
+		return set_string(p, &p->c->sniffer.state, "");
+	if ((path = resolve_path(p, v)) == NULL)
+		return nomem(p);
+	free(p->c->sniffer.state);
+	p->c->sniffer.state = path;
+	return 0;
+}
+
+static int
+sniffer_lockout(struct parser *p, const char *v)
+{
+	struct conf_sniffer *s = &p->c->sniffer;
+	char q[SHOWN_MAX + 4], count[CONF_LINE_MAX];
+	const char *slash = strchr(v, '/');
+
+	s->lockout_count = s->lockout_seconds = 0;
+	if (*v == '\0')
+		return 0;
+	if (slash != NULL && (size_t)(slash - v) < sizeof(count)) {
+		memcpy(count, v, (size_t)(slash - v));
+		count[slash - v] = '\0';
+		if (parse_uint(count, 1, UINT32_MAX, &s->lockout_count) == 0 &&
+		    parse_uint(slash + 1, 1, UINT32_MAX,
+		    &s->lockout_seconds) == 0)
+			return 0;
+	}
+	return perr(p, p->lineno, "lockout must be ATTEMPTS/SECONDS, both "
+	    "positive (such as 5/60), or empty, not '%s'", shown(v, q));
+}
+
+static int
+sniffer_begin(struct parser *p, const char *name)
+{
+	(void)name;
+	if (p->sniffer_line != 0)
+		return perr(p, p->lineno, "[sniffer] appears twice (first on "
+		    "line %u); merge the two", p->sniffer_line);
+	p->sniffer_line = p->lineno;
+	return 0;
+}
+
+static int
+sniffer_finish(struct parser *p)
+{
+	(void)p;
+	return 0;
+}
+
+static const struct keyword sniffer_keys[] = {
+	[S_INTERFACE] = { "interface", sniffer_interface },
+	[S_PORT] = { "port", sniffer_port },
+	[S_ADDRESS] = { "address", sniffer_address },
+	[S_PUBLIC] = { "public_address", sniffer_public },
+	[S_WINDOW] = { "window", sniffer_window },
+	[S_FORMATS] = { "formats", sniffer_formats },
+	[S_FIREWALL] = { "firewall", sniffer_firewall },
+	[S_STATE] = { "state", sniffer_state },
+	[S_LOCKOUT] = { "lockout", sniffer_lockout },
+};
+
+/* ---- [user NAME] ---- */
+
+enum { U_KEY, U_KEYFILE, U_ALLOW, U_NAT, U_CLASSIC };
+
+static struct conf_user *
+cur_user(struct parser *p)
+{
+	return &p->c->users[p->c->nusers - 1];
+}
+
+static int
+user_key(struct parser *p, const char *v)
+{
+	int len = -1, rc;
+
+	if (p->seen[U_KEYFILE])
+		return perr(p, p->lineno, "give key or keyfile, not both "
+		    "(keyfile is on line %u)", p->seen[U_KEYFILE]);
+	rc = key_decode(v, cur_user(p)->secret, &len);
+	if (rc == SPA_ERR_BASE64)
+		return perr(p, p->lineno, "key is not valid base64: it must "
+		    "be 44 characters of A-Z a-z 0-9 + / ending in '=' (this "
+		    "one has %zu); knock --keygen makes one", strlen(v));
+	if (rc == SPA_ERR_KEY_LENGTH && len >= 0)
+		return perr(p, p->lineno, "key must be exactly 32 bytes (44 "
+		    "base64 characters), this one decodes to %d", len);
+	if (rc != 0)
+		return perr(p, p->lineno, "key: %s", err_str(rc));
+	return 0;
+}
+
+static int
+keyfile_error(struct parser *p, const char *path, int rc)
+{
+	char q[SHOWN_MAX + 4];
+
+	shown(path, q);
+	if (rc == SPA_ERR_SYSTEM)
+		return perr(p, p->lineno, "cannot read key file '%s': %s", q,
+		    strerror(errno));
+	if (rc == SPA_ERR_KEY_MODE)
+		return perr(p, p->lineno, "key file '%s' is readable by group "
+		    "or others; chmod 600 it", q);
+	if (rc == SPA_ERR_BASE64 || rc == SPA_ERR_KEY_LENGTH)
+		return perr(p, p->lineno, "key file '%s' must hold one 32-byte "
+		    "key in base64 (44 characters); knock --keygen -o FILE "
+		    "makes one", q);
+	return perr(p, p->lineno, "key file '%s': %s", q, err_str(rc));
+}
+
+static int
+user_keyfile(struct parser *p, const char *v)
+{
+	char *path;
+	int rc;
+
+	if (p->seen[U_KEY])
+		return perr(p, p->lineno, "give key or keyfile, not both "
+		    "(key is on line %u)", p->seen[U_KEY]);
+	if (*v == '\0')
+		return perr(p, p->lineno, "keyfile needs a path");
+	if ((path = resolve_path(p, v)) == NULL)
+		return nomem(p);
+	rc = key_load_file(path, cur_user(p)->secret);
+	if (rc != 0)
+		keyfile_error(p, path, rc);
+	free(path);
+	return rc != 0 ? -1 : 0;
+}
+
+static int
+allow_word(struct parser *p, const char *word)
+{
+	struct conf_user *u = cur_user(p);
+	char **a;
+
+	a = reallocarray(u->allow, u->nallow + 1, sizeof(*a));
+	if (a == NULL)
+		return nomem(p);
+	u->allow = a;
+	if ((a[u->nallow] = strdup(word)) == NULL)
+		return nomem(p);
+	u->nallow++;
+	return 0;
+}
+
+static int
+user_allow(struct parser *p, const char *v)
+{
+	p->allow_line[p->c->nusers - 1] = p->lineno;
+	return each_word(p, v, allow_word);
+}
+
+static int
+user_nat(struct parser *p, const char *v)
+{
+	return parse_yesno(p, "nat", v, &cur_user(p)->nat);
+}
+
+static int
+user_classic(struct parser *p, const char *v)
+{
+	return parse_yesno(p, "classic", v, &cur_user(p)->classic);
+}
+
+static int
+user_begin(struct parser *p, const char *name)
+{
+	struct conf *c = p->c;
+	struct conf_user *u;
+	unsigned *lines;
+	char q[SHOWN_MAX + 4];
+
+	if (!name_valid(name))
+		return perr(p, p->lineno, "user name '%s' must be 1 to 32 of "
+		    "A-Z a-z 0-9 . _ - (not starting with . or -)",
+		    shown(name, q));
+	for (size_t i = 0; i < c->nusers; i++)
+		if (strcmp(c->users[i].name, name) == 0)
+			return perr(p, p->lineno, "[user %s] appears twice "
+			    "(first on line %u)", name, c->users[i].line);
+	if ((u = reallocarray(c->users, c->nusers + 1, sizeof(*u))) == NULL)
+		return nomem(p);
+	c->users = u;
+	lines = reallocarray(p->allow_line, c->nusers + 1, sizeof(*lines));
+	if (lines == NULL)
+		return nomem(p);
+	p->allow_line = lines;
+	u = &c->users[c->nusers];
+	memset(u, 0, sizeof(*u));
+	lines[c->nusers++] = 0;
+	u->line = p->lineno;
+	if ((u->name = strdup(name)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+user_finish(struct parser *p)
+{
+	if (!p->seen[U_KEY] && !p->seen[U_KEYFILE])
+		return perr(p, p->sec_line, "[user %s] has no key: add key = "
+		    "BASE64 or keyfile = PATH", cur_user(p)->name);
+	return 0;
+}
+
+static const struct keyword user_keys[] = {
+	[U_KEY] = { "key", user_key },
+	[U_KEYFILE] = { "keyfile", user_keyfile },
+	[U_ALLOW] = { "allow", user_allow },
+	[U_NAT] = { "nat", user_nat },
+	[U_CLASSIC] = { "classic", user_classic },
+};
+
+/* ---- [action NAME] ---- */
+
+enum { A_OPEN, A_RUN, A_TIMEOUT, A_RUN_AS };
+
+static struct conf_action *
+cur_action(struct parser *p)
+{
+	return &p->c->actions[p->c->nactions - 1];
+}
+
+static int
+action_open(struct parser *p, const char *v)
+{
+	struct conf_action *a = cur_action(p);
+	char q[SHOWN_MAX + 4];
+	unsigned port;
+
+	if (p->seen[A_RUN])
+		return perr(p, p->lineno, "an action has open or run, not both "
+		    "(run is on line %u)", p->seen[A_RUN]);
+	a->kind = CONF_ACTION_OPEN;
+	if (strncmp(v, "tcp/", 4) == 0)
+		a->proto = IPPROTO_TCP;
+	else if (strncmp(v, "udp/", 4) == 0)
+		a->proto = IPPROTO_UDP;
+	if ((a->proto == IPPROTO_TCP || a->proto == IPPROTO_UDP) &&
+	    parse_uint(v + 4, 1, 65535, &port) == 0) {
+		a->port = (uint16_t)port;
+		return 0;
+	}
+	return perr(p, p->lineno, "open must be tcp/PORT or udp/PORT with "
+	    "PORT from 1 to 65535 (such as tcp/22), not '%s'", shown(v, q));
+}
+
+static int
+action_run(struct parser *p, const char *v)
+{
+	struct conf_action *a = cur_action(p);
+	char terr[TEMPLATE_ERR_MAX];
+
+	if (p->seen[A_OPEN])
+		return perr(p, p->lineno, "an action has open or run, not both "
+		    "(open is on line %u)", p->seen[A_OPEN]);
+	a->kind = CONF_ACTION_RUN;
+	if (template_parse(v, 1, &a->run, terr) != 0)
+		return perr(p, p->lineno, "run: %s", terr);
+	return 0;
+}
+
+static int
+action_timeout(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (parse_uint(v, 1, TIMEOUT_MAX, &cur_action(p)->timeout) != 0)
+		return perr(p, p->lineno, "timeout must be a number of seconds "
+		    "from 1 to %d, not '%s'", TIMEOUT_MAX, shown(v, q));
+	return 0;
+}
+
+static int
+action_run_as(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (!name_valid(v))
+		return perr(p, p->lineno, "run_as must be a user name (1 to 32 "
+		    "of A-Z a-z 0-9 . _ -), not '%s'", shown(v, q));
+	return set_string(p, &cur_action(p)->run_as, v);
+}
+
+static int
+action_begin(struct parser *p, const char *name)
+{
+	struct conf *c = p->c;
+	struct conf_action *a;
+	char q[SHOWN_MAX + 4];
+
+	if (!request_valid(name, strlen(name)))
+		return perr(p, p->lineno, "action name '%s' must be a valid "
+		    "request: 1 to 32 printable ASCII characters, no spaces",
+		    shown(name, q));
+	for (size_t i = 0; i < c->nactions; i++)
+		if (strcmp(c->actions[i].name, name) == 0)
+			return perr(p, p->lineno, "[action %s] appears twice "
+			    "(first on line %u)", name, c->actions[i].line);
+	a = reallocarray(c->actions, c->nactions + 1, sizeof(*a));
+	if (a == NULL)
+		return nomem(p);
+	c->actions = a;
+	a = &c->actions[c->nactions++];
+	memset(a, 0, sizeof(*a));
+	a->line = p->lineno;
+	if ((a->name = strdup(name)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+action_finish(struct parser *p)
+{
+	struct conf_action *a = cur_action(p);
+
+	if (!p->seen[A_OPEN] && !p->seen[A_RUN])
+		return perr(p, p->sec_line, "[action %s] needs open = "
+		    "PROTO/PORT or run = /PATH ARGS...", a->name);
+	if (p->seen[A_RUN_AS] && a->kind != CONF_ACTION_RUN)
+		return perr(p, p->seen[A_RUN_AS], "run_as only applies to run "
+		    "actions; remove it");
+	if (!p->seen[A_TIMEOUT])
+		a->timeout = a->kind == CONF_ACTION_RUN ? TIMEOUT_RUN :
+		    TIMEOUT_OPEN;
+	if (a->kind == CONF_ACTION_RUN && a->run_as == NULL &&
+	    set_string(p, &a->run_as, "nobody") != 0)
+		return -1;
+	return 0;
+}
+
+static const struct keyword action_keys[] = {
+	[A_OPEN] = { "open", action_open },
+	[A_RUN] = { "run", action_run },
+	[A_TIMEOUT] = { "timeout", action_timeout },
+	[A_RUN_AS] = { "run_as", action_run_as },
+};
+
+#define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
+
+static const struct section_kind sections[] = {
+	{ "sniffer", 0, sniffer_keys, NKEYS(sniffer_keys), sniffer_begin,
+	    sniffer_finish },
+	{ "user", 1, user_keys, NKEYS(user_keys), user_begin, user_finish },
+	{ "action", 1, action_keys, NKEYS(action_keys), action_begin,
+	    action_finish },
+};
+
+/* ---- lines, sections, keys ---- */
+
+static int
+section_end(struct parser *p)
+{
+	int rc = p->sec != NULL ? p->sec->finish(p) : 0;
+
+	p->sec = NULL;
+	return rc;
+}
+
+static int
+section_start(struct parser *p, const char *word, const char *name)
+{
+	char q[SHOWN_MAX + 4];
+	const struct section_kind *k = NULL;
+
+	if (section_end(p) != 0)
+		return -1;
+	for (size_t i = 0; i < NKEYS(sections); i++)
+		if (strcmp(sections[i].word, word) == 0)
+			k = &sections[i];
+	if (k == NULL)
+		return perr(p, p->lineno, "unknown section '[%s]'; use "
+		    "[sniffer], [user NAME] or [action NAME]", shown(word, q));
+	if (k->named && *name == '\0')
+		return perr(p, p->lineno, "[%s] needs a name: [%s NAME]",
+		    k->word, k->word);
+	if (!k->named && *name != '\0')
+		return perr(p, p->lineno, "[%s] takes no name", k->word);
+	if (k->begin(p, name) != 0)
+		return -1;
+	p->sec = k;
+	p->sec_line = p->lineno;
+	memset(p->seen, 0, sizeof(p->seen));
+	return 0;
+}
+
+/* A "[word]" or "[word NAME]" line, comment allowed after; s is
+ * modified. */
+static int
+section_line(struct parser *p, char *s)
+{
+	char *close = strchr(s, ']'), *word, *name, *rest;
+
+	if (close == NULL)
+		return perr(p, p->lineno, "section header without ']'");
+	rest = close + 1 + strspn(close + 1, BLANKS);
+	if (*rest != '\0' && *rest != ';' && *rest != '#')
+		return perr(p, p->lineno, "only a comment may follow ']'");
+	*close = '\0';
+	word = s + 1 + strspn(s + 1, BLANKS);
+	name = word + strcspn(word, BLANKS);
+	if (*name != '\0')
+		*name++ = '\0';
+	name += strspn(name, BLANKS);
+	rest = name + strcspn(name, BLANKS);
+	if (rest[strspn(rest, BLANKS)] != '\0')
+		return perr(p, p->lineno, "a section header is [sniffer], "
+		    "[user NAME] or [action NAME]: one name, no spaces");
+	*rest = '\0';
+	return section_start(p, word, name);
+}
+
+/* The lines inih would refuse, said better: "key" alone, "junk". */
+static int
+pair_line(struct parser *p, const char *s)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (strpbrk(s, "=:") != NULL)
+		return 0;
+	if (name_valid(s))
+		return perr(p, p->lineno, "'%s' needs a value: write "
+		    "'%s = VALUE'", shown(s, q), q);
+	return perr(p, p->lineno, "expected 'key = value', '[section]' or a "
+	    "comment");
+}
+
+/* The next line in p->line without its end.  Returns its length, or -1
+ * at the end of input or on an error (then p->failed). */
+static long
+next_line(struct parser *p)
+{
+	ssize_t n;
+	size_t len;
+
+	if (p->fp != NULL) {
+		n = getline(&p->line, &p->linecap, p->fp);
+		if (n < 0 && ferror(p->fp))
+			perr(p, NO_LINE, "cannot read: %s", strerror(errno));
+		if (n < 0)
+			return -1;
+		len = (size_t)n;
+	} else {
+		if (*p->text == '\0')
+			return -1;
+		len = strcspn(p->text, "\n");
+		if (len < p->linecap)
+			memcpy(p->line, p->text, len);
+		p->text += len + (p->text[len] == '\n');
+	}
+	p->lineno++;
+	while (len > 0 && len <= p->linecap &&
+	    (p->line[len - 1] == '\n' || p->line[len - 1] == '\r'))
+		len--;
+	return (long)len;
+}
+
+/* The ini_reader: one line to inih, after our own checks on it.  At the
+ * end, it wipes inih's line buffer, which held the key lines too. */
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	long len;
+	char *s;
+
+	if (p->failed || (len = next_line(p)) < 0)
+		goto end;
+	if ((size_t)len + 2 > (size_t)num || (size_t)len >= p->linecap) {
+		perr(p, p->lineno, "line too long (%ld characters, at most %d)",
+		    len, num - 2);
+		goto end;
+	}
+	if (memchr(p->line, '\0', (size_t)len) != NULL) {
+		perr(p, p->lineno, "NUL byte in line: not a text file?");
+		goto end;
+	}
+	p->line[len] = '\0';
+	s = p->line;
+	if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;         /* UTF-8 byte order mark */
+	s += strspn(s, BLANKS); /* no inih continuation lines */
+	snprintf(str, (size_t)num, "%s\n", s);
+	if (*s == '[' ? section_line(p, s) == 0 : *s == '\0' || *s == ';' ||
+	    *s == '#' || pair_line(p, s) == 0)
+		return str;
+end:
+	crypto_wipe(str, (size_t)num);
+	return NULL;
+}
+
+static int
+conf_key(struct parser *p, const char *name, const char *value)
+{
+	const struct section_kind *k = p->sec;
+	char q[SHOWN_MAX + 4], known[CONF_LINE_MAX] = "";
+	size_t i;
+
+	if (!name_valid(name))
+		return perr(p, p->lineno, "a key name is one word of "
+		    "letters, digits and '_': write 'key = value'");
+	if (k == NULL)
+		return perr(p, p->lineno, "'%s' comes before any section; put "
+		    "it under [sniffer], [user NAME] or [action NAME]",
+		    shown(name, q));
+	for (i = 0; i < k->nkeys && strcmp(k->keys[i].name, name) != 0; i++)
+		continue;
+	if (i == k->nkeys) {
+		for (size_t j = 0; j < k->nkeys; j++)
+			snprintf(known + strlen(known), sizeof(known) -
+			    strlen(known), "%s%s", j ? ", " : "",
+			    k->keys[j].name);
+		return perr(p, p->lineno, "unknown key '%s' in [%s]; known: %s",
+		    shown(name, q), k->word, known);
+	}
+	if (p->seen[i])
+		return perr(p, p->lineno, "'%s' given twice in this section "
+		    "(first on line %u); keep one", name, p->seen[i]);
+	p->seen[i] = p->lineno;
+	return k->keys[i].set(p, value);
+}
+
+/* The ini_handler.  inih's section may be truncated: ours is p->sec. */
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct parser *p = user;
+	char v[CONF_LINE_MAX];
+	size_t n;
+	int rc;
+
+	(void)section;
+	if (p->failed)
+		return 0;
+	snprintf(v, sizeof(v), "%s", value);
+	for (n = 0; v[n] != '\0'; n++)
+		if (v[n] == '#' && (n == 0 || strchr(BLANKS, v[n - 1]) != NULL))
+			break;
+	while (n > 0 && strchr(BLANKS, v[n - 1]) != NULL)
+		n--;
+	v[n] = '\0';
+	rc = conf_key(p, name, v);
+	crypto_wipe(v, sizeof(v));
+	return rc == 0;
+}
+
+/* What only the whole file tells: every allow names an action. */
+static int
+conf_check(struct parser *p)
+{
+	const struct conf *c = p->c;
+	char q[SHOWN_MAX + 4];
+
+	for (size_t i = 0; i < c->nusers; i++)
+		for (size_t j = 0; j < c->users[i].nallow; j++)
+			if (conf_find_action(c, c->users[i].allow[j]) == NULL)
+				return perr(p, p->allow_line[i], "allow names "
+				    "'%s', but there is no [action %s]",
+				    shown(c->users[i].allow[j], q), q);
+	return 0;
+}
+
+static struct conf *
+conf_new(const char *name)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->path = strdup(name);
+	c->sniffer.interface = strdup("any");
+	c->sniffer.port = 5001;
+	c->sniffer.window = 60;
+	c->sniffer.native = c->sniffer.classic = true;
+	c->sniffer.firewall = strdup("iptables");
+	c->sniffer.state = strdup("/var/lib/spa");
+	if (c->path == NULL || c->sniffer.interface == NULL ||
+	    c->sniffer.firewall == NULL || c->sniffer.state == NULL) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int
+parser_init(struct parser *p, const char *name, char *err)
+{
+	const char *slash = strrchr(name, '/');
+
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->err = err;
+	err[0] = '\0';
+	p->linecap = 2 * CONF_LINE_MAX;
+	p->line = malloc(p->linecap);
+	if (slash != NULL)
+		p->dir = slash == name ? strdup("/") :
+		    strndup(name, (size_t)(slash - name));
+	p->c = conf_new(name);
+	if (p->line == NULL || p->c == NULL || (slash != NULL && !p->dir))
+		return perr(p, NO_LINE, "out of memory");
+	return 0;
+}
+
+/* Parses from p's input; frees everything but *out. */
+static int
+conf_parse(struct parser *p, struct conf **out)
+{
+	int rc = -1, ini;
+
+	*out = NULL;
+	if (!p->failed) {
+		ini = ini_parse_stream(conf_reader, p, conf_handler, p);
+		if (ini > 0 && (unsigned)ini < p->failed)
+			p->failed = 0;  /* inih's error came first */
+		if (ini > 0 && !p->failed)
+			perr(p, (unsigned)ini, "cannot parse this line: expected "
+			    "'key = value', '[section]' or a comment");
+		else if (ini < 0)
+			perr(p, NO_LINE, "out of memory");
+		if (!p->failed && section_end(p) == 0 && conf_check(p) == 0)
+			rc = 0;
+	}
+	if (rc == 0)
+		*out = p->c;
+	else
+		conf_free(p->c);
+	crypto_wipe(p->line, p->linecap);
+	free(p->line);
+	free(p->dir);
+	free(p->allow_line);
+	return rc;
+}
+
+int
+conf_load_string(const char *name, const char *text, struct conf **out,
+    char err[CONF_ERR_MAX])
+{
+	struct parser p;
+
+	parser_init(&p, name, err);
+	p.text = text;
+	return conf_parse(&p, out);
+}
+
+int
+conf_load(const char *path, struct conf **out, char err[CONF_ERR_MAX])
+{
+	struct parser p;
+	char iobuf[BUFSIZ];
+	int rc;
+
+	if (parser_init(&p, path, err) == 0) {
+		p.fp = fopen(path, "re");
+		if (p.fp == NULL)
+			perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
+		else
+			setvbuf(p.fp, iobuf, _IOFBF, sizeof(iobuf));
+	}
+	rc = conf_parse(&p, out);
+	if (p.fp != NULL)
+		fclose(p.fp);
+	crypto_wipe(iobuf, sizeof(iobuf));
+	return rc;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nusers; i++) {
+		crypto_wipe(c->users[i].secret, sizeof(c->users[i].secret));
+		free(c->users[i].name);
+		for (size_t j = 0; j < c->users[i].nallow; j++)
+			free(c->users[i].allow[j]);
+		free(c->users[i].allow);
+	}
+	for (size_t i = 0; i < c->nactions; i++) {
+		free(c->actions[i].name);
+		template_free(&c->actions[i].run);
+		free(c->actions[i].run_as);
+	}
+	free(c->users);
+	free(c->actions);
+	free(c->sniffer.interface);
+	free(c->sniffer.public_addrs);
+	free(c->sniffer.firewall);
+	free(c->sniffer.state);
+	free(c->path);
+	free(c);
+}
+
+const struct conf_action *
+conf_find_action(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nactions; i++)
+		if (strcmp(c->actions[i].name, name) == 0)
+			return &c->actions[i];
+	return NULL;
+}

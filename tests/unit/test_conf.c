@@ -1,0 +1,737 @@
+/* common/conf.c: typed fields from sniffer.conf, FILE:LINE: on every error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "crypto.h"
+
+/* Bytes 0x00..0x1f; the first 16; 0x00..0x2f. */
+#define KEY32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY16 "AAECAwQFBgcICQoLDA0ODw=="
+#define KEY48 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"
+#define KEY_OTHER "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
+
+/* INTERFACE.md's example, with a real key and its comments. */
+static const char interface_example[] =
+	"[sniffer]\n"
+	"interface = any              # pcap device\n"
+	"port = 5001                  # the closed TCP port that carries SPA packets\n"
+	"address =                    # optional: only packets to this destination\n"
+	"public_address =             # optional: more addresses the MAC may bind (server behind NAT)\n"
+	"window = 60                  # seconds of clock difference tolerated\n"
+	"formats = native classic     # which formats are accepted\n"
+	"firewall = iptables          # a backend file from rules/: iptables, ufw, nft, ...\n"
+	"state = /var/lib/spa         # replay cache and open grants survive restarts here\n"
+	"\n"
+	"[user alice]\n"
+	"key = " KEY32 "   # or keyfile = PATH\n"
+	"allow = ssh                  # action names this user may request\n"
+	"nat = no                     # yes: the allowed address may differ from the packet source\n"
+	"classic = yes                # accept this user's classic-format packets\n"
+	"\n"
+	"[action ssh]\n"
+	"open = tcp/22                # open this proto/port for the allowed address ...\n"
+	"timeout = 30                 # ... for this many seconds\n"
+	"# or: run = /path/to/program {addr} {user}   with   run_as = nobody\n";
+
+static struct conf *
+load_ok(const char *name, const char *text)
+{
+	struct conf *c = NULL;
+	char err[CONF_ERR_MAX] = "";
+
+	if (conf_load_string(name, text, &c, err) != 0)
+		fail_msg("conf_load_string: %s", err);
+	assert_non_null(c);
+	return c;
+}
+
+/* Loading fails with exactly prefix at the start and want somewhere. */
+static void
+expect_error(const char *text, const char *prefix, const char *want)
+{
+	struct conf *c = (struct conf *)1;
+	char err[CONF_ERR_MAX] = "";
+
+	if (conf_load_string("t.conf", text, &c, err) != -1)
+		fail_msg("accepted:\n%s", text);
+	assert_null(c);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
+	    strstr(err + strlen(prefix), want) == NULL)
+		fail_msg("for:\n%s\ngot:  %s\nwant: %s ...%s", text, err, prefix,
+		    want);
+}
+
+static void
+test_interface_example(void **state)
+{
+	static const uint8_t secret[32] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	    27, 28, 29, 30, 31 };
+	struct conf *c = load_ok("/etc/spa/sniffer.conf", interface_example);
+	const struct conf_action *a;
+
+	(void)state;
+	assert_string_equal(c->path, "/etc/spa/sniffer.conf");
+	assert_string_equal(c->sniffer.interface, "any");
+	assert_int_equal(c->sniffer.port, 5001);
+	assert_false(c->sniffer.has_address);
+	assert_int_equal(c->sniffer.npublic, 0);
+	assert_int_equal(c->sniffer.window, 60);
+	assert_true(c->sniffer.native);
+	assert_true(c->sniffer.classic);
+	assert_string_equal(c->sniffer.firewall, "iptables");
+	assert_string_equal(c->sniffer.state, "/var/lib/spa");
+	assert_int_equal(c->sniffer.lockout_count, 0);
+	assert_int_equal(c->nusers, 1);
+	assert_string_equal(c->users[0].name, "alice");
+	assert_memory_equal(c->users[0].secret, secret, 32);
+	assert_int_equal(c->users[0].nallow, 1);
+	assert_string_equal(c->users[0].allow[0], "ssh");
+	assert_false(c->users[0].nat);
+	assert_true(c->users[0].classic);
+	assert_int_equal(c->users[0].line, 11);
+	assert_int_equal(c->nactions, 1);
+	a = conf_find_action(c, "ssh");
+	assert_ptr_equal(a, &c->actions[0]);
+	assert_int_equal(a->kind, CONF_ACTION_OPEN);
+	assert_int_equal(a->proto, IPPROTO_TCP);
+	assert_int_equal(a->port, 22);
+	assert_int_equal(a->timeout, 30);
+	assert_null(a->run_as);
+	assert_null(a->run.words);
+	assert_int_equal(a->line, 17);
+	assert_null(conf_find_action(c, "ftp"));
+	assert_null(conf_find_action(c, "SSH"));
+	conf_free(c);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct conf *c = load_ok("t.conf", "");
+
+	(void)state;
+	assert_string_equal(c->sniffer.interface, "any");
+	assert_int_equal(c->sniffer.port, 5001);
+	assert_false(c->sniffer.has_address);
+	assert_null(c->sniffer.public_addrs);
+	assert_int_equal(c->sniffer.window, 60);
+	assert_true(c->sniffer.native && c->sniffer.classic);
+	assert_string_equal(c->sniffer.firewall, "iptables");
+	assert_string_equal(c->sniffer.state, "/var/lib/spa");
+	assert_int_equal(c->sniffer.lockout_count, 0);
+	assert_int_equal(c->sniffer.lockout_seconds, 0);
+	assert_int_equal(c->nusers, 0);
+	assert_int_equal(c->nactions, 0);
+	conf_free(c);
+	conf_free(NULL);
+}
+
+static void
+test_sniffer_values(void **state)
+{
+	struct conf *c = load_ok("t.conf",
+	    "; a comment\n"
+	    "[sniffer]   # the daemon\n"
+	    "  interface = eth0\n"
+	    "\tport=62201\n"
+	    "address = 2001:db8::1   ; inih comment\n"
+	    "public_address = 192.0.2.1   2001:db8::2 # two\n"
+	    "window = 86400\n"
+	    "formats = classic\n"
+	    "firewall = nft\n"
+	    "state =    # memory only\n"
+	    "lockout = 5/300\n");
+	struct spa_addr v4, v6;
+
+	(void)state;
+	assert_string_equal(c->sniffer.interface, "eth0");
+	assert_int_equal(c->sniffer.port, 62201);
+	assert_true(c->sniffer.has_address);
+	assert_int_equal(addr_parse("2001:db8::1", &v6), 0);
+	assert_true(addr_equal(&c->sniffer.address, &v6));
+	assert_int_equal(c->sniffer.npublic, 2);
+	assert_int_equal(addr_parse("192.0.2.1", &v4), 0);
+	assert_int_equal(addr_parse("2001:db8::2", &v6), 0);
+	assert_true(addr_equal(&c->sniffer.public_addrs[0], &v4));
+	assert_true(addr_equal(&c->sniffer.public_addrs[1], &v6));
+	assert_int_equal(c->sniffer.window, 86400);
+	assert_false(c->sniffer.native);
+	assert_true(c->sniffer.classic);
+	assert_string_equal(c->sniffer.firewall, "nft");
+	assert_string_equal(c->sniffer.state, "");
+	assert_int_equal(c->sniffer.lockout_count, 5);
+	assert_int_equal(c->sniffer.lockout_seconds, 300);
+	conf_free(c);
+}
+
+/* Relative paths are relative to the configuration's directory. */
+static void
+test_relative_state(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_ok("/etc/spa/sniffer.conf", "[sniffer]\nstate = cache\n");
+	assert_string_equal(c->sniffer.state, "/etc/spa/cache");
+	conf_free(c);
+	c = load_ok("sniffer.conf", "[sniffer]\nstate = cache\n");
+	assert_string_equal(c->sniffer.state, "cache");
+	conf_free(c);
+	c = load_ok("/sniffer.conf", "[sniffer]\nstate = /srv/spa\n");
+	assert_string_equal(c->sniffer.state, "/srv/spa");
+	conf_free(c);
+}
+
+static void
+test_users_and_actions(void **state)
+{
+	struct conf *c = load_ok("t.conf",
+	    "[user bob]\r\n"
+	    "key=" KEY_OTHER "\r\n"
+	    "allow = backup  ssh ssh\r\n"
+	    "nat = yes\r\n"
+	    "[user carol.d-1]\n"
+	    "key = " KEY32 "\n"
+	    "[action backup]\n"
+	    "run = /usr/local/sbin/spa-backup --from={addr} {user}  # comment\n"
+	    "[action ssh]\n"
+	    "timeout = 600\n"
+	    "open = udp/60001\n"
+	    "[action wake]\n"
+	    "run = /bin/true\n"
+	    "run_as = backup-op\n"
+	    "timeout = 5\n");
+	const struct conf_action *a;
+
+	(void)state;
+	assert_int_equal(c->nusers, 2);
+	assert_string_equal(c->users[0].name, "bob");
+	assert_int_equal(c->users[0].secret[0], 0x3e);
+	assert_int_equal(c->users[0].secret[31], 0x5d);
+	assert_int_equal(c->users[0].nallow, 3);
+	assert_string_equal(c->users[0].allow[0], "backup");
+	assert_string_equal(c->users[0].allow[2], "ssh");
+	assert_true(c->users[0].nat);
+	assert_false(c->users[0].classic);
+	assert_string_equal(c->users[1].name, "carol.d-1");
+	assert_int_equal(c->users[1].nallow, 0);
+	assert_int_equal(c->users[1].line, 5);
+	a = conf_find_action(c, "backup");
+	assert_non_null(a);
+	assert_int_equal(a->kind, CONF_ACTION_RUN);
+	assert_int_equal(a->timeout, 60);
+	assert_string_equal(a->run_as, "nobody");
+	assert_int_equal(a->run.nwords, 3);
+	assert_string_equal(a->run.words[0], "/usr/local/sbin/spa-backup");
+	assert_string_equal(a->run.words[1], "--from={addr}");
+	assert_string_equal(a->run.words[2], "{user}");
+	assert_null(a->run.words[3]);
+	a = conf_find_action(c, "ssh");
+	assert_int_equal(a->kind, CONF_ACTION_OPEN);
+	assert_int_equal(a->proto, IPPROTO_UDP);
+	assert_int_equal(a->port, 60001);
+	assert_int_equal(a->timeout, 600);
+	a = conf_find_action(c, "wake");
+	assert_string_equal(a->run_as, "backup-op");
+	assert_int_equal(a->timeout, 5);
+	conf_free(c);
+}
+
+static void
+test_odd_but_valid(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	/* A byte order mark, a "key: value" line, printable action names. */
+	c = load_ok("t.conf", "\xef\xbb\xbf[action a/b;c]\nopen: tcp/1\n"
+	    "[action ~!]\nopen = tcp/65535\n[action   x   ]   ; c\n"
+	    "open = tcp/2\n");
+	assert_int_equal(c->nactions, 3);
+	assert_string_equal(c->actions[0].name, "a/b;c");
+	assert_string_equal(c->actions[1].name, "~!");
+	assert_int_equal(c->actions[1].port, 65535);
+	assert_string_equal(c->actions[2].name, "x");
+	conf_free(c);
+	/* Indented lines are keys, not inih continuations. */
+	c = load_ok("t.conf", "[sniffer]\nport = 1\n    window = 2\n");
+	assert_int_equal(c->sniffer.port, 1);
+	assert_int_equal(c->sniffer.window, 2);
+	conf_free(c);
+	/* A value may hold '#' when no blank comes before it. */
+	c = load_ok("t.conf", "[action a]\nrun = /bin/echo x#y\n");
+	assert_string_equal(c->actions[0].run.words[1], "x#y");
+	conf_free(c);
+}
+
+/* The longest line inih can take is 198 characters, without its end. */
+static void
+test_line_length(void **state)
+{
+	char text[400], err[CONF_ERR_MAX];
+	struct conf *c;
+	size_t n;
+
+	(void)state;
+	strcpy(text, "[action a]\nrun = /bin/echo ");
+	n = strlen("run = /bin/echo ");
+	memset(text + strlen(text), 'x', 198 - n);
+	strcpy(text + strlen("[action a]\n") + 198, "\n");
+	c = load_ok("t.conf", text);
+	assert_int_equal(strlen(c->actions[0].run.words[1]), 198 - n);
+	conf_free(c);
+	strcpy(text + strlen("[action a]\n") + 198, "y\n");
+	assert_int_equal(conf_load_string("t.conf", text, &c, err), -1);
+	assert_string_equal(err,
+	    "t.conf:2: line too long (199 characters, at most 198)");
+	memset(text, 'z', 350);
+	text[350] = '\0';
+	assert_int_equal(conf_load_string("t.conf", text, &c, err), -1);
+	assert_string_equal(err,
+	    "t.conf:1: line too long (350 characters, at most 198)");
+}
+
+struct bad {
+	const char *text;
+	const char *prefix;
+	const char *want;
+};
+
+static const struct bad bad_sections[] = {
+	{ "port = 1\n", "t.conf:1: ", "'port' comes before any section" },
+	{ "\n[bogus]\n", "t.conf:2: ", "unknown section '[bogus]'; use" },
+	{ "[User a]\n", "t.conf:1: ", "unknown section '[User]'" },
+	{ "[user]\n", "t.conf:1: ", "[user] needs a name: [user NAME]" },
+	{ "[action ]\n", "t.conf:1: ", "[action] needs a name" },
+	{ "[sniffer x]\n", "t.conf:1: ", "[sniffer] takes no name" },
+	{ "[user a b]\n", "t.conf:1: ", "one name, no spaces" },
+	{ "[sniffer\n", "t.conf:1: ", "section header without ']'" },
+	{ "[sniffer] port = 1\n", "t.conf:1: ", "only a comment may follow" },
+	{ "[sniffer]\n\n[sniffer]\n", "t.conf:3: ",
+	    "[sniffer] appears twice (first on line 1); merge" },
+	{ "[sniffer]\nfoo = 1\n", "t.conf:2: ", "unknown key 'foo' in "
+	    "[sniffer]; known: interface, port, address, public_address, "
+	    "window, formats, firewall, state, lockout" },
+	{ "[user a]\nkey=" KEY32 "\nopen = tcp/1\n", "t.conf:3: ",
+	    "unknown key 'open' in [user]; known: key, keyfile, allow" },
+	{ "[action a]\nopen = tcp/1\nkey = x\n", "t.conf:3: ",
+	    "unknown key 'key' in [action]; known: open, run, timeout, run_as" },
+	{ "[sniffer]\nport = 1\nwindow = 2\nport = 2\n", "t.conf:4: ",
+	    "'port' given twice in this section (first on line 2)" },
+	{ "[sniffer]\nnat\n", "t.conf:2: ", "'nat' needs a value: write "
+	    "'nat = VALUE'" },
+	{ "[sniffer]\n!! ??\n", "t.conf:2: ", "expected 'key = value', "
+	    "'[section]' or a comment" },
+	{ "[sniffer]\n = 5\n", "t.conf:2: ", "a key name is one word" },
+	{ "[sniffer]\nmy port = 5\n", "t.conf:2: ", "a key name is one word" },
+	/* inih's own refusal: its ';' comment hides the '='. */
+	{ "[sniffer]\nport ; = 5\nwindow = 0\n", "t.conf:2: ",
+	    "cannot parse this line" },
+	/* The first error wins. */
+	{ "[sniffer]\nport = 0\nwindow = 0\n", "t.conf:2: ", "port must" },
+};
+
+static const struct bad bad_sniffer[] = {
+	{ "[sniffer]\nport = 0\n", "t.conf:2: ",
+	    "port must be a number from 1 to 65535, not '0'" },
+	{ "[sniffer]\nport = 65536\n", "t.conf:2: ", "not '65536'" },
+	{ "[sniffer]\nport = 99999999999999999999999\n", "t.conf:2: ",
+	    "port must be a number from 1 to 65535" },
+	{ "[sniffer]\nport = -1\n", "t.conf:2: ", "not '-1'" },
+	{ "[sniffer]\nport = 22 23\n", "t.conf:2: ", "not '22 23'" },
+	{ "[sniffer]\nport =\n", "t.conf:2: ", "not ''" },
+	{ "[sniffer]\ninterface =\n", "t.conf:2: ",
+	    "interface must be one pcap device name" },
+	{ "[sniffer]\ninterface = eth0 eth1\n", "t.conf:2: ",
+	    "not 'eth0 eth1'" },
+	{ "[sniffer]\naddress = 192.0.2\n", "t.conf:2: ",
+	    "address must be one IPv4 or IPv6 address, or empty; '192.0.2' "
+	    "is not" },
+	{ "[sniffer]\naddress = 192.0.2.1 192.0.2.2\n", "t.conf:2: ",
+	    "address must be one" },
+	{ "[sniffer]\npublic_address = 192.0.2.1 nope\n", "t.conf:2: ",
+	    "public_address takes IPv4 or IPv6 addresses separated by spaces; "
+	    "'nope' is not one" },
+	{ "[sniffer]\nwindow = 0\n", "t.conf:2: ",
+	    "window must be a number of seconds from 1 to 86400, not '0'" },
+	{ "[sniffer]\nwindow = 86401\n", "t.conf:2: ", "not '86401'" },
+	{ "[sniffer]\nwindow = 1m\n", "t.conf:2: ", "not '1m'" },
+	{ "[sniffer]\nformats = native paper\n", "t.conf:2: ",
+	    "formats takes native and/or classic, not 'paper'" },
+	{ "[sniffer]\nformats =\n", "t.conf:2: ",
+	    "formats needs at least one of native and classic" },
+	{ "[sniffer]\nfirewall = IPTables\n", "t.conf:2: ",
+	    "firewall must name a backend in rules/" },
+	{ "[sniffer]\nfirewall = ../x\n", "t.conf:2: ", "not '../x'" },
+	{ "[sniffer]\nfirewall =\n", "t.conf:2: ", "firewall must" },
+	{ "[sniffer]\nlockout = 5\n", "t.conf:2: ",
+	    "lockout must be ATTEMPTS/SECONDS, both positive (such as 5/60), "
+	    "or empty, not '5'" },
+	{ "[sniffer]\nlockout = 0/60\n", "t.conf:2: ", "not '0/60'" },
+	{ "[sniffer]\nlockout = 5/0\n", "t.conf:2: ", "not '5/0'" },
+	{ "[sniffer]\nlockout = 5/\n", "t.conf:2: ", "lockout must" },
+	{ "[sniffer]\nlockout = /60\n", "t.conf:2: ", "lockout must" },
+	{ "[sniffer]\nlockout = 5/60/2\n", "t.conf:2: ", "lockout must" },
+	{ "[sniffer]\nlockout = 4294967296/1\n", "t.conf:2: ",
+	    "lockout must" },
+};
+
+static const struct bad bad_users[] = {
+	{ "[user -x]\n", "t.conf:1: ", "user name '-x' must be 1 to 32 of" },
+	{ "[user al!ce]\n", "t.conf:1: ", "user name 'al!ce'" },
+	{ "[user abcdefghijabcdefghijabcdefghijabc]\n", "t.conf:1: ",
+	    "user name 'abcdefghijabcdefghijabcdefghijabc' must be" },
+	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY32 "\n\n[user a]\n",
+	    "t.conf:6: ", "[user a] appears twice (first on line 1)" },
+	{ "[user a]\nnat = yes\n[action x]\nopen = tcp/1\n", "t.conf:1: ",
+	    "[user a] has no key: add key = BASE64 or keyfile = PATH" },
+	{ "[user a]\nnat = yes\n", "t.conf:1: ", "[user a] has no key" },
+	{ "[user a]\n[bogus]\n", "t.conf:1: ", "[user a] has no key" },
+	{ "[user a]\nkey = " KEY16 "\n", "t.conf:2: ",
+	    "key must be exactly 32 bytes (44 base64 characters), this one "
+	    "decodes to 16" },
+	{ "[user a]\nkey = " KEY48 "\n", "t.conf:2: ",
+	    "this one decodes to 48" },
+	{ "[user a]\nkey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",
+	    "t.conf:2: ", "key is not valid base64: it must be 44 characters "
+	    "of A-Z a-z 0-9 + / ending in '=' (this one has 43)" },
+	{ "[user a]\nkey = AAECAwQFBgcICQoLDA0ODx.REhMUFRYXGBkaGxwdHh8=\n",
+	    "t.conf:2: ", "key is not valid base64" },
+	{ "[user a]\nkey =\n", "t.conf:2: ",
+	    "key is not valid base64: it must be 44 characters" },
+	{ "[user a]\nkey = " KEY32 "\nkeyfile = a.key\n", "t.conf:3: ",
+	    "give key or keyfile, not both (key is on line 2)" },
+	{ "[user a]\nkeyfile = a.key\nkey = " KEY32 "\n", "t.conf:2: ",
+	    "cannot read key file 'a.key'" },
+	{ "[user a]\nkeyfile =\n", "t.conf:2: ", "keyfile needs a path" },
+	{ "[user a]\nkey=" KEY32 "\nkey=" KEY32 "\n", "t.conf:3: ",
+	    "'key' given twice" },
+	{ "[user a]\nkey=" KEY32 "\nnat = maybe\n", "t.conf:3: ",
+	    "nat must be yes or no, not 'maybe'" },
+	{ "[user a]\nkey=" KEY32 "\nclassic = 1\n", "t.conf:3: ",
+	    "classic must be yes or no, not '1'" },
+	{ "[user a]\nkey=" KEY32 "\nclassic = Yes\n", "t.conf:3: ",
+	    "classic must be yes or no" },
+	{ "[user a]\nkey=" KEY32 "\nallow = ssh ftp\n[action ssh]\n"
+	    "open = tcp/22\n", "t.conf:3: ",
+	    "allow names 'ftp', but there is no [action ftp]" },
+	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY32 "\n\nallow = x\n",
+	    "t.conf:6: ", "allow names 'x'" },
+};
+
+static const struct bad bad_actions[] = {
+	{ "[action abcdefghijabcdefghijabcdefghijabc]\n", "t.conf:1: ",
+	    "action name 'abcdefghijabcdefghijabcdefghijabc' must be a valid "
+	    "request: 1 to 32 printable ASCII characters" },
+	{ "[action \xc3\xa9]\n", "t.conf:1: ", "action name '?" "?' must be" },
+	{ "[action a]\nopen = tcp/1\n[action a]\n", "t.conf:3: ",
+	    "[action a] appears twice (first on line 1)" },
+	{ "[action a]\ntimeout = 5\n", "t.conf:1: ",
+	    "[action a] needs open = PROTO/PORT or run = /PATH ARGS..." },
+	{ "[action a]\n", "t.conf:1: ", "[action a] needs open" },
+	{ "[action a]\n[action b]\nopen = tcp/1\n", "t.conf:1: ",
+	    "[action a] needs open" },
+	{ "[action a]\nopen = tcp/22\nrun = /bin/true\n", "t.conf:3: ",
+	    "an action has open or run, not both (open is on line 2)" },
+	{ "[action a]\nrun = /bin/true\nopen = tcp/22\n", "t.conf:3: ",
+	    "not both (run is on line 2)" },
+	{ "[action a]\nopen = tcp/0\n", "t.conf:2: ",
+	    "open must be tcp/PORT or udp/PORT with PORT from 1 to 65535 (such "
+	    "as tcp/22), not 'tcp/0'" },
+	{ "[action a]\nopen = tcp/65536\n", "t.conf:2: ", "not 'tcp/65536'" },
+	{ "[action a]\nopen = icmp/1\n", "t.conf:2: ", "not 'icmp/1'" },
+	{ "[action a]\nopen = TCP/22\n", "t.conf:2: ", "not 'TCP/22'" },
+	{ "[action a]\nopen = tcp/\n", "t.conf:2: ", "not 'tcp/'" },
+	{ "[action a]\nopen = 22\n", "t.conf:2: ", "not '22'" },
+	{ "[action a]\nopen = tcp/22 udp/53\n", "t.conf:2: ", "open must" },
+	{ "[action a]\nrun = backup.sh {addr}\n", "t.conf:2: ",
+	    "run: the program 'backup.sh' must be an absolute path" },
+	{ "[action a]\nrun = /bin/backup {host}\n", "t.conf:2: ",
+	    "run: unknown placeholder '{host}'" },
+	{ "[action a]\nrun = /bin/backup {addr\n", "t.conf:2: ",
+	    "run: unbalanced '{'" },
+	{ "[action a]\nrun =   # nothing\n", "t.conf:2: ",
+	    "run: empty command" },
+	{ "[action a]\nopen = tcp/1\ntimeout = 0\n", "t.conf:3: ",
+	    "timeout must be a number of seconds from 1 to 86400, not '0'" },
+	{ "[action a]\nopen = tcp/1\ntimeout = 1h\n", "t.conf:3: ",
+	    "not '1h'" },
+	{ "[action a]\nrun_as = root\nopen = tcp/1\n", "t.conf:2: ",
+	    "run_as only applies to run actions; remove it" },
+	{ "[action a]\nrun = /bin/true\nrun_as = -x\n", "t.conf:3: ",
+	    "run_as must be a user name (1 to 32 of A-Z a-z 0-9 . _ -), "
+	    "not '-x'" },
+	{ "[action a]\nrun = /bin/true\nrun_as =\n", "t.conf:3: ",
+	    "run_as must be a user name" },
+};
+
+static void
+run_table(const struct bad *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_error(t[i].text, t[i].prefix, t[i].want);
+}
+
+#define RUN_TABLE(t) run_table((t), sizeof(t) / sizeof((t)[0]))
+
+static void
+test_bad_sections(void **state)
+{
+	(void)state;
+	RUN_TABLE(bad_sections);
+}
+
+static void
+test_bad_sniffer(void **state)
+{
+	(void)state;
+	RUN_TABLE(bad_sniffer);
+}
+
+static void
+test_bad_users(void **state)
+{
+	(void)state;
+	RUN_TABLE(bad_users);
+}
+
+static void
+test_bad_actions(void **state)
+{
+	(void)state;
+	RUN_TABLE(bad_actions);
+}
+
+/* No error message repeats key material, whatever the mistake. */
+static void
+test_no_key_in_messages(void **state)
+{
+	static const struct bad texts[] = {
+		{ "[user a]\nkey = " KEY16 "\n", "t.conf:2: ", "decodes" },
+		{ "[user a]\nkey = " KEY48 "\n", "t.conf:2: ", "decodes" },
+		{ "[user a]\nkey = " KEY32 "x\n", "t.conf:2: ", "base64" },
+		{ "[user a]\nkey " KEY32 "\n", "t.conf:2: ", "key name" },
+		{ "[user a]\nkey" KEY32 "\n", "t.conf:2: ", "key name" },
+		{ "[user a]\n" KEY32 "\n", "t.conf:2: ", "key name" },
+		{ "[user a]\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",
+		    "t.conf:2: ", "expected 'key = value'" },
+		{ "[user a]\nkey = " KEY32 "\nkey = " KEY32 "\n", "t.conf:3: ",
+		    "given twice" },
+	};
+	char err[CONF_ERR_MAX];
+	struct conf *c;
+
+	(void)state;
+	RUN_TABLE(texts);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(conf_load_string("t.conf", texts[i].text, &c,
+		    err), -1);
+		if (strstr(err, "AAECAwQFBgcICQoL") != NULL)
+			fail_msg("key material in: %s", err);
+	}
+}
+
+/* ---- real files ---- */
+
+static char tmpdir[64];
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/test_conf.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+write_file(const char *name, const char *text, mode_t mode)
+{
+	char path[sizeof(tmpdir) + 128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static int
+load_file(const char *name, struct conf **c, char err[CONF_ERR_MAX])
+{
+	char path[sizeof(tmpdir) + 128];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return conf_load(path, c, err);
+}
+
+static void
+test_file_keyfile(void **state)
+{
+	char err[CONF_ERR_MAX];
+	struct conf *c;
+
+	(void)state;
+	write_file("alice.key", KEY_OTHER "\n", 0600);
+	write_file("a.conf", "[user alice]\nkeyfile = alice.key\nallow = ssh\n"
+	    "[action ssh]\nopen = tcp/22\n", 0644);
+	assert_int_equal(load_file("a.conf", &c, err), 0);
+	assert_int_equal(c->users[0].secret[0], 0x3e);
+	assert_int_equal(c->users[0].secret[31], 0x5d);
+	conf_free(c);
+}
+
+static void
+expect_file_error(const char *conf, const char *line, const char *want)
+{
+	char err[CONF_ERR_MAX], prefix[128];
+	struct conf *c = (struct conf *)1;
+
+	assert_int_equal(load_file(conf, &c, err), -1);
+	assert_null(c);
+	snprintf(prefix, sizeof(prefix), "%s/%s:%s", tmpdir, conf, line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
+	    strstr(err, want) == NULL)
+		fail_msg("got:  %s\nwant: %s...%s", err, prefix, want);
+}
+
+static void
+test_file_errors(void **state)
+{
+	char want[256];
+
+	(void)state;
+	write_file("open.key", KEY32 "\n", 0644);
+	write_file("b.conf", "[user b]\nkeyfile = open.key\n", 0644);
+	snprintf(want, sizeof(want), "key file '%s/open.key' is readable by "
+	    "group or others; chmod 600 it", tmpdir);
+	expect_file_error("b.conf", "2: ", want);
+	write_file("c.conf", "\n[user c]\nkeyfile = missing.key\n", 0644);
+	snprintf(want, sizeof(want), "cannot read key file '%s/missing.key': "
+	    "No such file or directory", tmpdir);
+	expect_file_error("c.conf", "3: ", want);
+	write_file("short.key", KEY16 "\n", 0600);
+	write_file("d.conf", "[user d]\nkeyfile = short.key\n", 0644);
+	expect_file_error("d.conf", "2: ", "short.key' must hold one 32-byte "
+	    "key in base64 (44 characters)");
+	expect_file_error("none.conf", " ", "cannot open: No such file or "
+	    "directory");
+	write_file("good.key", KEY32 "\n", 0600);
+	write_file("e.conf", "[user e]\nkeyfile = good.key\nkey = " KEY32
+	    "\n", 0644);
+	expect_file_error("e.conf", "3: ", "give key or keyfile, not both "
+	    "(keyfile is on line 2)");
+}
+
+/* A NUL byte inside a file is refused, not taken for the line's end. */
+static void
+test_file_nul(void **state)
+{
+	static const char text[] = "[sniffer]\nport = 1\0 2\n";
+	char path[256], err[CONF_ERR_MAX];
+	struct conf *c;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/nul.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f),
+	    sizeof(text) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(conf_load(path, &c, err), -1);
+	assert_non_null(strstr(err, "nul.conf:2: NUL byte in line"));
+	assert_int_equal(conf_load(tmpdir, &c, err), -1);
+	assert_non_null(strstr(err, ": cannot read: Is a directory"));
+}
+
+/* Every .conf in doc/examples loads, with the key files it names. */
+static void
+test_examples(void **state)
+{
+	static const char *const keys[] = { "alice.key", "bob.key",
+	    "backup.key" };
+	char err[CONF_ERR_MAX], path[64], *text;
+	struct conf *c;
+	glob_t g;
+	FILE *f;
+	long n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		write_file(keys[i], KEY_OTHER "\n", 0600);
+	assert_int_equal(glob("doc/examples/*.conf", 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 2);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		f = fopen(g.gl_pathv[i], "r");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, 0, SEEK_END), 0);
+		n = ftell(f);
+		rewind(f);
+		text = calloc(1, (size_t)n + 1);
+		assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+		fclose(f);
+		snprintf(path, sizeof(path), "example-%zu.conf", i);
+		write_file(path, text, 0644);
+		free(text);
+		if (load_file(path, &c, err) != 0)
+			fail_msg("%s: %s", g.gl_pathv[i], err);
+		assert_true(c->nusers >= 1);
+		assert_true(c->nactions >= 1);
+		conf_free(c);
+	}
+	globfree(&g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_interface_example),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_sniffer_values),
+		cmocka_unit_test(test_relative_state),
+		cmocka_unit_test(test_users_and_actions),
+		cmocka_unit_test(test_odd_but_valid),
+		cmocka_unit_test(test_line_length),
+		cmocka_unit_test(test_bad_sections),
+		cmocka_unit_test(test_bad_sniffer),
+		cmocka_unit_test(test_bad_users),
+		cmocka_unit_test(test_bad_actions),
+		cmocka_unit_test(test_no_key_in_messages),
+		cmocka_unit_test(test_file_keyfile),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_file_nul),
+		cmocka_unit_test(test_examples),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
