@@ -216,7 +216,7 @@ test_join_too_small(void **state)
 {
 	char *argv[] = { "/bin/echo", "hello", "world", NULL };
 	char *none[] = { NULL };
-	char out[16];
+	char out[32];
 
 	(void)state;
 	assert_int_equal(template_argv_join(argv, out, 22), 0);
