@@ -1,0 +1,399 @@
+/*
+ * rules/NAME files (firewall.h).  libinih splits "key = value" lines; our
+ * reader hands it one line at a time, as common/conf.c does, so we know
+ * each line's number, refuse a line too long for inih's buffer instead of
+ * letting inih cut it in two, strip leading blanks (an indented line would
+ * otherwise be an inih continuation: another command, silently) and check
+ * section headers ourselves (inih reports nothing for an empty section).
+ * Each command goes through template_parse once, here (STYLE.md item 5),
+ * and every error reads "FILE:LINE: what is wrong" (item 13).
+ */
+#include "firewall.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLANKS " \t\r\n\v\f"
+#define SHOWN_MAX 48            /* bytes of a token quoted in a message */
+#define NO_LINE 0u
+#define NFAMILIES 2             /* [ipv4] is index 0, [ipv6] index 1 */
+
+struct fw_list {
+	struct firewall_cmd *cmds;
+	size_t n;
+};
+
+struct firewall {
+	char *path;
+	struct fw_list lists[NFAMILIES][FIREWALL_NVERBS];
+};
+
+struct fw_parser {
+	struct firewall *fw;
+	FILE *fp;
+	char *err;
+	int failed;                     /* an error is in err */
+	char *line;                     /* the current line, from getline */
+	size_t linecap;
+	unsigned lineno;
+	int fam;                        /* current section; -1 before any */
+	unsigned sec_line[NFAMILIES];   /* of each header; 0: not seen */
+};
+
+static const char *const verb_names[FIREWALL_NVERBS] = {
+	"setup", "open", "close", "check", "teardown",
+};
+static const char *const section_names[NFAMILIES] = { "ipv4", "ipv6" };
+
+/* Values to try each template with at load time: open, close and check
+ * may use every placeholder; setup and teardown run before and after any
+ * grant, so only {family} has a value then. */
+static const struct template_values probe_grant = {
+	"192.0.2.1", "tcp", "22", "30", "user", "request", "4",
+};
+static const struct template_values probe_family = { .family = "4" };
+
+static int perr(struct fw_parser *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records the first error only: later ones are its consequences. */
+static int
+perr(struct fw_parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->failed)
+		return -1;
+	p->failed = 1;
+	if (line != NO_LINE)
+		n = snprintf(p->err, FIREWALL_ERR_MAX, "%s:%u: ",
+		    p->fw->path, line);
+	else
+		n = snprintf(p->err, FIREWALL_ERR_MAX, "%s: ", p->fw->path);
+	if (n < 0 || n >= FIREWALL_ERR_MAX)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, FIREWALL_ERR_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A token made safe to quote: truncated, non-printable bytes as '?'. */
+static const char *
+shown(const char *s, char buf[SHOWN_MAX + 4])
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < SHOWN_MAX; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	strcpy(buf + i, s[i] != '\0' ? "..." : "");
+	return buf;
+}
+
+int
+firewall_name_valid(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+	return n > 0 && n <= FIREWALL_NAME_MAX && name[n] == '\0';
+}
+
+const char *
+firewall_verb_name(enum firewall_verb verb)
+{
+	if ((unsigned)verb >= FIREWALL_NVERBS)
+		return NULL;
+	return verb_names[verb];
+}
+
+/* "[ipv4]" or "[ipv6]", a comment allowed after; s is modified. */
+static int
+section_line(struct fw_parser *p, char *s)
+{
+	char *close = strchr(s, ']'), *name, *rest, q[SHOWN_MAX + 4];
+	int i;
+
+	if (close == NULL)
+		return perr(p, p->lineno, "section header without ']'");
+	rest = close + 1 + strspn(close + 1, BLANKS);
+	if (*rest != '\0' && *rest != ';' && *rest != '#')
+		return perr(p, p->lineno, "only a comment may follow ']'");
+	*close = '\0';
+	name = s + 1 + strspn(s + 1, BLANKS);
+	name[strcspn(name, BLANKS)] = '\0';
+	for (i = 0; i < NFAMILIES; i++)
+		if (strcmp(name, section_names[i]) == 0)
+			break;
+	if (i == NFAMILIES)
+		return perr(p, p->lineno, "unknown section [%s]; a rules file "
+		    "has [ipv4] and [ipv6]", shown(name, q));
+	if (p->sec_line[i] != 0)
+		return perr(p, p->lineno, "[%s] appears twice (first on line "
+		    "%u); merge the two", name, p->sec_line[i]);
+	p->sec_line[i] = p->lineno;
+	p->fam = i;
+	return 0;
+}
+
+/* The next line in p->line without its end: its length, or -1 at the end
+ * of the file or on a read error (then p->failed). */
+static long
+next_line(struct fw_parser *p)
+{
+	ssize_t n = getline(&p->line, &p->linecap, p->fp);
+
+	if (n < 0) {
+		if (ferror(p->fp))
+			perr(p, NO_LINE, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	p->lineno++;
+	while (n > 0 && (p->line[n - 1] == '\n' || p->line[n - 1] == '\r'))
+		n--;
+	return (long)n;
+}
+
+/* The ini_reader: one line to inih, after our own checks on it. */
+static char *
+fw_reader(char *str, int num, void *stream)
+{
+	struct fw_parser *p = stream;
+	long len;
+	char *s;
+
+	if (p->failed || (len = next_line(p)) < 0)
+		return NULL;
+	if (len + 2 > num) {
+		perr(p, p->lineno, "line too long (%ld characters, at most "
+		    "%d)", len, num - 2);
+		return NULL;
+	}
+	if (memchr(p->line, '\0', (size_t)len) != NULL) {
+		perr(p, p->lineno, "NUL byte in line: not a text file?");
+		return NULL;
+	}
+	p->line[len] = '\0';
+	s = p->line;
+	if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;         /* UTF-8 byte order mark */
+	s += strspn(s, BLANKS);
+	snprintf(str, (size_t)num, "%s\n", s);
+	if (*s == '[' && section_line(p, s) != 0)
+		return NULL;
+	if (*s != '[' && *s != '\0' && *s != ';' && *s != '#' &&
+	    strpbrk(s, "=:") == NULL) {
+		perr(p, p->lineno, "expected 'key = value', '[section]' or a "
+		    "comment");
+		return NULL;
+	}
+	return str;
+}
+
+/* Appends cmd to the list for verb in the current section. */
+static int
+list_append(struct fw_parser *p, enum firewall_verb verb,
+    const struct firewall_cmd *cmd)
+{
+	struct fw_list *l = &p->fw->lists[p->fam][verb];
+	struct firewall_cmd *grown;
+
+	grown = realloc(l->cmds, (l->n + 1) * sizeof(*l->cmds));
+	if (grown == NULL)
+		return perr(p, p->lineno, "out of memory");
+	l->cmds = grown;
+	l->cmds[l->n++] = *cmd;
+	return 0;
+}
+
+/* Parses one command; value loses a leading '-', its may_fail mark. */
+static int
+add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
+{
+	struct firewall_cmd cmd = { .line = p->lineno };
+	const struct template_values *probe = &probe_grant;
+	char terr[TEMPLATE_ERR_MAX], **argv;
+
+	if ((cmd.may_fail = value[0] == '-'))
+		value++;
+	if (template_parse(value, 1, &cmd.tmpl, terr) != 0)
+		return perr(p, p->lineno, "%s: %s", verb_names[verb], terr);
+	if (verb == FIREWALL_SETUP || verb == FIREWALL_TEARDOWN)
+		probe = &probe_family;
+	if (template_expand(&cmd.tmpl, probe, &argv) != 0) {
+		template_free(&cmd.tmpl);
+		return perr(p, p->lineno, "%s may use only the {family} "
+		    "placeholder: it runs when there is no grant",
+		    verb_names[verb]);
+	}
+	template_argv_free(argv);
+	if (list_append(p, verb, &cmd) != 0) {
+		template_free(&cmd.tmpl);
+		return -1;
+	}
+	return 0;
+}
+
+/* The ini_handler.  The section is ours (p->fam), not inih's. */
+static int
+fw_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct fw_parser *p = user;
+	char v[INI_MAX_LINE], q[SHOWN_MAX + 4];
+	size_t n;
+	int verb;
+
+	(void)section;
+	if (p->failed)
+		return 0;
+	if (p->fam < 0) {
+		perr(p, p->lineno, "'%s' comes before any section; put it "
+		    "under [ipv4] or [ipv6]", shown(name, q));
+		return 0;
+	}
+	for (verb = 0; verb < FIREWALL_NVERBS; verb++)
+		if (strcmp(name, verb_names[verb]) == 0)
+			break;
+	if (verb == FIREWALL_NVERBS) {
+		perr(p, p->lineno, "unknown key '%s' in [%s]; known: setup, "
+		    "open, close, check, teardown", shown(name, q),
+		    section_names[p->fam]);
+		return 0;
+	}
+	snprintf(v, sizeof(v), "%s", value);
+	for (n = 0; v[n] != '\0'; n++)
+		if (v[n] == '#' && (n == 0 || strchr(BLANKS, v[n - 1]) != NULL))
+			break;
+	v[n] = '\0';
+	return add_command(p, (enum firewall_verb)verb, v) == 0;
+}
+
+/* What only the whole file tells: both families, each opens and closes. */
+static int
+fw_check(struct fw_parser *p)
+{
+	const struct fw_list *l;
+
+	for (int i = 0; i < NFAMILIES; i++) {
+		if (p->sec_line[i] == 0)
+			return perr(p, NO_LINE, "no [%s] section: a rules file "
+			    "gives commands for IPv4 and IPv6",
+			    section_names[i]);
+		l = p->fw->lists[i];
+		if (l[FIREWALL_OPEN].n == 0 || l[FIREWALL_CLOSE].n == 0)
+			return perr(p, p->sec_line[i], "[%s] needs at least "
+			    "one open and one close command",
+			    section_names[i]);
+	}
+	return 0;
+}
+
+/* dir/name, malloc'd; NULL when out of memory. */
+static char *
+rules_path(const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir), len;
+	int slash = dlen > 0 && dir[dlen - 1] != '/';
+	char *path;
+
+	len = dlen + (size_t)slash + strlen(name) + 1;
+	if ((path = malloc(len)) != NULL)
+		snprintf(path, len, "%s%s%s", dir, slash ? "/" : "", name);
+	return path;
+}
+
+/* Runs inih over p->fp, then the whole-file checks; 0 or -1. */
+static int
+fw_parse(struct fw_parser *p)
+{
+	int ini = ini_parse_stream(fw_reader, p, fw_handler, p);
+
+	if (ini > 0)
+		perr(p, (unsigned)ini, "cannot parse this line: expected "
+		    "'key = value', '[section]' or a comment");
+	else if (ini < 0)
+		perr(p, NO_LINE, "out of memory");
+	if (p->failed)
+		return -1;
+	return fw_check(p);
+}
+
+int
+firewall_load(const char *dir, const char *name, struct firewall **out,
+    char err[FIREWALL_ERR_MAX])
+{
+	struct fw_parser p = { .err = err, .fam = -1 };
+	char q[SHOWN_MAX + 4];
+	int rc = -1;
+
+	*out = NULL;
+	err[0] = '\0';
+	if (!firewall_name_valid(name)) {
+		snprintf(err, FIREWALL_ERR_MAX, "%s: not a firewall backend "
+		    "name: 1 to %d of a-z, 0-9, '_' and '-'", shown(name, q),
+		    FIREWALL_NAME_MAX);
+		return -1;
+	}
+	if ((p.fw = calloc(1, sizeof(*p.fw))) == NULL ||
+	    (p.fw->path = rules_path(dir, name)) == NULL) {
+		snprintf(err, FIREWALL_ERR_MAX, "%s: out of memory", name);
+		goto free_fw;
+	}
+	if ((p.fp = fopen(p.fw->path, "re")) == NULL) {
+		perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
+		goto free_fw;
+	}
+	rc = fw_parse(&p);
+	fclose(p.fp);
+	free(p.line);
+free_fw:
+	if (rc == 0)
+		*out = p.fw;
+	else
+		firewall_free(p.fw);
+	return rc;
+}
+
+void
+firewall_free(struct firewall *fw)
+{
+	struct fw_list *l;
+
+	if (fw == NULL)
+		return;
+	for (int i = 0; i < NFAMILIES; i++) {
+		for (int v = 0; v < FIREWALL_NVERBS; v++) {
+			l = &fw->lists[i][v];
+			for (size_t j = 0; j < l->n; j++)
+				template_free(&l->cmds[j].tmpl);
+			free(l->cmds);
+		}
+	}
+	free(fw->path);
+	free(fw);
+}
+
+const struct firewall_cmd *
+firewall_commands(const struct firewall *fw, enum firewall_verb verb,
+    int family, size_t *n)
+{
+	const struct fw_list *l;
+
+	*n = 0;
+	if ((unsigned)verb >= FIREWALL_NVERBS || (family != 4 && family != 6))
+		return NULL;
+	l = &fw->lists[family == 4 ? 0 : 1][verb];
+	*n = l->n;
+	return l->cmds;
+}
+
+const char *
+firewall_path(const struct firewall *fw)
+{
+	return fw->path;
+}
