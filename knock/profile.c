@@ -182,6 +182,30 @@ profile_parse(FILE *f, struct profile_ctx *c, int too_open,
 	return PROFILE_OK;
 }
 
+/* Opens a regular file for reading; NULL with errno set otherwise. */
+static FILE *
+profile_open(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), saved;
+	FILE *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, st) != 0)
+		goto close_fd;
+	if (!S_ISREG(st->st_mode)) {
+		errno = EISDIR;         /* a directory or a device: no profile */
+		goto close_fd;
+	}
+	if ((f = fdopen(fd, "r")) != NULL)
+		return f;
+close_fd:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
 int
 profile_load(const char *path, const char *name, struct profile *out,
     char err[PROFILE_ERR_MAX])
@@ -189,17 +213,11 @@ profile_load(const char *path, const char *name, struct profile *out,
 	struct profile_ctx c = { .path = path, .name = name, .out = out };
 	struct stat st;
 	FILE *f;
-	int fd, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) != 0 || (f = fdopen(fd, "r")) == NULL) {
-		int saved = errno;
-
-		snprintf(err, PROFILE_ERR_MAX, "%s: %s", path, strerror(saved));
-		if (fd >= 0)
-			close(fd);
-		errno = saved;
+	if ((f = profile_open(path, &st)) == NULL) {
+		snprintf(err, PROFILE_ERR_MAX, "%s: %s", path, strerror(errno));
 		return PROFILE_UNREADABLE;
 	}
 	/* The mode is that of the file read, checked on its descriptor. */

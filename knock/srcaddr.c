@@ -52,14 +52,14 @@ srcaddr_lookup(const struct spa_addr *dst, uint16_t port, struct spa_addr *src)
 	if (fd < 0)
 		return SPA_ERR_SYSTEM;
 	if (connect(fd, (struct sockaddr *)&ss, sslen) != 0)
-		goto fail;
+		goto close_fd;
 	sslen = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
-		goto fail;
+		goto close_fd;
 	close(fd);
 	srcaddr_from_sockaddr(&ss, src);
 	return 0;
-fail:
+close_fd:
 	saved = errno;
 	close(fd);
 	errno = saved;

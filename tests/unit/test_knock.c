@@ -400,6 +400,8 @@ test_profile_errors(void **state)
 	assert_int_equal(profile_load("/nonexistent/knock.conf", "a", &p, err),
 	    PROFILE_UNREADABLE);
 	assert_int_equal(errno, ENOENT);
+	assert_int_equal(profile_load("/tmp", "a", &p, err), PROFILE_UNREADABLE);
+	assert_int_equal(errno, EISDIR);
 }
 
 static void
