@@ -1,0 +1,51 @@
+/*
+ * What an accepted knock runs: for an `open` action, the firewall
+ * backend's open commands for the allowed address (and, recorded with the
+ * grant, its close commands); for a `run` action, the configured program.
+ * Every value is formatted here from binary fields and validated data, and
+ * fills one whole argument (STYLE.md item 5).
+ */
+#ifndef SPA_ACTIONS_H
+#define SPA_ACTIONS_H
+
+#include <stdio.h>
+
+#include "conf.h"
+#include "firewall.h"
+#include "server.h"
+#include "template.h"
+#include "verify.h"
+
+struct action_values {
+	char addr[SPA_ADDRSTRLEN];
+	char proto[4];
+	char port[6];
+	char timeout[12];
+	char family[2];
+	struct template_values v;       /* points into the fields above */
+};
+
+/* The placeholder values for decision d running action a. */
+void actions_values(const struct spa_decision *d, const struct conf_action *a,
+    struct action_values *out);
+
+/* Called with each expanded command; argv is valid during the call only.
+ * A non-zero return stops the iteration and is returned. */
+typedef int actions_cmd_fn(void *ctx, char *const *argv, int may_fail);
+
+/* Expands every command of verb for the family of d's allowed address (or,
+ * for a run action and FIREWALL_OPEN, the run template) and calls fn.
+ * Returns 0, fn's non-zero value, or -1 when a template cannot expand. */
+int actions_each(const struct firewall *fw, const struct conf_action *a,
+    enum firewall_verb verb, const struct action_values *vals, int family,
+    actions_cmd_fn *fn, void *ctx);
+
+/* For sniffer -r -n: prints "run: ARGV" for each command an accepted
+ * frame would run.  ctx is a struct actions_dry_run. */
+struct actions_dry_run {
+	const struct conf *conf;
+	const struct firewall *firewall;
+};
+void actions_print_dry_run(void *ctx, const struct server_frame *f, FILE *out);
+
+#endif

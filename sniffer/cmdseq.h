@@ -1,0 +1,40 @@
+/*
+ * Command sequences, kept as one flattened word list so that a grant's
+ * close commands can be stored and run later as recorded: the words of each
+ * command in order, commands separated by an empty word, and argv[0]
+ * prefixed with '-' when the command's failure is expected (rules/ files'
+ * '-' prefix; argv[0] is otherwise always an absolute path).
+ */
+#ifndef SPA_CMDSEQ_H
+#define SPA_CMDSEQ_H
+
+#include <stddef.h>
+
+#include "spawn.h"
+
+struct cmdlist {
+	char **words;           /* NULL-terminated */
+	size_t n, cap;
+};
+
+/* Appends one command.  0 or SPA_ERR_NOMEM. */
+int cmdlist_append(struct cmdlist *l, char *const *argv, int may_fail);
+/* Appends a flattened list; with may_fail, every command of it becomes
+ * one whose failure is expected.  0 or SPA_ERR_NOMEM. */
+int cmdlist_extend(struct cmdlist *l, char *const *words, int may_fail);
+void cmdlist_free(struct cmdlist *l);
+
+/* Called once when the sequence has ended: ok is 1 when every command
+ * whose failure is not expected succeeded. */
+typedef void cmdseq_done_fn(void *cookie, int ok);
+
+/* Runs the commands of words one after another through sp, each command
+ * failure logged with its status and stderr; the first unexpected failure
+ * ends the sequence.  words is copied.  0, or -1 when it cannot start (no
+ * callback then). */
+int cmdseq_start(struct spawner *sp, char *const *words,
+    const struct spawn_opts *opts, cmdseq_done_fn *done, void *cookie);
+/* The same, synchronously, for start-up and shutdown.  Returns ok. */
+int cmdseq_run_sync(char *const *words, const struct spawn_opts *opts);
+
+#endif

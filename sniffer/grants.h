@@ -1,0 +1,50 @@
+/*
+ * The open grants the live sniffer must close on time: one per (address,
+ * proto, port), each with its expiry and the close command recorded when it
+ * was opened (so a configuration reload or a restart closes exactly what
+ * was opened).  A second knock for an open grant extends it.
+ */
+#ifndef SPA_GRANTS_H
+#define SPA_GRANTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct grant {
+	struct spa_addr addr;
+	uint8_t proto;
+	uint16_t port;
+	int64_t expiry;
+	char **close_argv;              /* owned, NULL-terminated; several
+	                                 * commands are separated by "" */
+	int pending;                    /* its open commands still run */
+};
+
+struct grants;
+
+int grants_new(struct grants **out);
+void grants_free(struct grants *g);
+/* The grant for (addr, proto, port), or NULL. */
+struct grant *grants_find(struct grants *g, const struct spa_addr *addr,
+    uint8_t proto, uint16_t port);
+/* Adds a grant, taking a copy of close_argv.  0 or SPA_ERR_NOMEM. */
+int grants_add(struct grants *g, const struct spa_addr *addr, uint8_t proto,
+    uint16_t port, int64_t expiry, char *const *close_argv);
+/* Removes the earliest open (not pending) grant whose expiry is at or
+ * before now into *out
+ * (the caller frees out->close_argv with grants_argv_free).  1 when one
+ * was removed, 0 when none is due. */
+int grants_pop_expired(struct grants *g, int64_t now, struct grant *out);
+/* Removes and frees the grant g (a pointer from grants_find). */
+void grants_drop(struct grants *g, struct grant *which);
+/* Removes any grant into *out, for shutdown; 1 or 0 when empty. */
+int grants_pop_any(struct grants *g, struct grant *out);
+/* Seconds until the next expiry (0 if due), or -1 when there is none. */
+int64_t grants_next_expiry(const struct grants *g, int64_t now);
+size_t grants_count(const struct grants *g);
+char **grants_argv_dup(char *const *argv);
+void grants_argv_free(char **argv);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * sniffer: the SPA server (INTERFACE.md "sniffer").  This file is the
+ * command line only: it loads the configuration and hands over to the
+ * check (-t), offline (-r) or live mode.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "actions.h"
+#include "conf.h"
+#include "firewall.h"
+#include "live.h"
+#include "log.h"
+#include "offline.h"
+#include "replay.h"
+#include "server.h"
+
+#ifndef SPA_VERSION
+#define SPA_VERSION "dev"
+#endif
+
+struct options {
+	const char *config;
+	const char *interface;
+	const char *pcap_file;
+	const char *rules_dir;
+	int foreground, verbose, dry_run, check;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: sniffer [-c CONFIG] [-i IFACE] [-f] [-v]     live capture\n"
+	    "       sniffer [-c CONFIG] -r FILE.pcap [-n]        offline verdicts\n"
+	    "       sniffer [-c CONFIG] -t                       check the configuration\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+	    "  -c CONFIG   configuration file (default %s)\n"
+	    "  -i IFACE    capture on IFACE instead of the configured interface\n"
+	    "  -f          stay in the foreground, log to stderr\n"
+	    "  -v          more detail in the log\n"
+	    "  -r FILE     read a pcap file: one verdict line per frame\n"
+	    "  -n          dry run: print the commands instead of running them\n"
+	    "  -t          check the configuration and the firewall rules, then exit\n"
+	    "  -R DIR      firewall rules directory (default %s)\n"
+	    "  --version   print the version\n"
+	    "Exit status: 0 ok, 64 usage, 66 input missing, 78 configuration error.\n",
+	    CONF_DEFAULT_PATH, SPA_RULES_DIR);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:i:fvr:ntR:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'i': o->interface = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'r': o->pcap_file = optarg; break;
+		case 'n': o->dry_run = 1; break;
+		case 't': o->check = 1; break;
+		case 'R': o->rules_dir = optarg; break;
+		case 'h': help(); exit(0);
+		case 'V': printf("sniffer %s\n", SPA_VERSION); exit(0);
+		default: usage(stderr); exit(EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "sniffer: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(EX_USAGE);
+	}
+}
+
+/* Loads the configuration and the firewall backend it names. */
+static void
+load_all(const struct options *o, struct conf **c, struct firewall **fw)
+{
+	char err[CONF_ERR_MAX];
+
+	if (conf_load(o->config, c, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(EX_CONFIG);
+	}
+	if (firewall_load(o->rules_dir, (*c)->sniffer.firewall, fw, err) != 0) {
+		fprintf(stderr, "%s: firewall = %s: %s\n", o->config,
+		    (*c)->sniffer.firewall, err);
+		exit(EX_CONFIG);
+	}
+}
+
+static int
+run_offline(const struct options *o, const struct conf *c,
+    const struct firewall *fw)
+{
+	char err[512];
+	struct actions_dry_run dry = { .conf = c, .firewall = fw };
+	struct replay_cache *replay;
+	struct server *s;
+	int rc;
+
+	if (replay_new(&replay) != 0 ||
+	    server_new(c, replay, &s, err, sizeof(err)) != 0)
+		fatal(EX_SOFTWARE, "%s", err);
+	rc = offline_run(s, o->pcap_file, c->sniffer.port,
+	    c->sniffer.has_address ? &c->sniffer.address : NULL,
+	    o->dry_run ? actions_print_dry_run : NULL, &dry, stdout, err,
+	    sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "sniffer: %s\n", err);
+	server_free(s);
+	replay_free(replay);
+	return rc == 0 ? 0 : EX_NOINPUT;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { .config = CONF_DEFAULT_PATH };
+	struct firewall *fw = NULL;
+	struct conf *c = NULL;
+	int rc = 0;
+
+	parse_args(argc, argv, &o);
+	if (o.rules_dir == NULL)
+		o.rules_dir = getenv("SPA_RULES_DIR") ? getenv("SPA_RULES_DIR") :
+		    SPA_RULES_DIR;
+	log_init("sniffer", o.foreground || o.check || o.pcap_file, o.verbose);
+	load_all(&o, &c, &fw);
+	if (o.pcap_file != NULL)
+		rc = run_offline(&o, c, fw);
+	else if (!o.check) {
+		struct live_options lo = { .config_path = o.config,
+		    .rules_dir = o.rules_dir, .interface = o.interface,
+		    .dry_run = o.dry_run };
+
+		return live_run(c, fw, &lo);    /* owns c and fw */
+	}
+	firewall_free(fw);
+	conf_free(c);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * What the sniffer says about a frame: the offline logfmt line of
+ * INTERFACE.md ("frame=N time=... verdict=WORD ...") and the log line of a
+ * live verdict.  Formatting only; no decisions.
+ */
+#ifndef SPA_REPORT_H
+#define SPA_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "verify.h"
+
+#define REPORT_LINE_MAX 512
+
+/* A frame as reported: pkt NULL when the frame could not be decoded. */
+struct report_frame {
+	uint64_t number;                /* position in the file, from 1 */
+	int64_t sec;                    /* capture time */
+	long usec;
+	const struct spa_packet *pkt;
+};
+
+/* The INTERFACE.md offline line, without newline. */
+void report_offline_line(const struct report_frame *f,
+    const struct spa_decision *d, char out[REPORT_LINE_MAX]);
+/* "verdict=WORD src=ADDR sport=P dst=ADDR dport=P [user=..]" for logs. */
+void report_log_line(const struct spa_packet *pkt,
+    const struct spa_decision *d, char out[REPORT_LINE_MAX]);
+/* "run: ARGV..." for dry runs. */
+void report_run_line(FILE *fp, char *const *argv);
+
+#endif

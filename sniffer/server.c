@@ -1,0 +1,98 @@
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "frame.h"
+
+struct server {
+	const struct conf *conf;
+	struct verifier *verifier;
+	struct replay_cache *replay;
+	unsigned long counts[VERDICT_COUNT];
+};
+
+/* The conf users as the verifier takes them (borrowed strings). */
+static struct verifier_user *
+server_users(const struct conf *c)
+{
+	struct verifier_user *u = calloc(c->nusers + 1, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->nusers; i++) {
+		u[i].name = c->users[i].name;
+		memcpy(u[i].secret, c->users[i].secret, SPA_SECRET_LEN);
+		u[i].requests = (const char *const *)c->users[i].allow;
+		u[i].nrequests = c->users[i].nallow;
+		u[i].nat = c->users[i].nat;
+		u[i].classic = c->users[i].classic;
+	}
+	return u;
+}
+
+int
+server_new(const struct conf *c, struct replay_cache *replay,
+    struct server **out, char *err, size_t errlen)
+{
+	struct verifier_options opt = {
+		.window = c->sniffer.window,
+		.native = c->sniffer.native,
+		.classic = c->sniffer.classic,
+		.public_addrs = c->sniffer.public_addrs,
+		.npublic = c->sniffer.npublic,
+	};
+	struct server *s = calloc(1, sizeof(*s));
+	struct verifier_user *users = server_users(c);
+	int rc = SPA_ERR_NOMEM;
+
+	*out = NULL;
+	if (s != NULL && users != NULL)
+		rc = verifier_new(users, c->nusers, &opt, &s->verifier);
+	if (users != NULL)
+		crypto_wipe(users, (c->nusers + 1) * sizeof(*users));
+	free(users);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot prepare the users' keys: %s",
+		    c->path, err_str(rc));
+		free(s);
+		return -1;
+	}
+	s->conf = c;
+	s->replay = replay;
+	*out = s;
+	return 0;
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	verifier_free(s->verifier);
+	free(s);
+}
+
+void
+server_decide(struct server *s, int linktype, const uint8_t *data,
+    size_t caplen, int64_t now, struct server_frame *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->decision.verdict = VERDICT_NOT_SPA;
+	out->decision.user = -1;
+	out->decoded = frame_decode(linktype, data, caplen, &out->pkt) == 0;
+	if (out->decoded)
+		verifier_decide(s->verifier, s->replay, &out->pkt, now,
+		    &out->decision);
+	if (out->decision.verdict == VERDICT_ACCEPTED)
+		out->action = conf_find_action(s->conf, out->decision.request);
+	s->counts[out->decision.verdict]++;
+}
+
+unsigned long
+server_count(const struct server *s, enum spa_verdict v)
+{
+	return (unsigned)v < VERDICT_COUNT ? s->counts[v] : 0;
+}

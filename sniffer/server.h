@@ -1,0 +1,36 @@
+/*
+ * The sniffer's decision pipeline, shared by live capture and -r: a captured
+ * frame in, decoded (frame.h), decided (verify.h), counted; the caller
+ * reports and acts.  The replay cache is owned by the caller so that a
+ * configuration reload keeps it.
+ */
+#ifndef SPA_SERVER_H
+#define SPA_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "replay.h"
+#include "verify.h"
+
+struct server;
+
+struct server_frame {
+	int decoded;                    /* 0: not an IP/TCP segment we read */
+	struct spa_packet pkt;          /* valid when decoded */
+	struct spa_decision decision;
+	const struct conf_action *action;       /* for accepted */
+};
+
+/* Builds the verifier for c's users.  Returns 0, or -1 with a message. */
+int server_new(const struct conf *c, struct replay_cache *replay,
+    struct server **out, char *err, size_t errlen);
+void server_free(struct server *s);
+/* Decides one frame of linktype captured at now (Unix seconds). */
+void server_decide(struct server *s, int linktype, const uint8_t *data,
+    size_t caplen, int64_t now, struct server_frame *out);
+/* How many frames got verdict v so far. */
+unsigned long server_count(const struct server *s, enum spa_verdict v);
+
+#endif
