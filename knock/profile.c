@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,20 @@ profile_default_path(char out[PROFILE_PATH_MAX])
 }
 
 static int
-profile_port(const char *value, uint16_t *port)
+profile_addr(const struct profile_ctx *c, const char *value, void *field)
 {
+	(void)c;
+	return addr_parse(value, field);
+}
+
+static int
+profile_port(const struct profile_ctx *c, const char *value, void *field)
+{
+	uint16_t *port = field;
 	char *end;
 	unsigned long v;
 
+	(void)c;
 	errno = 0;
 	v = strtoul(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
@@ -48,12 +58,19 @@ profile_port(const char *value, uint16_t *port)
 	return 0;
 }
 
+static int
+profile_key(const struct profile_ctx *c, const char *value, void *field)
+{
+	(void)c;
+	return key_decode(value, field, NULL);
+}
+
 /* Relative key files follow the profile, not the working directory. */
 static int
-profile_keyfile(const struct profile_ctx *c, const char *value,
-    char out[PROFILE_PATH_MAX])
+profile_keyfile(const struct profile_ctx *c, const char *value, void *field)
 {
 	const char *home = getenv("HOME"), *slash;
+	char *out = field;
 	int n;
 
 	if (value[0] == '/')
@@ -69,8 +86,23 @@ profile_keyfile(const struct profile_ctx *c, const char *value,
 }
 
 static int
-profile_format(const char *value, enum payload_format *format)
+profile_request(const struct profile_ctx *c, const char *value, void *field)
 {
+	size_t n = strlen(value);
+
+	(void)c;
+	if (!request_valid(value, n))
+		return -1;
+	memcpy(field, value, n + 1);
+	return 0;
+}
+
+static int
+profile_format(const struct profile_ctx *c, const char *value, void *field)
+{
+	enum payload_format *format = field;
+
+	(void)c;
 	if (strcmp(value, "native") == 0)
 		*format = PAYLOAD_NATIVE;
 	else if (strcmp(value, "classic") == 0)
@@ -80,64 +112,58 @@ profile_format(const char *value, enum payload_format *format)
 	return 0;
 }
 
-static int
-profile_request(const char *value, char out[SPA_REQUEST_MAX + 1])
-{
-	size_t n = strlen(value);
+/* The keys of a section: how each is parsed, and into which field. */
+static const struct profile_keyword {
+	const char *name;
+	unsigned bit;
+	size_t offset;
+	int (*parse)(const struct profile_ctx *, const char *, void *);
+	const char *want;
+} profile_keywords[] = {
+	{ "address", PROFILE_ADDRESS, offsetof(struct profile, address),
+	    profile_addr, "an IPv4 or IPv6 address" },
+	{ "port", PROFILE_PORT, offsetof(struct profile, port), profile_port,
+	    "a port 1..65535" },
+	{ "source", PROFILE_SOURCE, offsetof(struct profile, source),
+	    profile_addr, "an IPv4 or IPv6 address" },
+	{ "allow", PROFILE_ALLOW, offsetof(struct profile, allow),
+	    profile_addr, "an IPv4 or IPv6 address" },
+	{ "key", PROFILE_KEY, offsetof(struct profile, key), profile_key,
+	    "a base64 32-byte key (knock --keygen)" },
+	{ "keyfile", PROFILE_KEYFILE, offsetof(struct profile, keyfile),
+	    profile_keyfile, "a file name" },
+	{ "request", PROFILE_REQUEST, offsetof(struct profile, request),
+	    profile_request, "1 to 32 printable ASCII characters, no spaces" },
+	{ "format", PROFILE_FORMAT, offsetof(struct profile, format),
+	    profile_format, "native or classic" },
+};
 
-	if (!request_valid(value, n))
-		return -1;
-	memcpy(out, value, n + 1);
-	return 0;
-}
-
-/* One key = value of the chosen section into its typed field. */
+/* One key = value of the chosen section into its typed field; 0 (with the
+ * message in c->msg) for an unknown key or a bad value. */
 static int
 profile_set(struct profile_ctx *c, const char *name, const char *value)
 {
-	struct profile *p = c->out;
-	const char *want = "an IPv4 or IPv6 address";
-	unsigned bit;
-	int rc;
+	const struct profile_keyword *k = NULL;
 
-	if (strcmp(name, "address") == 0) {
-		bit = PROFILE_ADDRESS;
-		rc = addr_parse(value, &p->address);
-	} else if (strcmp(name, "source") == 0) {
-		bit = PROFILE_SOURCE;
-		rc = addr_parse(value, &p->source);
-	} else if (strcmp(name, "allow") == 0) {
-		bit = PROFILE_ALLOW;
-		rc = addr_parse(value, &p->allow);
-	} else if (strcmp(name, "port") == 0) {
-		bit = PROFILE_PORT, want = "a port 1..65535";
-		rc = profile_port(value, &p->port);
-	} else if (strcmp(name, "key") == 0) {
-		bit = PROFILE_KEY, want = "a base64 32-byte key (knock --keygen)";
-		rc = key_decode(value, p->key, NULL);
-	} else if (strcmp(name, "keyfile") == 0) {
-		bit = PROFILE_KEYFILE, want = "a file name";
-		rc = profile_keyfile(c, value, p->keyfile);
-	} else if (strcmp(name, "request") == 0) {
-		bit = PROFILE_REQUEST;
-		want = "1 to 32 printable ASCII characters, no spaces";
-		rc = profile_request(value, p->request);
-	} else if (strcmp(name, "format") == 0) {
-		bit = PROFILE_FORMAT, want = "native or classic";
-		rc = profile_format(value, &p->format);
-	} else {
+	for (size_t i = 0; i < sizeof(profile_keywords) /
+	    sizeof(profile_keywords[0]); i++)
+		if (strcmp(name, profile_keywords[i].name) == 0)
+			k = &profile_keywords[i];
+	if (k == NULL) {
 		snprintf(c->msg, sizeof(c->msg), "unknown key '%s' (known: address "
 		    "port source allow key keyfile request format)", name);
 		return 0;
 	}
-	if (rc != 0) {
+	if (k->parse(c, value, (char *)c->out + k->offset) != 0) {
 		/* A bad key's text is a secret: never echo it. */
-		snprintf(c->msg, sizeof(c->msg), "%s: expected %s%s%s%s", name,
-		    want, bit == PROFILE_KEY ? "" : ", not '",
-		    bit == PROFILE_KEY ? "" : value, bit == PROFILE_KEY ? "" : "'");
+		if (k->bit == PROFILE_KEY)
+			snprintf(c->msg, sizeof(c->msg), "key: expected %s", k->want);
+		else
+			snprintf(c->msg, sizeof(c->msg), "%s: expected %s, not '%s'",
+			    name, k->want, value);
 		return 0;
 	}
-	p->have |= bit;
+	c->out->have |= k->bit;
 	return 1;
 }
 
