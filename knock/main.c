@@ -346,22 +346,26 @@ load_profile(const char *name, struct profile *p)
 	}
 }
 
-/* -v: one logfmt line on stdout; the tag, never the key. */
+/* -v: one logfmt line on stdout (stderr when -w - writes the pcap file
+ * there); the tag, never the key. */
 static void
 print_report(const struct knock_spec *s, const struct knock_report *r)
 {
 	char src[SPA_ADDRSTRLEN], dst[SPA_ADDRSTRLEN], allow[SPA_ADDRSTRLEN];
 	char tag[2 * SPA_MAC_LEN + 1];
+	FILE *out = stdout;
 
+	if (s->pcap_path != NULL && strcmp(s->pcap_path, "-") == 0)
+		out = stderr;
 	hex_encode(r->tag, SPA_MAC_LEN, tag);
-	printf("%s src=%s sport=%u dst=%s dport=%u format=%s request=%s",
+	fprintf(out, "%s src=%s sport=%u dst=%s dport=%u format=%s request=%s",
 	    s->pcap_path != NULL ? "wrote" : "sent", addr_format(&r->src, src),
 	    (unsigned)r->sport, addr_format(&r->dst, dst), (unsigned)r->dport,
 	    payload_format_name(r->format), s->request);
 	if (r->format == PAYLOAD_NATIVE)
-		printf(" allow=%s", addr_format(&r->allow, allow));
-	printf(" payload=%zu frame=%zu tag=%s\n", r->payload_len, r->frame_len,
-	    tag);
+		fprintf(out, " allow=%s", addr_format(&r->allow, allow));
+	fprintf(out, " payload=%zu frame=%zu tag=%s\n", r->payload_len,
+	    r->frame_len, tag);
 }
 
 static int

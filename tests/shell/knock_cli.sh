@@ -79,6 +79,14 @@ grep -qF "$(cat "$key")" "$tmp/v" && fail "-v printed the key"
 grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 format=native request=ssh allow=192.0.2.2 payload=115 frame=155 tag=[0-9a-f]\{64\}$" "$tmp/v" ||
 	fail "-v output: $(cat "$tmp/v")"
 
+# -w - writes the pcap file to stdout, and then -v goes to stderr.
+if command -v tcpdump >/dev/null; then
+	"$knock" -v -d 192.0.2.1 -s 192.0.2.2 -k "$key" -w - ssh 2>"$tmp/v" >"$tmp/stdout.pcap"
+	[ "$(tcpdump -r "$tmp/stdout.pcap" -nn 2>/dev/null | grep -c '192.0.2.2.[0-9]* > 192.0.2.1.5001: Flags \[S\]')" = 1 ] ||
+		fail "-w - did not write one segment to stdout"
+	grep -q "^wrote src=192.0.2.2 " "$tmp/v" || fail "-w - -v: $(cat "$tmp/v")"
+fi
+
 # Profiles: ~/.config/spa/knock.conf under $HOME; flags override.
 export HOME=$tmp/home
 mkdir -p "$HOME/.config/spa"
