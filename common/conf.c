@@ -335,6 +335,7 @@ sniffer_state(struct parser *p, const char *v)
 {
 	char *path;
 
+	p->c->sniffer.state_given = true;
 	if (*v == '\0')
 		return set_string(p, &p->c->sniffer.state, "");
 	if ((path = resolve_path(p, v)) == NULL)

@@ -29,6 +29,8 @@ struct conf_sniffer {
 	char *firewall;                 /* backend name, default "iptables" */
 	char *state;                    /* directory, default "/var/lib/spa";
 	                                 * "" when given empty: memory only */
+	bool state_given;               /* state = ... present in the file
+	                                 * (offline runs use only such a one) */
 	unsigned lockout_count;         /* lockout = N/SECONDS; 0: off */
 	unsigned lockout_seconds;
 };

@@ -4,6 +4,7 @@
  * check (-t), offline (-r) or live mode.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "offline.h"
 #include "replay.h"
 #include "server.h"
+#include "state.h"
 
 #ifndef SPA_VERSION
 #define SPA_VERSION "dev"
@@ -109,25 +111,49 @@ load_all(const struct options *o, struct conf **c, struct firewall **fw)
 }
 
 static int
+offline_state_open(const struct conf *c, struct replay_cache *replay,
+    struct state **st)
+{
+	char err[STATE_ERR_MAX];
+
+	if (state_open(c->sniffer.state, st, err) != 0) {
+		fprintf(stderr, "sniffer: %s\n", err);
+		return -1;
+	}
+	/* Tags are loaded as of now; each frame is then judged at its own
+	 * capture time. */
+	if (state_replay_load(*st, replay, INT64_MIN + 1) < 0)
+		fprintf(stderr, "sniffer: state: %s\n", state_error(*st));
+	return 0;
+}
+
+static int
 run_offline(const struct options *o, const struct conf *c,
     const struct firewall *fw)
 {
 	char err[512];
 	struct actions_dry_run dry = { .conf = c, .firewall = fw };
 	struct replay_cache *replay;
+	struct state *st = NULL;
 	struct server *s;
 	int rc;
 
-	if (replay_new(&replay) != 0 ||
-	    server_new(c, replay, &s, err, sizeof(err)) != 0)
+	if (replay_new(&replay) != 0)
+		fatal(EX_OSERR, "out of memory");
+	/* Memory only, unless the configuration names a state directory:
+	 * then a replay across runs is seen, as live. */
+	if (c->sniffer.state_given && offline_state_open(c, replay, &st) != 0)
+		return EX_CANTCREAT;
+	if (server_new(c, replay, &s, err, sizeof(err)) != 0)
 		fatal(EX_SOFTWARE, "%s", err);
-	rc = offline_run(s, o->pcap_file, c->sniffer.port,
+	rc = offline_run(s, st, o->pcap_file, c->sniffer.port,
 	    c->sniffer.has_address ? &c->sniffer.address : NULL,
 	    o->dry_run ? actions_print_dry_run : NULL, &dry, stdout, err,
 	    sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "sniffer: %s\n", err);
 	server_free(s);
+	state_close(st);
 	replay_free(replay);
 	return rc == 0 ? 0 : EX_NOINPUT;
 }

@@ -49,7 +49,8 @@ offline_open(const char *path, uint16_t port, const struct spa_addr *dst,
 }
 
 static void
-offline_frame(struct server *s, const struct offline_capture *c,
+offline_frame(struct server *s, struct state *st,
+    const struct offline_capture *c,
     uint64_t number, const struct pcap_pkthdr *hdr, const u_char *data,
     offline_dry_run_fn *dry_run, void *ctx, FILE *out)
 {
@@ -63,6 +64,9 @@ offline_frame(struct server *s, const struct offline_capture *c,
 
 	server_decide(s, c->linktype, data, hdr->caplen, rf.sec, &f);
 	rf.pkt = f.decoded ? &f.pkt : NULL;
+	if (st != NULL && f.decision.verdict == VERDICT_ACCEPTED &&
+	    state_replay_add(st, f.decision.tag, f.decision.replay_until) != 0)
+		fprintf(stderr, "sniffer: state: %s\n", state_error(st));
 	report_offline_line(&rf, &f.decision, line);
 	fprintf(out, "%s\n", line);
 	if (dry_run != NULL && f.decision.verdict == VERDICT_ACCEPTED)
@@ -70,7 +74,8 @@ offline_frame(struct server *s, const struct offline_capture *c,
 }
 
 int
-offline_run(struct server *s, const char *path, uint16_t port,
+offline_run(struct server *s, struct state *st, const char *path,
+    uint16_t port,
     const struct spa_addr *dst, offline_dry_run_fn *dry_run, void *ctx,
     FILE *out, char *err, size_t errlen)
 {
@@ -88,7 +93,8 @@ offline_run(struct server *s, const char *path, uint16_t port,
 	while ((rc = pcap_next_ex(c.pcap, &hdr, &data)) == 1) {
 		number++;
 		if (pcap_offline_filter(&c.filter, hdr, data) != 0)
-			offline_frame(s, &c, number, hdr, data, dry_run, ctx, out);
+			offline_frame(s, st, &c, number, hdr, data, dry_run, ctx,
+			    out);
 	}
 	if (rc == PCAP_ERROR)
 		snprintf(err, errlen, "%s: frame %llu: %s", path,

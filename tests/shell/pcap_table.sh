@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the pcap regression table (tests/pcap/TESTLIST): recorded captures
+# through `sniffer -r`, the output compared line for line with the
+# expected verdicts.  Needs no root.
+set -eu
+sniffer=$SPA_BUILD/sniffer
+dir=tests/pcap
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0 cases=0
+while read -r name pcaps opts; do
+	case $name in ''|'#'*) continue ;; esac
+	cases=$((cases + 1))
+	conf=$dir/sniffer.conf args=()
+	case $opts in
+	-) ;;
+	state)
+		mkdir "$tmp/$name.state"
+		sed "s|^state =.*|state = $tmp/$name.state|" "$dir/sniffer.conf" >"$tmp/$name.conf"
+		conf=$tmp/$name.conf ;;
+	*) args=($opts) ;;
+	esac
+	: >"$tmp/$name.got"
+	for p in ${pcaps//,/ }; do
+		"$sniffer" -R rules -c "$conf" -r "pcaps/$p.pcap" "${args[@]}" \
+			>>"$tmp/$name.got" 2>&1 || echo "exit $?" >>"$tmp/$name.got"
+	done
+	if ! diff -u "$dir/$name.out" "$tmp/$name.got" >"$tmp/$name.diff" 2>&1; then
+		echo "FAIL $name"; cat "$tmp/$name.diff"; failed=$((failed + 1))
+	fi
+done <"$dir/TESTLIST"
+echo "pcap table: $((cases - failed)) of $cases cases as expected"
+[ "$cases" -gt 0 ] && [ "$failed" -eq 0 ]
