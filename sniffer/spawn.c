@@ -319,9 +319,9 @@ job_watch(struct spawner *sp, struct spawn_job *j)
 	int saved;
 
 	/* Also here, not only in the child: the group must exist before
-	 * any kill(-pid) we may send.  EACCES: the child has exec'd, so it
-	 * made its group itself. */
-	if (setpgid(j->pid, j->pid) != 0 && errno != EACCES)
+	 * any kill(-pid) we may send.  EACCES (it has exec'd) or ESRCH (it
+	 * has already ended): the child made its group itself. */
+	if (setpgid(j->pid, j->pid) != 0 && errno != EACCES && errno != ESRCH)
 		goto fail;
 	if ((j->pidfd = pidfd_open(j->pid, 0)) < 0 ||
 	    fcntl(j->pidfd, F_SETFD, FD_CLOEXEC) != 0 ||
@@ -363,6 +363,22 @@ job_start(struct spawner *sp, struct spawn_job *j, int64_t now)
 	return 0;
 }
 
+/* waitid failed: with SIGCHLD ignored the kernel reaped the child and its
+ * status is gone (ECHILD).  End the job rather than poll it forever. */
+static int
+job_status_lost(struct spawner *sp, struct spawn_job *j)
+{
+	if (errno == EINTR)
+		return 0;
+	/* No kill(-pid): the pid is free and may already be someone else's. */
+	j->st = (struct spawn_status){ SPAWN_FAILED, errno };
+	close(j->pidfd);
+	j->pidfd = -1;
+	job_drain(sp, j);
+	job_close_err(sp, j);
+	return 1;
+}
+
 /* Has j ended?  Kills what it left in its group (a background grandchild
  * would escape the time limit), then reaps it.  1 with j->st, or 0. */
 static int
@@ -374,7 +390,9 @@ job_reap(struct spawner *sp, struct spawn_job *j)
 	/* WNOWAIT: while the child is an unreaped zombie its pid, and so its
 	 * group id, cannot be reused, so kill(-pid) reaches only its group. */
 	if (waitid(P_PIDFD, (id_t)j->pidfd, &si, WEXITED | WNOHANG |
-	    WNOWAIT) != 0 || si.si_pid == 0)
+	    WNOWAIT) != 0)
+		return job_status_lost(sp, j);
+	if (si.si_pid == 0)
 		return 0;
 	kill(-j->pid, SIGKILL);
 	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
@@ -445,13 +463,12 @@ int
 spawner_poll(struct spawner *sp, int64_t now)
 {
 	struct spawn_list done = { NULL, NULL, 0 };
-	struct epoll_event evs[16];
 	struct spawn_job *j;
 	int called = 0;
 
-	/* Only to consume readiness: every running job is looked at. */
-	while (epoll_wait(sp->epfd, evs, 16, 0) == 16)
-		continue;
+	/* No epoll_wait: every running job is looked at, and poll() on the
+	 * epoll descriptor re-checks its ready items, so once pipes are
+	 * drained and pidfds closed it is quiet again. */
 	collect_ended(sp, &done, now);
 	start_queued(sp, &done, now);
 	/* Callbacks last, with the spawner consistent: they may submit. */

@@ -43,7 +43,9 @@ enum spawn_outcome {
 	SPAWN_SIGNALED,         /* code: the signal that ended it */
 	SPAWN_TIMEDOUT,         /* killed (SIGKILL to its process group) when
 	                         * its time limit passed; code: SIGKILL */
-	SPAWN_FAILED,           /* never started (fork, pipe...); code: errno */
+	SPAWN_FAILED,           /* never started (fork, pipe...), or its status
+	                         * was lost (ECHILD: SIGCHLD ignored); code:
+	                         * errno */
 };
 
 struct spawn_status {

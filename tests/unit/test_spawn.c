@@ -402,6 +402,7 @@ test_concurrency_bound(void **state)
 	char *const argv[] = { "/bin/sleep", "0.3", NULL };
 	struct spawner *sp;
 	struct rec r[5] = { 0 };
+	struct pollfd pfd = { .events = POLLIN };
 	int64_t spent;
 	(void)state;
 
@@ -423,6 +424,8 @@ test_concurrency_bound(void **state)
 	assert_true(r[0].seq < 3 && r[1].seq < 3);
 	assert_int_equal(r[4].seq, 5);
 	assert_int_equal(spawner_running(sp) + spawner_queued(sp), 0);
+	pfd.fd = spawner_fd(sp);
+	assert_int_equal(poll(&pfd, 1, 0), 0);  /* all done: quiet */
 	spawner_free(sp);
 }
 
@@ -434,6 +437,7 @@ test_slow_job_does_not_block(void **state)
 	const struct spawn_opts o = { .limit_ms = 20000 };
 	struct spawner *sp;
 	struct rec slow = { 0 }, quick = { 0 };
+	struct pollfd pfd = { .events = POLLIN };
 	int64_t t0;
 	(void)state;
 
@@ -446,6 +450,9 @@ test_slow_job_does_not_block(void **state)
 	assert_true(quick.done);
 	assert_false(slow.done);
 	assert_int_equal(spawner_running(sp), 1);
+	/* nothing to do while it sleeps: the descriptor is quiet */
+	pfd.fd = spawner_fd(sp);
+	assert_int_equal(poll(&pfd, 1, 200), 0);
 	t0 = spawn_now_ms();
 	spawner_free(sp);
 	assert_true(spawn_now_ms() - t0 < 1000);
@@ -527,6 +534,28 @@ test_timeout_ms_and_queue_dropped(void **state)
 	assert_int_equal(ended, 0);
 }
 
+/* With SIGCHLD ignored the kernel reaps children itself: the job must
+ * still end (its status lost) or be refused, never hang. */
+static void
+test_sigchld_ignored(void **state)
+{
+	const struct spawn_opts o = { .limit_ms = 3000 };
+	struct spawn_status st;
+	int rc;
+	(void)state;
+
+	signal(SIGCHLD, SIG_IGN);
+	rc = spawn_run_sync((char *const[]){ "/bin/true", NULL }, &o, &st,
+	    NULL, 0);
+	signal(SIGCHLD, SIG_DFL);
+	if (rc == 0) {
+		assert_int_equal(st.outcome, SPAWN_FAILED);
+		assert_int_equal(st.code, ECHILD);
+	} else {
+		assert_int_equal(rc, SPA_ERR_SYSTEM);
+	}
+}
+
 static void
 test_status_str(void **state)
 {
@@ -564,6 +593,7 @@ main(void)
 		cmocka_unit_test_setup(test_grandchild_holding_stderr, reset),
 		cmocka_unit_test_setup(test_callback_submits, reset),
 		cmocka_unit_test_setup(test_timeout_ms_and_queue_dropped, reset),
+		cmocka_unit_test_setup(test_sigchld_ignored, reset),
 		cmocka_unit_test_setup(test_status_str, reset),
 	};
 
