@@ -1,3 +1,0 @@
-build/common/addr.o: common/addr.c common/addr.h common/err.h
-common/addr.h:
-common/err.h:

@@ -1,2 +1,0 @@
-build/common/request.o: common/request.c common/request.h
-common/request.h:

@@ -1,5 +1,0 @@
-build/common/userkey.o: common/userkey.c common/userkey.h common/crypto.h \
- common/err.h
-common/userkey.h:
-common/crypto.h:
-common/err.h:
