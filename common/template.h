@@ -23,8 +23,9 @@ struct template_values {
 };
 
 /* Splits text on blanks into words.  The first word must be an absolute
- * path when require_abs.  Unknown or unbalanced placeholders, an empty
- * template or too many words: -1 with a message in err. */
+ * path when require_abs, and holds no placeholder.  "{{" and "}}" stand for
+ * literal braces.  Unknown or unbalanced placeholders, an empty template or
+ * too many words: -1 with a message in err (and *out empty). */
 int template_parse(const char *text, int require_abs, struct template *out,
     char err[TEMPLATE_ERR_MAX]);
 /* argv (NULL-terminated, nwords + 1 entries, each malloc'd) with every
@@ -33,7 +34,9 @@ int template_parse(const char *text, int require_abs, struct template *out,
 int template_expand(const struct template *t, const struct template_values *v,
     char ***argv_out);
 void template_argv_free(char **argv);
-/* The words joined by single spaces, for logs and -n ("run: ..."). */
+/* The words joined by single spaces, for logs and -n ("run: ...").
+ * Returns 0, or SPA_ERR_NOSPACE when cap is too small (out then holds as
+ * much as fits, NUL-terminated, when cap > 0). */
 int template_argv_join(char *const *argv, char *out, size_t cap);
 void template_free(struct template *t);
 
