@@ -17,6 +17,7 @@ err_str(int code)
 	case SPA_ERR_KEY_MODE: return "key file is readable by group or others (chmod 600 it)";
 	case SPA_ERR_REQUEST: return "a request is 1 to 32 printable ASCII characters (no spaces)";
 	case SPA_ERR_HEX: return "not valid hexadecimal";
+	case SPA_ERR_KEY_NOT_FILE: return "key file is not a regular file";
 	}
 	return "unknown error";
 }

@@ -16,6 +16,7 @@ enum spa_err {
 	SPA_ERR_KEY_MODE = -10,     /* key file readable by group or others */
 	SPA_ERR_REQUEST = -11,      /* request not 1..32 printable ASCII bytes */
 	SPA_ERR_HEX = -12,          /* not an even number of hex digits */
+	SPA_ERR_KEY_NOT_FILE = -13, /* key file is not a regular file */
 };
 
 /* A static, human-readable description of code. */

@@ -68,42 +68,44 @@ key_encode(const uint8_t key[SPA_SECRET_LEN], char out[SPA_KEY_B64_LEN + 1])
 	EVP_EncodeBlock((unsigned char *)out, key, SPA_SECRET_LEN);
 }
 
+/* Reads the key text of an open descriptor: a private regular file. */
+static int
+key_read_fd(int fd, char *text, size_t cap)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) != 0)
+		return SPA_ERR_SYSTEM;
+	if (!S_ISREG(st.st_mode))
+		return SPA_ERR_KEY_NOT_FILE;
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return SPA_ERR_KEY_MODE;
+	n = read(fd, text, cap - 1);
+	if (n < 0)
+		return SPA_ERR_SYSTEM;
+	text[n] = '\0';
+	return 0;
+}
+
 int
 key_load_file(const char *path, uint8_t key[SPA_SECRET_LEN])
 {
 	char text[512];
-	struct stat st;
-	ssize_t n;
-	int fd, rc;
+	int fd, rc, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO or device named as key file must not hang us
+	 * before fstat can refuse it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return SPA_ERR_SYSTEM;
-	if (fstat(fd, &st) != 0) {
-		rc = SPA_ERR_SYSTEM;
-		goto close_fd;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		rc = SPA_ERR_KEY_MODE;
-		goto close_fd;
-	}
-	n = read(fd, text, sizeof(text) - 1);
-	if (n < 0) {
-		rc = SPA_ERR_SYSTEM;
-		goto close_fd;
-	}
-	text[n] = '\0';
-	rc = key_decode(text, key, NULL);
+	rc = key_read_fd(fd, text, sizeof(text));
+	if (rc == 0)
+		rc = key_decode(text, key, NULL);
 	crypto_wipe(text, sizeof(text));
-close_fd:
-	if (rc == SPA_ERR_SYSTEM) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-	} else {
-		close(fd);
-	}
+	saved = errno;
+	close(fd);
+	errno = saved;
 	return rc;
 }
 

@@ -103,6 +103,11 @@ test_key_files(void **state)
 	assert_int_equal(key_load_file(path, again), 0);
 	assert_memory_equal(key, again, 32);
 	unlink(path);
+	/* A FIFO must be refused at once, not block the reader. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(key_load_file(path, key), SPA_ERR_KEY_NOT_FILE);
+	unlink(path);
+	assert_int_equal(key_load_file(dir, key), SPA_ERR_KEY_NOT_FILE);
 	rmdir(dir);
 }
 
