@@ -293,6 +293,14 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	char line[REPORT_LINE_MAX];
 
 	server_decide(lv->server, lv->linktype, data, h->caplen, now, &f);
+	if (f.locked_now) {
+		char src[SPA_ADDRSTRLEN];
+
+		log_warn("lockout: ignoring %s for %u s after %u bad-mac, replay "
+		    "or stale verdicts", addr_format(&f.pkt.src, src),
+		    lv->conf->sniffer.lockout_seconds,
+		    lv->conf->sniffer.lockout_count);
+	}
 	if (f.decision.verdict == VERDICT_NOT_SPA)
 		return;         /* counted; reported in the periodic stats */
 	if (f.decision.verdict == VERDICT_ACCEPTED) {

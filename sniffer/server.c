@@ -6,11 +6,13 @@
 
 #include "err.h"
 #include "frame.h"
+#include "lockout.h"
 
 struct server {
 	const struct conf *conf;
 	struct verifier *verifier;
 	struct replay_cache *replay;
+	struct lockout *lockout;        /* NULL: off */
 	unsigned long counts[VERDICT_COUNT];
 };
 
@@ -51,13 +53,16 @@ server_new(const struct conf *c, struct replay_cache *replay,
 	*out = NULL;
 	if (s != NULL && users != NULL)
 		rc = verifier_new(users, c->nusers, &opt, &s->verifier);
+	if (rc == 0 && c->sniffer.lockout_count > 0)
+		rc = lockout_new(c->sniffer.lockout_count,
+		    c->sniffer.lockout_seconds, &s->lockout);
 	if (users != NULL)
 		crypto_wipe(users, (c->nusers + 1) * sizeof(*users));
 	free(users);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot prepare the users' keys: %s",
 		    c->path, err_str(rc));
-		free(s);
+		server_free(s);
 		return -1;
 	}
 	s->conf = c;
@@ -72,6 +77,7 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	verifier_free(s->verifier);
+	lockout_free(s->lockout);
 	free(s);
 }
 
@@ -83,9 +89,15 @@ server_decide(struct server *s, int linktype, const uint8_t *data,
 	out->decision.verdict = VERDICT_NOT_SPA;
 	out->decision.user = -1;
 	out->decoded = frame_decode(linktype, data, caplen, &out->pkt) == 0;
-	if (out->decoded)
+	if (out->decoded && s->lockout != NULL &&
+	    lockout_blocked(s->lockout, &out->pkt.src, now))
+		out->ignored = 1;
+	else if (out->decoded)
 		verifier_decide(s->verifier, s->replay, &out->pkt, now,
 		    &out->decision);
+	if (out->decoded && !out->ignored && s->lockout != NULL)
+		out->locked_now = lockout_record(s->lockout, &out->pkt.src,
+		    out->decision.verdict, now);
 	if (out->decision.verdict == VERDICT_ACCEPTED)
 		out->action = conf_find_action(s->conf, out->decision.request);
 	s->counts[out->decision.verdict]++;

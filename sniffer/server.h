@@ -21,6 +21,9 @@ struct server_frame {
 	struct spa_packet pkt;          /* valid when decoded */
 	struct spa_decision decision;
 	const struct conf_action *action;       /* for accepted */
+	int ignored;                    /* source locked out: not decided,
+	                                 * reported as not-spa */
+	int locked_now;                 /* this frame locked its source out */
 };
 
 /* Builds the verifier for c's users.  Returns 0, or -1 with a message. */

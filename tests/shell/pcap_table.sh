@@ -18,6 +18,9 @@ while read -r name pcaps opts; do
 		mkdir "$tmp/$name.state"
 		sed "s|^state =.*|state = $tmp/$name.state|" "$dir/sniffer.conf" >"$tmp/$name.conf"
 		conf=$tmp/$name.conf ;;
+	lockout)
+		sed "s|^state =.*|state =\nlockout = 2/60|" "$dir/sniffer.conf" >"$tmp/$name.conf"
+		conf=$tmp/$name.conf ;;
 	*) args=($opts) ;;
 	esac
 	: >"$tmp/$name.got"
