@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "harden.h"
 #include "hex.h"
 #include "key.h"
 #include "keygen.h"
@@ -427,6 +428,7 @@ main(int argc, char **argv)
 	struct cli c;
 	int rc;
 
+	(void)harden_process();
 	if ((rc = cli_parse(argc, argv, &c)) >= 0)
 		return rc;
 	if (c.keygen)

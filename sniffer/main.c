@@ -13,6 +13,7 @@
 #include "actions.h"
 #include "conf.h"
 #include "firewall.h"
+#include "harden.h"
 #include "live.h"
 #include "log.h"
 #include "offline.h"
@@ -166,6 +167,7 @@ main(int argc, char **argv)
 	struct conf *c = NULL;
 	int rc = 0;
 
+	(void)harden_process();
 	parse_args(argc, argv, &o);
 	if (o.rules_dir == NULL)
 		o.rules_dir = getenv("SPA_RULES_DIR") ? getenv("SPA_RULES_DIR") :
