@@ -8,7 +8,9 @@ pid=
 trap 'exec 3>&- 2>/dev/null; [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkfifo "$tmp/fifo"
 printf '[sniffer]\nstate =\n' >"$tmp/c.conf"
-"$SPA_TOP/$SPA_BUILD/sniffer" -R rules -c "$tmp/c.conf" -r "$tmp/fifo" >/dev/null 2>&1 &
+# Started with cores allowed, so only the sniffer itself can lower it.
+(ulimit -c unlimited 2>/dev/null || ulimit -S -c "$(ulimit -H -c)"
+ exec "$SPA_TOP/$SPA_BUILD/sniffer" -R rules -c "$tmp/c.conf" -r "$tmp/fifo") >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 50); do
 	[ "$(awk '/Max core file size/ {print $5 $6}' "/proc/$pid/limits" 2>/dev/null)" != "" ] && break
