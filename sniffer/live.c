@@ -404,11 +404,11 @@ live_recover_one(void *ctx, const struct state_grant *g)
 
 	addr_format(&g->addr, addr);
 	(void)cmdseq_run_sync(g->close_argv, NULL);
-	if (g->expiry <= r->now) {
+	if (g->expiry <= r->now)
 		log_info("close %s %s/%u: expired while the sniffer was down",
 		    addr, g->proto == IPPROTO_UDP ? "udp" : "tcp", g->port);
-		return 0;
-	}
+	/* Kept, expired or not, so that live_reopen forgets its row (not
+	 * here: the rows are being read). */
 	if (grants_add(r->lv->grants, &g->addr, g->proto, g->port, g->expiry,
 	    g->close_argv) == 0)
 		grants_find(r->lv->grants, &g->addr, g->proto, g->port)->pending = 1;
@@ -416,13 +416,20 @@ live_recover_one(void *ctx, const struct state_grant *g)
 }
 
 /* After setup: re-open the grants still in their time, with the time
- * they have left. */
+ * they have left.  live_grant adds to lv->grants: the recovered ones are
+ * taken from a list of their own, or each would be popped again forever. */
 static void
 live_reopen(struct live *lv, int64_t now)
 {
+	struct grants *recovered = lv->grants;
 	struct grant g;
 
-	while (grants_pop_any(lv->grants, &g)) {
+	if (grants_new(&lv->grants) != 0) {
+		lv->grants = recovered;
+		log_warn("out of memory: grants of the previous run not re-opened");
+		return;
+	}
+	while (grants_pop_any(recovered, &g)) {
 		struct conf_action a = { .name = "(restart)",
 		    .kind = CONF_ACTION_OPEN, .proto = g.proto, .port = g.port,
 		    .timeout = (unsigned)(g.expiry - now) };
@@ -434,6 +441,7 @@ live_reopen(struct live *lv, int64_t now)
 		if (g.expiry > now)
 			live_grant(lv, &d, &a, now);
 	}
+	grants_free(recovered);
 }
 
 static int
