@@ -92,6 +92,8 @@ else
 	S=2001:db8:2::2 C=2001:db8:2::1 X=2001:db8:2::3 fam=IPv6 nmap6=(-6)
 fi
 KNOCK_PORT=5001
+SP=$S:$KNOCK_PORT
+[ "$family" = 4 ] || SP=[$S]:$KNOCK_PORT
 
 say() { [ "$narrate" = 0 ] || printf '%s\n' "$*"; }
 failures=0
@@ -232,8 +234,8 @@ ports() { echo "22/tcp $P22, $KNOCK_PORT/tcp $PKNOCK"; }
 grant_lines() { grep -c "open $C tcp/22" "$tmp/sniffer.log"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-say "spa demo, $fam, $format format: server $S hides sshd (22/tcp) and the knock port"
-say "($KNOCK_PORT/tcp) behind iptables DROP rules; client $C holds the key, stranger $X does not."
+say "spa demo ($fam, $format format).  Server $S: sshd on 22/tcp, its firewall drops 22/tcp"
+say "and $KNOCK_PORT/tcp, sniffer watches $KNOCK_PORT/tcp.  Client $C has a key; stranger $X has none."
 
 # 1. Nothing to see.
 read -r P22 PKNOCK < <(scan client)
@@ -260,8 +262,8 @@ else
 	for _ in $(seq 30); do [ "$(grant_lines)" -ge 1 ] && break; sleep 0.1; done
 	verdict=$(grep -m1 'verdict=' "$tmp/sniffer.log" |
 		grep -oE '(verdict|user|request|allow)=[^ ]+' | tr '\n' ' ')
-	say "2. knock from client: one SYN to $S port $KNOCK_PORT ($format, request ssh)"
-	say "   sniffer: ${verdict:-no verdict logged, }$([ "$(grant_lines)" -ge 1 ] && echo "opened 22/tcp for $C for $sniffer_timeout s" || echo "no grant")"
+	say "2. knock from client: one TCP SYN to $SP, $format format, request ssh"
+	say "   sniffer: ${verdict:-no verdict logged }-> $([ "$(grant_lines)" -ge 1 ] && echo "22/tcp open for $C for $sniffer_timeout s" || echo "no grant")"
 fi
 for _ in $(seq 30); do kill -0 "$tcpdump_pid" 2>/dev/null || break; sleep 0.1; done
 kill "$tcpdump_pid" 2>/dev/null
@@ -307,7 +309,7 @@ left=$((knock_at + grant * 1000 + 2000 - $(now_ms)))
 [ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 read -r P22 PKNOCK < <(scan client)
 closed=$(grep -c "close $C tcp/22" "$tmp/sniffer.log")
-say "5. $grant s later: nmap from client: 22/tcp $P22 (sniffer closed the grant: $([ "$closed" -ge 1 ] && echo yes || echo no))"
+say "5. $grant s later, nmap from client: 22/tcp $P22 ($([ "$closed" -ge 1 ] && echo "the sniffer closed the grant" || echo "the sniffer closed nothing"))"
 [ "$P22" = filtered ] || fail "22/tcp should be filtered again after the grant's $grant s"
 
 # 6. Teardown, checked: the sniffer closes its chain and exits 0 on SIGTERM.
@@ -333,7 +335,7 @@ prefix=$NETNS_PREFIX
 netns_cleanup
 left=$(ip netns list | grep -c "^$prefix-")
 [ "$left" = 0 ] || fail "$left namespace(s) left behind"
-say "6. torn down: sniffer exited $src and removed its firewall chain, sshd stopped, namespaces deleted"
+say "6. torn down: the sniffer exited $src and removed its chain, sshd stopped, namespaces deleted"
 
 if [ "$failures" -gt 0 ]; then
 	echo "story ($fam, $format): $failures step(s) did not behave as described"
