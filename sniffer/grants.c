@@ -25,8 +25,10 @@ grants_free(struct grants *g)
 {
 	if (g == NULL)
 		return;
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; i < g->n; i++) {
 		grants_argv_free(g->items[i].close_argv);
+		grants_argv_free(g->items[i].reopen);
+	}
 	free(g->items);
 	free(g);
 }
@@ -92,6 +94,8 @@ grants_add(struct grants *g, const struct spa_addr *addr, uint8_t proto,
 	items[g->n].port = port;
 	items[g->n].expiry = expiry;
 	items[g->n].pending = 0;
+	items[g->n].closing = 0;
+	items[g->n].reopen = NULL;
 	g->n++;
 	return 0;
 }
@@ -103,19 +107,16 @@ grants_remove(struct grants *g, size_t i, struct grant *out)
 	g->items[i] = g->items[--g->n];
 }
 
-int
-grants_pop_expired(struct grants *g, int64_t now, struct grant *out)
+struct grant *
+grants_next_due(struct grants *g, int64_t now)
 {
-	size_t best = g->n;
+	struct grant *best = NULL;
 
 	for (size_t i = 0; i < g->n; i++)
 		if (!g->items[i].pending && g->items[i].expiry <= now &&
-		    (best == g->n || g->items[i].expiry < g->items[best].expiry))
-			best = i;
-	if (best == g->n)
-		return 0;
-	grants_remove(g, best, out);
-	return 1;
+		    (best == NULL || g->items[i].expiry < best->expiry))
+			best = &g->items[i];
+	return best;
 }
 
 void
@@ -125,6 +126,7 @@ grants_drop(struct grants *g, struct grant *which)
 
 	grants_remove(g, (size_t)(which - g->items), &dead);
 	grants_argv_free(dead.close_argv);
+	grants_argv_free(dead.reopen);
 }
 
 int

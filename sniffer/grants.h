@@ -19,7 +19,11 @@ struct grant {
 	int64_t expiry;
 	char **close_argv;              /* owned, NULL-terminated; several
 	                                 * commands are separated by "" */
-	int pending;                    /* its open commands still run */
+	int pending;                    /* its open or close commands run */
+	int closing;                    /* ... and they are the close ones */
+	char **reopen;                  /* owned or NULL: open commands to run
+	                                 * once the close has ended (a knock
+	                                 * came while it was closing) */
 };
 
 struct grants;
@@ -32,14 +36,13 @@ struct grant *grants_find(struct grants *g, const struct spa_addr *addr,
 /* Adds a grant, taking a copy of close_argv.  0 or SPA_ERR_NOMEM. */
 int grants_add(struct grants *g, const struct spa_addr *addr, uint8_t proto,
     uint16_t port, int64_t expiry, char *const *close_argv);
-/* Removes the earliest open (not pending) grant whose expiry is at or
- * before now into *out
- * (the caller frees out->close_argv with grants_argv_free).  1 when one
- * was removed, 0 when none is due. */
-int grants_pop_expired(struct grants *g, int64_t now, struct grant *out);
+/* The earliest open (not pending) grant whose expiry is at or before now,
+ * or NULL. */
+struct grant *grants_next_due(struct grants *g, int64_t now);
 /* Removes and frees the grant g (a pointer from grants_find). */
 void grants_drop(struct grants *g, struct grant *which);
-/* Removes any grant into *out, for shutdown; 1 or 0 when empty. */
+/* Removes any grant into *out, for shutdown (the caller frees
+ * out->close_argv and out->reopen); 1, or 0 when empty. */
 int grants_pop_any(struct grants *g, struct grant *out);
 /* Seconds until the next expiry (0 if due), or -1 when there is none. */
 int64_t grants_next_expiry(const struct grants *g, int64_t now);

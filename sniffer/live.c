@@ -188,6 +188,17 @@ live_grant(struct live *lv, const struct spa_decision *d,
 
 	if (job == NULL || live_commands(lv, d, a, &open, &close) != 0)
 		goto done;
+	if (g != NULL && g->closing) {
+		/* Open again once the close has ended, not alongside it. */
+		grants_argv_free(g->reopen);
+		g->reopen = grants_argv_dup(open.words);
+		grants_argv_free(g->close_argv);
+		g->close_argv = grants_argv_dup(close.words);
+		g->expiry = now + a->timeout;
+		if (g->reopen == NULL || g->close_argv == NULL)
+			log_warn("out of memory: a grant may not reopen");
+		goto done;
+	}
 	if (g != NULL && g->pending) {
 		g->expiry = now + a->timeout;   /* its open is on its way */
 		goto done;
@@ -319,29 +330,63 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	}
 }
 
+/* A grant's close has ended: forget it, or, when a knock came meanwhile,
+ * open it again now that the close cannot undo the new open. */
 static void
 live_close_done(void *cookie, int ok)
 {
-	(void)cookie;
+	struct open_job *job = cookie;
+	struct live *lv = job->lv;
+	struct grant *g = grants_find(lv->grants, &job->addr, job->proto,
+	    job->port);
+	char **reopen;
+
 	if (!ok)
 		log_warn("a grant's close commands failed (see above)");
+	if (g == NULL || !g->closing) {
+		free(job);
+		return;
+	}
+	if (g->reopen == NULL) {
+		grants_drop(lv->grants, g);
+		free(job);
+		return;
+	}
+	reopen = g->reopen;
+	g->reopen = NULL;
+	g->closing = 0;         /* still pending: now opening */
+	if (cmdseq_start(lv->spawner, reopen, NULL, live_open_done, job) != 0) {
+		grants_drop(lv->grants, g);
+		free(job);
+	}
+	grants_argv_free(reopen);
 }
 
-/* Closes every grant whose time has come. */
+/* Starts closing every grant whose time has come; each stays in the
+ * table, pending, until its close has ended. */
 static void
 live_expire(struct live *lv, int64_t now)
 {
-	struct grant g;
 	char addr[SPA_ADDRSTRLEN];
+	struct grant *g;
 
-	while (grants_pop_expired(lv->grants, now, &g)) {
-		log_info("close %s %s/%u", addr_format(&g.addr, addr),
-		    g.proto == IPPROTO_UDP ? "udp" : "tcp", g.port);
-		if (cmdseq_start(lv->spawner, g.close_argv, NULL,
-		    live_close_done, NULL) != 0 ||
-		    state_grant_delete(lv->state, &g.addr, g.proto, g.port) != 0)
-			log_warn("close %s: could not run or forget it", addr);
-		grants_argv_free(g.close_argv);
+	while ((g = grants_next_due(lv->grants, now)) != NULL) {
+		struct open_job *job = calloc(1, sizeof(*job));
+
+		log_info("close %s %s/%u", addr_format(&g->addr, addr),
+		    g->proto == IPPROTO_UDP ? "udp" : "tcp", g->port);
+		if (state_grant_delete(lv->state, &g->addr, g->proto,
+		    g->port) != 0)
+			log_warn("state: cannot forget the grant of %s", addr);
+		g->pending = g->closing = 1;
+		if (job != NULL)
+			*job = (struct open_job){ lv, g->addr, g->proto, g->port };
+		if (job == NULL || cmdseq_start(lv->spawner, g->close_argv, NULL,
+		    live_close_done, job) != 0) {
+			log_warn("close %s: cannot run its commands", addr);
+			grants_drop(lv->grants, g);
+			free(job);
+		}
 	}
 }
 
@@ -438,6 +483,7 @@ live_reopen(struct live *lv, int64_t now)
 
 		(void)state_grant_delete(lv->state, &g.addr, g.proto, g.port);
 		grants_argv_free(g.close_argv);
+		grants_argv_free(g.reopen);
 		if (g.expiry > now)
 			live_grant(lv, &d, &a, now);
 	}
@@ -451,7 +497,9 @@ live_start(struct live *lv, int64_t now)
 	struct recovery r = { lv, now };
 	long tags;
 
-	if (state_open(lv->conf->sniffer.state, &lv->state, err) != 0) {
+	/* A dry run must not close, forget or record a real run's grants. */
+	if (state_open(lv->opt->dry_run ? NULL : lv->conf->sniffer.state,
+	    &lv->state, err) != 0) {
 		log_warn("%s", err);
 		return EX_CANTCREAT;
 	}
@@ -574,6 +622,7 @@ live_shutdown(struct live *lv)
 			(void)cmdseq_run_sync(g.close_argv, NULL);
 		(void)state_grant_delete(lv->state, &g.addr, g.proto, g.port);
 		grants_argv_free(g.close_argv);
+		grants_argv_free(g.reopen);
 	}
 	if (!lv->opt->dry_run && !live_setup(lv->fw, FIREWALL_TEARDOWN))
 		log_warn("firewall %s: teardown failed", firewall_path(lv->fw));

@@ -23,7 +23,7 @@ test_grants_schedule(void **state)
 {
 	struct spa_addr a, b;
 	struct grants *g;
-	struct grant out;
+	struct grant *due;
 	(void)state;
 
 	assert_int_equal(addr_parse("198.51.100.1", &a), 0);
@@ -40,14 +40,19 @@ test_grants_schedule(void **state)
 	/* A pending grant is neither due nor counted for the next expiry. */
 	grants_find(g, &b, IPPROTO_TCP, 22)->pending = 1;
 	assert_int_equal(grants_next_expiry(g, 100), 20);
-	assert_int_equal(grants_pop_expired(g, 200, &out), 1);
-	assert_int_equal(out.expiry, 120);      /* the earliest first */
-	assert_string_equal(out.close_argv[3], "a");
-	grants_argv_free(out.close_argv);
-	assert_int_equal(grants_pop_expired(g, 129, &out), 0);
-	assert_int_equal(grants_pop_expired(g, 130, &out), 1);
-	grants_argv_free(out.close_argv);
-	assert_int_equal(grants_pop_expired(g, 1000, &out), 0);
+	assert_non_null(due = grants_next_due(g, 200));
+	assert_int_equal(due->expiry, 120);     /* the earliest first */
+	assert_string_equal(due->close_argv[3], "a");
+	/* Closing makes it pending: the next one is due now. */
+	due->pending = due->closing = 1;
+	assert_non_null(due = grants_next_due(g, 200));
+	assert_int_equal(due->expiry, 130);
+	assert_null(grants_next_due(g, 129));
+	grants_drop(g, due);
+	due = grants_find(g, &a, IPPROTO_UDP, 53);
+	due->reopen = grants_argv_dup(close_a);         /* freed by drop */
+	grants_drop(g, due);
+	assert_null(grants_next_due(g, 1000));
 	assert_int_equal(grants_count(g), 1);
 	grants_drop(g, grants_find(g, &b, IPPROTO_TCP, 22));
 	assert_int_equal(grants_count(g), 0);
