@@ -20,115 +20,28 @@
 # small python3 raw-socket sender (IPPROTO_RAW: the kernel rewrites nothing
 # but the IP checksum and length, which are already right).  Root only.
 set -eu
-. "$SPA_TOP/tests/lib/netns.sh"
-netns_require_root
-for tool in iptables nft python3; do
-	command -v $tool >/dev/null || { echo "needs $tool"; exit 77; }
-done
-sniffer=$SPA_TOP/$SPA_BUILD/sniffer
-knock=$SPA_TOP/$SPA_BUILD/knock
-[ -x "$sniffer" ] && [ -x "$knock" ] || { echo "build $sniffer and $knock first"; exit 1; }
-tmp=$(mktemp -d)
-netns_on_cleanup 'rm -rf "$tmp"'
-netns_init
-netns_host client 198.51.100.1/24
-netns_host server 198.51.100.2/24
-printf '%s\n' PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0= >"$tmp/key"
-chmod 600 "$tmp/key"
-C=198.51.100.1
+. "$SPA_TOP/tests/lib/sniffer.sh"
+sniffer_require iptables nft python3
+sniffer_net
+tmp=$SNIFFER_TMP
+C=$SNIFFER_CLIENT
+C_RE=${C//./\\.}
 SSH_T=3 WEB_T=8
-PID=
-# SIGKILL: a sniffer stuck before its loop would not heed netns_cleanup's
-# SIGTERM.
-netns_on_cleanup '[ -z "$PID" ] || kill -KILL "$PID" 2>/dev/null || true'
+fw='' log=''
 
-fail() {
-	echo "--- sniffer log ($fw)"
-	cat "$log" 2>/dev/null || true
-	echo "FAIL ($fw): $*"
-	exit 1
-}
-
-now_ms() { date +%s%3N; }
+fail() { sniffer_fail "$log" "$fw" "$*"; }
 
 # wait_until MS: sleep until the wall clock reaches MS (epoch milliseconds).
 wait_until() {
-	local left=$(($1 - $(now_ms)))
+	local left=$(($1 - $(sniffer_now_ms)))
 	[ "$left" -le 30000 ] || fail "wait_until: $left ms is too far ahead"
 	[ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
 }
 
-# grants ADDR PORT: how many rules (iptables) or set elements (nft) grant
-# ADDR tcp/PORT in the server.
-grants() {
-	case $backend in
-	iptables)
-		netns_exec server iptables -w 5 -S SPA 2>/dev/null |
-			grep -c -- "^-A SPA -s $1/32 -p tcp -m tcp --dport $2 -j ACCEPT\$" || true ;;
-	nft)
-		netns_exec server nft list set ip spa allow4 2>/dev/null |
-			grep -oE "(^|[{ ])${1//./\\.} \. tcp \. $2 " | wc -l ;;
-	esac
-}
-
-# wait_grants ADDR PORT N SECONDS: until exactly N, bounded.
-wait_grants() {
-	local i
-	for i in $(seq $(($4 * 10))); do
-		[ "$(grants "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	[ "$(grants "$1" "$2")" = "$3" ]
-}
-
-# leftovers: prints what the backend left in the server, if anything.
-leftovers() {
-	case $backend in
-	iptables)
-		netns_exec server iptables -w 5 -S SPA >/dev/null 2>&1 && echo "chain SPA (IPv4)"
-		netns_exec server ip6tables -w 5 -S SPA >/dev/null 2>&1 && echo "chain SPA (IPv6)"
-		netns_exec server iptables -w 5 -S INPUT | grep -q -- '-j SPA' && echo "jump to SPA in INPUT"
-		;;
-	nft)
-		netns_exec server nft list table ip spa >/dev/null 2>&1 && echo "table ip spa"
-		netns_exec server nft list table ip6 spa >/dev/null 2>&1 && echo "table ip6 spa"
-		;;
-	esac
-	return 0
-}
-
-# log_count REGEX: lines of this backend's log matching REGEX.
-log_count() { grep -cE -- "$1" "$log" || true; }
-
 # until_of N PORT: the expiry of the Nth "open C tcp/PORT until E" line.
 until_of() {
-	grep -E "open $C tcp/$2 until [0-9]+\$" "$log" | sed -n "$1p" |
+	grep -E "open $C_RE tcp/$2 until [0-9]+\$" "$log" | sed -n "$1p" |
 		sed 's/.* until //'
-}
-
-# wait_log REGEX N SECONDS: until at least N lines match, bounded.
-wait_log() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		[ "$(log_count "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-start_sniffer() {
-	local started
-	started=$(log_count 'started: ')
-	ip netns exec "$(netns_ns server)" "$sniffer" -f -R "$rules" \
-		-c "$tmp/sniffer.conf" >>"$log" 2>&1 &
-	PID=$!
-	wait_log 'started: ' $((started + 1)) 5 || fail "the sniffer did not start"
-}
-
-do_knock() { # REQUEST [knock options]
-	local r=$1
-	shift
-	netns_exec client "$knock" -k "$tmp/key" -s $C -d 198.51.100.2 "$@" "$r"
 }
 
 # send_pcap FILE: sends each IPv4 packet of FILE (LINKTYPE_RAW, as knock -w
@@ -159,6 +72,10 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM grants").fetcho
 		"$tmp/state/state.db"
 }
 
+# grants PORT: how many rules (iptables) or set elements (nft) grant the
+# client tcp/PORT in the server.
+grants() { sniffer_grants "$backend" "$1" "$C_RE"; }
+
 # run_backend iptables|nft|iptables-keep
 run_backend() {
 	fw=$1 log=$tmp/log.$1
@@ -178,7 +95,7 @@ port = 5001
 firewall = $fw
 state = $tmp/state
 [user alice]
-keyfile = $tmp/key
+keyfile = $SNIFFER_KEY
 allow = ssh web
 [action ssh]
 open = tcp/22
@@ -187,97 +104,102 @@ timeout = $SSH_T
 open = tcp/80
 timeout = $WEB_T
 CONF
-	[ -z "$(leftovers)" ] || fail "left from before: $(leftovers)"
+	[ -z "$(sniffer_leftovers "$backend")" ] || fail "left from before: $(sniffer_leftovers "$backend")"
 	start_sniffer
-	[ "$(grants $C 22)" = 0 ] || fail "a grant before any knock"
+	[ "$(grants 22)" = 0 ] || fail "a grant before any knock"
 	[ "$fw" = iptables-keep ] || phases_open_extend_replay
 	phases_restart_sigterm
 	echo "ok ($fw)"
+}
+
+start_sniffer() {
+	sniffer_start "$log" -R "$rules" -c "$tmp/sniffer.conf" || fail "the sniffer did not start"
 }
 
 phases_open_extend_replay() {
 	local e1 e2
 
 	# A knock, sent from knock -w's bytes so that they can be replayed.
-	netns_exec client "$knock" -k "$tmp/key" -s $C -d 198.51.100.2 -w "$tmp/k1.pcap" ssh
+	sniffer_knock -s $C -w "$tmp/k1.pcap" ssh
 	send_pcap "$tmp/k1.pcap"
-	wait_grants $C 22 1 3 || fail "no grant after the knock"
-	[ "$(log_count "verdict=accepted .*user=alice request=ssh allow=$C\$")" = 1 ] ||
+	sniffer_wait_grants "$backend" 22 "$C_RE" 1 3000 || fail "no grant after the knock"
+	[ "$(sniffer_log_count "$log" "verdict=accepted .*user=alice request=ssh allow=$C_RE\$")" = 1 ] ||
 		fail "no accepted line for the knock"
-	[ "$(grants 198.51.100.2 22)" = 0 ] || fail "the grant is not for the client only"
+	[ "$(sniffer_grants "$backend" 22 '198\.51\.100\.2')" = 0 ] || fail "the grant is not for the client only"
 	e1=$(until_of 1 22)
 	[ -n "$e1" ] || fail "no open line"
 
 	# A second knock, two seconds later, extends it to e1 + 2.
 	wait_until $(((e1 - SSH_T + 2) * 1000 + 100))
-	do_knock ssh
-	wait_log "open $C tcp/22 until" 2 3 || fail "the second knock opened nothing"
+	sniffer_knock -s $C ssh
+	sniffer_wait_log "$log" "open $C_RE tcp/22 until" 2 3 || fail "the second knock opened nothing"
 	e2=$(until_of 2 22)
 	[ "$e2" -ge $((e1 + 2)) ] || fail "second expiry $e2, first $e1"
-	[ "$(grants $C 22)" = 1 ] || fail "$(grants $C 22) rules after the second knock, want 1"
+	[ "$(grants 22)" = 1 ] || fail "$(grants 22) rules after the second knock, want 1"
 	# The first grant alone would be closed by e1 + 1.
 	wait_until $(((e1 + 1) * 1000 + 500))
-	[ "$(grants $C 22)" = 1 ] || fail "$(grants $C 22) rules after the first expiry, want 1 (extended)"
+	[ "$(grants 22)" = 1 ] || fail "$(grants 22) rules after the first expiry, want 1 (extended)"
 	wait_until $(((e2 + 1) * 1000 + 500))
-	[ "$(grants $C 22)" = 0 ] || fail "the grant is still open after its (extended) timeout"
+	[ "$(grants 22)" = 0 ] || fail "the grant is still open after its (extended) timeout"
 
 	# The very same bytes again: a replay, no grant.
 	send_pcap "$tmp/k1.pcap"
-	wait_log "verdict=replay src=$C " 1 3 || fail "the replay was not reported as one"
+	sniffer_wait_log "$log" "verdict=replay src=$C_RE " 1 3 || fail "the replay was not reported as one"
 	sleep 1
-	[ "$(grants $C 22)" = 0 ] || fail "a replay reopened the grant"
+	[ "$(grants 22)" = 0 ] || fail "a replay reopened the grant"
 }
 
 phases_restart_sigterm() {
 	local es ew rc n22 n80 nreplay
-	n22=$(log_count "open $C tcp/22 until") n80=$(log_count "open $C tcp/80 until")
-	nreplay=$(log_count "verdict=replay src=$C ")
+	n22=$(sniffer_log_count "$log" "open $C_RE tcp/22 until")
+	n80=$(sniffer_log_count "$log" "open $C_RE tcp/80 until")
+	nreplay=$(sniffer_log_count "$log" "verdict=replay src=$C_RE ")
 	# Two grants, then kill -9 while both are open.
-	do_knock ssh
-	netns_exec client "$knock" -k "$tmp/key" -s $C -d 198.51.100.2 -w "$tmp/k2.pcap" web
+	sniffer_knock -s $C ssh
+	sniffer_knock -s $C -w "$tmp/k2.pcap" web
 	send_pcap "$tmp/k2.pcap"
-	wait_grants $C 22 1 3 || fail "no ssh grant before kill -9"
-	wait_grants $C 80 1 3 || fail "no web grant before kill -9"
-	wait_log "open $C tcp/22 until" $((n22 + 1)) 3 && wait_log "open $C tcp/80 until" $((n80 + 1)) 3 ||
+	sniffer_wait_grants "$backend" 22 "$C_RE" 1 3000 || fail "no ssh grant before kill -9"
+	sniffer_wait_grants "$backend" 80 "$C_RE" 1 3000 || fail "no web grant before kill -9"
+	sniffer_wait_log "$log" "open $C_RE tcp/22 until" $((n22 + 1)) 3 &&
+		sniffer_wait_log "$log" "open $C_RE tcp/80 until" $((n80 + 1)) 3 ||
 		fail "no open lines before kill -9"
 	es=$(until_of $((n22 + 1)) 22) ew=$(until_of $((n80 + 1)) 80)
-	kill -KILL "$PID"
-	wait "$PID" 2>/dev/null || true
+	rc=0
+	sniffer_stop KILL || rc=$?
+	[ "$rc" = 137 ] || fail "the sniffer had ended before kill -9 (status $rc)"
 	echo "--- kill -9" >>"$log"
 	# Down until the ssh grant's time has passed.
 	wait_until $(((es + 1) * 1000 + 200))
 	if [ "$backend" = iptables ]; then
 		# Nothing but the daemon closes an iptables rule.
-		[ "$(grants $C 22)" = 1 ] || fail "the ssh rule vanished while the sniffer was down"
+		[ "$(grants 22)" = 1 ] || fail "the ssh rule vanished while the sniffer was down"
 	fi
 	[ "$ew" -gt "$(date +%s)" ] || fail "the web grant expired too soon for this test"
 	start_sniffer
-	[ "$(grants $C 22)" = 0 ] || fail "the restart did not close a grant that expired while it was down"
-	wait_grants $C 80 1 3 || fail "the restart did not re-open a grant still in its time"
+	[ "$(grants 22)" = 0 ] || fail "the restart did not close a grant that expired while it was down"
+	sniffer_wait_grants "$backend" 80 "$C_RE" 1 3000 || fail "the restart did not re-open a grant still in its time"
 	# (The open line is logged once the grant is recorded again.)
-	wait_log "open $C tcp/80 until $ew\$" 2 3 ||
+	sniffer_wait_log "$log" "open $C_RE tcp/80 until $ew\$" 2 3 ||
 		fail "the re-opened grant has not kept its expiry $ew"
 	# The expired grant is forgotten too, not closed again at every start
 	# (an internal detail: the grants table of state.db).
 	[ "$(state_grants)" = 1 ] || fail "$(state_grants) grants recorded after the restart, want 1"
 	send_pcap "$tmp/k2.pcap"
-	wait_log "verdict=replay src=$C " $((nreplay + 1)) 3 || fail "a tag accepted before the restart was forgotten"
-	[ "$(grants $C 80)" = 1 ] || fail "$(grants $C 80) web rules after the replay, want 1"
+	sniffer_wait_log "$log" "verdict=replay src=$C_RE " $((nreplay + 1)) 3 ||
+		fail "a tag accepted before the restart was forgotten"
+	[ "$(grants 80)" = 1 ] || fail "$(grants 80) web rules after the replay, want 1"
 	# Closed on time: there just before its expiry, gone just after.
 	wait_until $((ew * 1000 - 700))
-	[ "$(grants $C 80)" = 1 ] || fail "the re-opened grant closed before its expiry"
+	[ "$(grants 80)" = 1 ] || fail "the re-opened grant closed before its expiry"
 	wait_until $(((ew + 1) * 1000 + 500))
-	[ "$(grants $C 80)" = 0 ] || fail "the re-opened grant is still open after its expiry"
+	[ "$(grants 80)" = 0 ] || fail "the re-opened grant is still open after its expiry"
 
 	# SIGTERM with a grant open: nothing left behind.
-	do_knock ssh
-	wait_grants $C 22 1 3 || fail "no grant before SIGTERM"
-	kill -TERM "$PID"
-	rc=0
-	wait "$PID" || rc=$?
-	[ "$rc" = 0 ] || fail "the sniffer exited $rc on SIGTERM"
-	[ -z "$(leftovers)" ] || fail "left behind after SIGTERM: $(leftovers)"
-	[ "$(log_count 'command failed')" = 0 ] || fail "a firewall command failed"
+	sniffer_knock -s $C ssh
+	sniffer_wait_grants "$backend" 22 "$C_RE" 1 3000 || fail "no grant before SIGTERM"
+	sniffer_stop TERM || fail "the sniffer exited $? on SIGTERM"
+	[ -z "$(sniffer_leftovers "$backend")" ] || fail "left behind after SIGTERM: $(sniffer_leftovers "$backend")"
+	[ "$(sniffer_log_count "$log" 'command failed')" = 0 ] || fail "a firewall command failed"
 }
 
 run_backend iptables
