@@ -19,12 +19,6 @@ log_init(const char *tag, int to_stderr, int verbose)
 		openlog(tag, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-int
-log_verbose(void)
-{
-	return log_debug_on;
-}
-
 static void
 log_vwrite(int priority, const char *fmt, va_list ap)
 {

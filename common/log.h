@@ -13,7 +13,6 @@
 /* tag names the process; to_stderr for the foreground; verbose enables
  * log_debug. */
 void log_init(const char *tag, int to_stderr, int verbose);
-int log_verbose(void);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -87,6 +87,16 @@ cmdlist_extend(struct cmdlist *l, char *const *words, int may_fail)
 	return 0;
 }
 
+/* -v: every command, as it starts. */
+static void
+cmdseq_log_start(char *const *argv)
+{
+	char cmd[1024];
+
+	template_argv_join(argv, cmd, sizeof(cmd));
+	log_debug("run: %s", cmd);
+}
+
 static void
 cmdseq_log_failure(char *const *argv, const struct spawn_status *st,
     const char *err, int may_fail)
@@ -131,6 +141,7 @@ cmdseq_step(struct cmdseq *q, int ok)
 {
 	while (ok && cmdseq_next(q->words, &q->pos, q->argv,
 	    TEMPLATE_MAX_WORDS + 1, &q->may_fail)) {
+		cmdseq_log_start(q->argv);
 		if (spawner_submit(q->sp, q->argv, &q->opts, cmdseq_after,
 		    q) == 0)
 			return;
@@ -171,6 +182,7 @@ cmdseq_run_sync(char *const *words, const struct spawn_opts *opts)
 
 	while (cmdseq_next(words, &pos, argv, TEMPLATE_MAX_WORDS + 1,
 	    &may_fail)) {
+		cmdseq_log_start(argv);
 		if (spawn_run_sync(argv, opts, &st, err, sizeof(err)) != 0) {
 			log_warn("cannot start %s", argv[0]);
 			return 0;

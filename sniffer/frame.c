@@ -8,16 +8,6 @@
 #include "err.h"
 #include "verify.h"
 
-/* Older <pcap/dlt.h> lack the newer values; these are the registered ones. */
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
 
 /*
  * Raw IP as a savefile header writes it.  pcap_datalink() maps it to DLT_RAW

@@ -11,6 +11,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pcap/dlt.h>
+
+/* Older <pcap/dlt.h> lack the newer values; these are the registered ones. */
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+
 struct spa_packet;
 
 /*

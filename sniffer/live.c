@@ -40,6 +40,7 @@ struct live {
 	int linktype;
 	const struct live_options *opt;
 	struct log_limit reject_limit;
+	struct log_limit debug_limit;   /* -v lines for not-spa frames */
 	int64_t stats_at;
 };
 
@@ -312,8 +313,15 @@ live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 		    lv->conf->sniffer.lockout_seconds,
 		    lv->conf->sniffer.lockout_count);
 	}
-	if (f.decision.verdict == VERDICT_NOT_SPA)
-		return;         /* counted; reported in the periodic stats */
+	if (f.decision.verdict == VERDICT_NOT_SPA) {
+		/* Counted, in the periodic stats; -v adds a rate-limited line. */
+		if (f.decoded && log_ratelimit(&lv->debug_limit, now)) {
+			report_log_line(&f.pkt, &f.decision, line);
+			log_debug("%s len=%zu%s", line, f.pkt.len,
+			    f.ignored ? " (source locked out)" : "");
+		}
+		return;
+	}
 	if (f.decision.verdict == VERDICT_ACCEPTED) {
 		/* Step 9: on disk before anything acts on it. */
 		if (state_replay_add(lv->state, f.decision.tag,
@@ -647,7 +655,8 @@ int
 live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 {
 	struct live lv = { .conf = c, .fw = fw, .opt = o,
-	    .reject_limit = { .interval = 10, .burst = 20 } };
+	    .reject_limit = { .interval = 10, .burst = 20 },
+	    .debug_limit = { .interval = 10, .burst = 20 } };
 	char err[CONF_ERR_MAX];
 	int rc;
 

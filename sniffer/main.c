@@ -56,7 +56,8 @@ help(void)
 	    "  -t          check the configuration and the firewall rules, then exit\n"
 	    "  -R DIR      firewall rules directory (default %s)\n"
 	    "  --version   print the version\n"
-	    "Exit status: 0 ok, 64 usage, 66 input missing, 78 configuration error.\n",
+	    "Exit status: 0 ok, 64 usage, 66 capture file unreadable, 69 capture or\n"
+	    "firewall setup failed, 73 state directory unusable, 78 configuration error.\n",
 	    CONF_DEFAULT_PATH, SPA_RULES_DIR);
 }
 

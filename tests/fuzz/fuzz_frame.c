@@ -12,13 +12,6 @@
 #include "frame.h"
 #include "verify.h"
 
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int fuzz_linktypes[] = {

@@ -26,7 +26,8 @@ allow = ssh
 open = tcp/22
 timeout = 4
 CONF
-sniffer_start "$log" -R "$tmp/rules" -c "$tmp/sniffer.conf" || fail "the sniffer did not start"
+# -v: each command is logged as it starts, so the log shows the order.
+sniffer_start "$log" -v -R "$tmp/rules" -c "$tmp/sniffer.conf" || fail "the sniffer did not start"
 sniffer_knock ssh
 # The close starts at the expiry (4 s) and lasts 2 s: knock inside it.
 sniffer_wait_log "$log" '^sniffer: close ' 1 8 || fail "the grant never started closing"
@@ -34,4 +35,10 @@ sleep 0.5
 sniffer_knock ssh
 sleep 3         # the close has ended; the re-open has run
 [ "$(sniffer_grants nft 22 '198\.51\.100\.1')" = 1 ] || fail "grant not open after a knock during its close"
+# The re-open's add comes after the close's delete, never before it.
+order=$(grep -oE 'run: /usr/sbin/nft (delete|add) element ip spa allow4' "$log" | awk '{print $3}' | tr '\n' ' ')
+case $order in
+*"delete add delete delete add "*) ;;
+*) fail "commands ran in the order: $order" ;;
+esac
 sniffer_stop TERM || fail "the sniffer exited $? on SIGTERM"

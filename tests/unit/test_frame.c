@@ -22,12 +22,6 @@
 #include "frame.h"
 #include "verify.h"
 
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
 #define LINKTYPE_RAW 101
 
 #define SPORT 40000
