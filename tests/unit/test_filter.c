@@ -149,72 +149,89 @@ test_compiles(void **state)
 	}
 }
 
-/* The compiled filter selects the SPA segment and nothing else: a raw
- * IPv4 TCP segment to port 5001, then the same to port 5002. */
+/* A raw IPv4 TCP SYN from 192.0.2.1:40000 to 198.51.100.2:5001. */
+static const uint8_t spa_segment[40] = {
+	0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+	192, 0, 2, 1, 198, 51, 100, 2,
+	0x9c, 0x40, 0x13, 0x89, 0, 0, 0, 0, 0, 0, 0, 0,
+	0x50, 0x02, 0x02, 0, 0, 0, 0, 0,
+};
+#define DPORT_LOW 23            /* offsets in spa_segment */
+#define DST_LAST 19
+
+/* 1 when the filter text, compiled for linktype, selects the frame. */
+static int
+filter_selects(int linktype, const char *text, const uint8_t *frame,
+    size_t len)
+{
+	struct pcap_pkthdr h = { .caplen = (bpf_u_int32)len,
+	    .len = (bpf_u_int32)len };
+	struct bpf_program prog;
+	pcap_t *p = pcap_open_dead(linktype, 65535);
+	int hit;
+
+	assert_non_null(p);
+	assert_int_equal(pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN), 0);
+	hit = pcap_offline_filter(&prog, &h, frame) != 0;
+	pcap_freecode(&prog);
+	pcap_close(p);
+	return hit;
+}
+
+/* The compiled filter selects the SPA segment and nothing else: not to
+ * port 5002, not to another host. */
 static void
 test_matches(void **state)
 {
-	uint8_t pkt[40] = {
-		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
-		192, 0, 2, 1, 198, 51, 100, 2,
-		0x9c, 0x40, 0x13, 0x89, 0, 0, 0, 0, 0, 0, 0, 0,
-		0x50, 0x02, 0x02, 0, 0, 0, 0, 0,
-	};
-	struct pcap_pkthdr h = { .caplen = sizeof(pkt), .len = sizeof(pkt) };
 	char buf[FILTER_TEXT_MAX];
-	struct bpf_program prog;
+	uint8_t pkt[sizeof(spa_segment)];
 	struct spa_addr a;
-	pcap_t *p;
 
 	(void)state;
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 0), 0);
-	assert_non_null(p = pcap_open_dead(DLT_RAW, 65535));
-	assert_int_equal(pcap_compile(p, &prog, buf, 1, PCAP_NETMASK_UNKNOWN), 0);
-	assert_true(pcap_offline_filter(&prog, &h, pkt) != 0);
-	pkt[23] = 0x8a;         /* destination port 5002 */
-	assert_int_equal(pcap_offline_filter(&prog, &h, pkt), 0);
-	pkt[23] = 0x89;
-	pkt[19] = 3;            /* destination 198.51.100.3 */
-	assert_int_equal(pcap_offline_filter(&prog, &h, pkt), 0);
-	pcap_freecode(&prog);
-	pcap_close(p);
+	memcpy(pkt, spa_segment, sizeof(pkt));
+	assert_true(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+	pkt[DPORT_LOW] = 0x8a;
+	assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+	pkt[DPORT_LOW] = 0x89;
+	pkt[DST_LAST] = 3;
+	assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
 }
 
-/* With vlan, on Ethernet, the filter matches the segment with and without
+/* With vlan, on Ethernet, the filter selects the segment with and without
  * an 802.1Q tag, and still only to the SPA port. */
 static void
 test_vlan(void **state)
 {
-	uint8_t frame[18 + 40] = {
-		0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x81, 0x00, 0x00, 0x07,
-		0x08, 0x00,
-		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
-		192, 0, 2, 1, 198, 51, 100, 2,
-		0x9c, 0x40, 0x13, 0x89, 0, 0, 0, 0, 0, 0, 0, 0,
-		0x50, 0x02, 0x02, 0, 0, 0, 0, 0,
-	};
-	struct pcap_pkthdr h = { .caplen = sizeof(frame), .len = sizeof(frame) };
+	static const uint8_t macs[12] = { 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6 };
+	static const uint8_t tag[4] = { 0x81, 0x00, 0x00, 0x07 };
+	uint8_t tagged[18 + 40], plain[14 + 40];
 	char buf[FILTER_TEXT_MAX];
-	struct bpf_program prog;
 	struct spa_addr a;
-	pcap_t *p;
 
 	(void)state;
+	memcpy(tagged, macs, 12);
+	memcpy(tagged + 12, tag, 4);
+	tagged[16] = 0x08;
+	tagged[17] = 0x00;
+	memcpy(tagged + 18, spa_segment, 40);
+	memcpy(plain, macs, 12);
+	memcpy(plain + 12, tagged + 16, 2 + 40);
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 1), 0);
 	assert_string_equal(buf, "(tcp dst port 5001 and dst host 198.51.100.2)"
 	    " or (vlan and tcp dst port 5001 and dst host 198.51.100.2)");
+	assert_true(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
+	assert_true(filter_selects(DLT_EN10MB, buf, plain, sizeof(plain)));
+	/* Without the vlan half, the tagged frame is missed. */
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 0), 0);
+	assert_false(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, NULL, 1), 0);
 	assert_string_equal(buf,
 	    "(tcp dst port 5001) or (vlan and tcp dst port 5001)");
-	assert_non_null(p = pcap_open_dead(DLT_EN10MB, 65535));
-	assert_int_equal(pcap_compile(p, &prog, buf, 1, PCAP_NETMASK_UNKNOWN), 0);
-	assert_true(pcap_offline_filter(&prog, &h, frame) != 0);
-	frame[18 + 23] = 0x8a;          /* destination port 5002 */
-	assert_int_equal(pcap_offline_filter(&prog, &h, frame), 0);
-	pcap_freecode(&prog);
-	pcap_close(p);
+	tagged[18 + DPORT_LOW] = 0x8a;
+	assert_false(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 }
 
 int
