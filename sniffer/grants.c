@@ -161,3 +161,13 @@ grants_count(const struct grants *g)
 {
 	return g->n;
 }
+
+size_t
+grants_pending(const struct grants *g)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		n += g->items[i].pending != 0;
+	return n;
+}

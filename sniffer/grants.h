@@ -47,6 +47,8 @@ int grants_pop_any(struct grants *g, struct grant *out);
 /* Seconds until the next expiry (0 if due), or -1 when there is none. */
 int64_t grants_next_expiry(const struct grants *g, int64_t now);
 size_t grants_count(const struct grants *g);
+/* How many grants have their open or close commands running. */
+size_t grants_pending(const struct grants *g);
 char **grants_argv_dup(char *const *argv);
 void grants_argv_free(char **argv);
 

@@ -610,16 +610,16 @@ live_loop(struct live *lv)
 	}
 }
 
-/* SIGTERM: let running commands end (bounded), close every grant, tear
- * down, forget nothing that is still needed. */
+/* SIGTERM: let the grants' running open and close commands end (bounded),
+ * close every grant, tear down.  Programs of run actions still running are
+ * ended with the daemon (spawner_free kills their process groups). */
 static void
 live_shutdown(struct live *lv)
 {
 	int64_t until = spawn_now_ms() + 10000;
 	struct grant g;
 
-	while (spawner_running(lv->spawner) + spawner_queued(lv->spawner) > 0 &&
-	    spawn_now_ms() < until) {
+	while (grants_pending(lv->grants) > 0 && spawn_now_ms() < until) {
 		struct pollfd pfd = { spawner_fd(lv->spawner), POLLIN, 0 };
 
 		(void)poll(&pfd, 1, 100);
@@ -634,6 +634,9 @@ live_shutdown(struct live *lv)
 	}
 	if (!lv->opt->dry_run && !live_setup(lv->fw, FIREWALL_TEARDOWN))
 		log_warn("firewall %s: teardown failed", firewall_path(lv->fw));
+	if (spawner_running(lv->spawner) + spawner_queued(lv->spawner) > 0)
+		log_info("stopping: ending %zu running action programs",
+		    spawner_running(lv->spawner) + spawner_queued(lv->spawner));
 	log_info("stopped");
 }
 

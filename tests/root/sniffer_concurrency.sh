@@ -5,7 +5,8 @@
 #     still runs (and the program, given 20 s, ends normally);
 #   - 50 client addresses knock within one second: all 50 get their grant
 #     (exactly 50 rules or set elements) within 10 s;
-#   - SIGTERM then closes all of them and leaves nothing behind.
+#   - SIGTERM, while another run action's program sleeps, ends that program
+#     and exits at once, closes every grant and leaves nothing behind.
 # Root only; documentation addresses inside throw-away namespaces.
 set -eu
 . "$SPA_TOP/tests/lib/sniffer.sh"
@@ -90,7 +91,16 @@ CONF
 	[ "$(sniffer_log_count "$log" 'action slow for alice ended: exit status 0$')" = 1 ] ||
 		fail "the run action did not exit 0"
 
+	# SIGTERM does not wait for a run action's program: it is ended, and
+	# the grants are closed at once.
+	sniffer_knock -s 198.51.100.1 slow
+	sniffer_wait_log "$log" 'verdict=accepted .*request=slow' 2 2 || fail "the second slow knock was not accepted"
+	t=$(sniffer_now_ms)
 	sniffer_stop TERM || fail "the sniffer exited $? on SIGTERM"
+	ms=$(($(sniffer_now_ms) - t))
+	[ "$ms" -lt 5000 ] || fail "SIGTERM took $ms ms while a run action slept"
+	[ "$(sniffer_log_count "$log" 'ending 1 running action programs')" = 1 ] ||
+		fail "the running action program was not reported ended"
 	[ -z "$(sniffer_leftovers "$backend")" ] || fail "left behind after SIGTERM: $(sniffer_leftovers "$backend")"
 	[ "$(sniffer_log_count "$log" 'command failed|cannot start')" = 0 ] || fail "a command failed"
 	echo "ok ($backend)"

@@ -38,7 +38,9 @@ test_grants_schedule(void **state)
 	assert_null(grants_find(g, &b, IPPROTO_UDP, 53));
 	assert_int_equal(grants_next_expiry(g, 100), 10);
 	/* A pending grant is neither due nor counted for the next expiry. */
+	assert_int_equal(grants_pending(g), 0);
 	grants_find(g, &b, IPPROTO_TCP, 22)->pending = 1;
+	assert_int_equal(grants_pending(g), 1);
 	assert_int_equal(grants_next_expiry(g, 100), 20);
 	assert_non_null(due = grants_next_due(g, 200));
 	assert_int_equal(due->expiry, 120);     /* the earliest first */
