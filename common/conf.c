@@ -1,6 +1,6 @@
 /*
  * sniffer.conf (INTERFACE.md "Configuration").  libinih splits "key = value"
- * lines; our reader hands it one line at a time, so we know each line's
+ * lines; inilines.h hands it one line at a time, so we know each line's
  * number, catch lines too long for inih's buffer, and see section headers
  * ourselves (inih truncates long ones and reports none without keys).
  * Every key goes through a keyword table per section, as in OpenSSH
@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include "err.h"
+#include "inilines.h"
 #include "key.h"
 #include "request.h"
 
@@ -53,11 +53,7 @@ struct parser {
 	char *dir;                      /* its directory; NULL: the cwd */
 	char *err;
 	unsigned failed;                /* line of the first error, or ~0 */
-	FILE *fp;                       /* the input: a file ... */
-	const char *text;               /* ... or text in memory */
-	char *line;                     /* the current line */
-	size_t linecap;
-	unsigned lineno;
+	struct ini_lines in;            /* the input, its line number */
 	const struct section_kind *sec; /* the current section */
 	unsigned sec_line;
 	unsigned seen[KEYS_MAX];        /* line of each key given in it */
@@ -97,7 +93,7 @@ perr(struct parser *p, unsigned line, const char *fmt, ...)
 static int
 nomem(struct parser *p)
 {
-	return perr(p, p->lineno, "out of memory");
+	return perr(p, p->in.lineno, "out of memory");
 }
 
 /* A token from the file made safe to quote: truncated, non-printable
@@ -158,7 +154,7 @@ parse_yesno(struct parser *p, const char *key, const char *v, bool *out)
 	else if (strcmp(v, "no") == 0)
 		*out = false;
 	else
-		return perr(p, p->lineno, "%s must be yes or no, not '%s'",
+		return perr(p, p->in.lineno, "%s must be yes or no, not '%s'",
 		    key, shown(v, q));
 	return 0;
 }
@@ -201,7 +197,7 @@ each_word(struct parser *p, const char *v,
 	for (v += strspn(v, BLANKS); *v != '\0'; v += strspn(v, BLANKS)) {
 		n = strcspn(v, BLANKS);
 		if (n >= sizeof(word))
-			return perr(p, p->lineno, "word too long");
+			return perr(p, p->in.lineno, "word too long");
 		memcpy(word, v, n);
 		word[n] = '\0';
 		if (fn(p, word) != 0)
@@ -222,8 +218,8 @@ sniffer_interface(struct parser *p, const char *v)
 	char q[SHOWN_MAX + 4];
 
 	if (*v == '\0' || v[strcspn(v, BLANKS)] != '\0')
-		return perr(p, p->lineno, "interface must be one pcap device "
-		    "name such as eth0 or any, not '%s'", shown(v, q));
+		return perr(p, p->in.lineno, "interface must be one pcap "
+		    "device name such as eth0 or any, not '%s'", shown(v, q));
 	return set_string(p, &p->c->sniffer.interface, v);
 }
 
@@ -234,7 +230,7 @@ sniffer_port(struct parser *p, const char *v)
 	unsigned port;
 
 	if (parse_uint(v, 1, 65535, &port) != 0)
-		return perr(p, p->lineno, "port must be a number from 1 to "
+		return perr(p, p->in.lineno, "port must be a number from 1 to "
 		    "65535, not '%s'", shown(v, q));
 	p->c->sniffer.port = (uint16_t)port;
 	return 0;
@@ -248,7 +244,7 @@ sniffer_address(struct parser *p, const char *v)
 
 	s->has_address = *v != '\0';
 	if (s->has_address && addr_parse(v, &s->address) != 0)
-		return perr(p, p->lineno, "address must be one IPv4 or IPv6 "
+		return perr(p, p->in.lineno, "address must be one IPv4 or IPv6 "
 		    "address, or empty; '%s' is not", shown(v, q));
 	return 0;
 }
@@ -265,8 +261,8 @@ public_word(struct parser *p, const char *word)
 		return nomem(p);
 	s->public_addrs = a;
 	if (addr_parse(word, &a[s->npublic]) != 0)
-		return perr(p, p->lineno, "public_address takes IPv4 or IPv6 "
-		    "addresses separated by spaces; '%s' is not one",
+		return perr(p, p->in.lineno, "public_address takes IPv4 or "
+		    "IPv6 addresses separated by spaces; '%s' is not one",
 		    shown(word, q));
 	s->npublic++;
 	return 0;
@@ -284,8 +280,8 @@ sniffer_window(struct parser *p, const char *v)
 	char q[SHOWN_MAX + 4];
 
 	if (parse_uint(v, 1, WINDOW_MAX, &p->c->sniffer.window) != 0)
-		return perr(p, p->lineno, "window must be a number of seconds "
-		    "from 1 to %d, not '%s'", WINDOW_MAX, shown(v, q));
+		return perr(p, p->in.lineno, "window must be a number of "
+		    "seconds from 1 to %d, not '%s'", WINDOW_MAX, shown(v, q));
 	return 0;
 }
 
@@ -299,7 +295,7 @@ format_word(struct parser *p, const char *word)
 	else if (strcmp(word, "classic") == 0)
 		p->c->sniffer.classic = true;
 	else
-		return perr(p, p->lineno, "formats takes native and/or "
+		return perr(p, p->in.lineno, "formats takes native and/or "
 		    "classic, not '%s'", shown(word, q));
 	return 0;
 }
@@ -311,7 +307,7 @@ sniffer_formats(struct parser *p, const char *v)
 	if (each_word(p, v, format_word) != 0)
 		return -1;
 	if (!p->c->sniffer.native && !p->c->sniffer.classic)
-		return perr(p, p->lineno, "formats needs at least one of "
+		return perr(p, p->in.lineno, "formats needs at least one of "
 		    "native and classic");
 	return 0;
 }
@@ -324,7 +320,7 @@ sniffer_firewall(struct parser *p, const char *v)
 
 	if (n == 0 || n > NAME_LEN_MAX ||
 	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
-		return perr(p, p->lineno, "firewall must name a backend in "
+		return perr(p, p->in.lineno, "firewall must name a backend in "
 		    "rules/ (lower-case letters, digits, '-', '_'), such as "
 		    "iptables or nft, not '%s'", shown(v, q));
 	return set_string(p, &p->c->sniffer.firewall, v);
@@ -363,7 +359,7 @@ sniffer_lockout(struct parser *p, const char *v)
 		    &s->lockout_seconds) == 0)
 			return 0;
 	}
-	return perr(p, p->lineno, "lockout must be ATTEMPTS/SECONDS, both "
+	return perr(p, p->in.lineno, "lockout must be ATTEMPTS/SECONDS, both "
 	    "positive (such as 5/60), or empty, not '%s'", shown(v, q));
 }
 
@@ -372,9 +368,9 @@ sniffer_begin(struct parser *p, const char *name)
 {
 	(void)name;
 	if (p->sniffer_line != 0)
-		return perr(p, p->lineno, "[sniffer] appears twice (first on "
-		    "line %u); merge the two", p->sniffer_line);
-	p->sniffer_line = p->lineno;
+		return perr(p, p->in.lineno, "[sniffer] appears twice (first "
+		    "on line %u); merge the two", p->sniffer_line);
+	p->sniffer_line = p->in.lineno;
 	return 0;
 }
 
@@ -413,18 +409,18 @@ user_key(struct parser *p, const char *v)
 	int len = -1, rc;
 
 	if (p->seen[U_KEYFILE])
-		return perr(p, p->lineno, "give key or keyfile, not both "
+		return perr(p, p->in.lineno, "give key or keyfile, not both "
 		    "(keyfile is on line %u)", p->seen[U_KEYFILE]);
 	rc = key_decode(v, cur_user(p)->secret, &len);
 	if (rc == SPA_ERR_BASE64)
-		return perr(p, p->lineno, "key is not valid base64: it must "
+		return perr(p, p->in.lineno, "key is not valid base64: it must "
 		    "be 44 characters of A-Z a-z 0-9 + / ending in '=' (this "
 		    "one has %zu); knock --keygen makes one", strlen(v));
 	if (rc == SPA_ERR_KEY_LENGTH && len >= 0)
-		return perr(p, p->lineno, "key must be exactly 32 bytes (44 "
+		return perr(p, p->in.lineno, "key must be exactly 32 bytes (44 "
 		    "base64 characters), this one decodes to %d", len);
 	if (rc != 0)
-		return perr(p, p->lineno, "key: %s", err_str(rc));
+		return perr(p, p->in.lineno, "key: %s", err_str(rc));
 	return 0;
 }
 
@@ -435,16 +431,16 @@ keyfile_error(struct parser *p, const char *path, int rc)
 
 	shown(path, q);
 	if (rc == SPA_ERR_SYSTEM)
-		return perr(p, p->lineno, "cannot read key file '%s': %s", q,
+		return perr(p, p->in.lineno, "cannot read key file '%s': %s", q,
 		    strerror(errno));
 	if (rc == SPA_ERR_KEY_MODE)
-		return perr(p, p->lineno, "key file '%s' is readable by group "
-		    "or others; chmod 600 it", q);
+		return perr(p, p->in.lineno, "key file '%s' is readable by "
+		    "group or others; chmod 600 it", q);
 	if (rc == SPA_ERR_BASE64 || rc == SPA_ERR_KEY_LENGTH)
-		return perr(p, p->lineno, "key file '%s' must hold one 32-byte "
-		    "key in base64 (44 characters); knock --keygen -o FILE "
-		    "makes one", q);
-	return perr(p, p->lineno, "key file '%s': %s", q, err_str(rc));
+		return perr(p, p->in.lineno, "key file '%s' must hold one "
+		    "32-byte key in base64 (44 characters); knock --keygen -o "
+		    "FILE makes one", q);
+	return perr(p, p->in.lineno, "key file '%s': %s", q, err_str(rc));
 }
 
 static int
@@ -454,10 +450,10 @@ user_keyfile(struct parser *p, const char *v)
 	int rc;
 
 	if (p->seen[U_KEY])
-		return perr(p, p->lineno, "give key or keyfile, not both "
+		return perr(p, p->in.lineno, "give key or keyfile, not both "
 		    "(key is on line %u)", p->seen[U_KEY]);
 	if (*v == '\0')
-		return perr(p, p->lineno, "keyfile needs a path");
+		return perr(p, p->in.lineno, "keyfile needs a path");
 	if ((path = resolve_path(p, v)) == NULL)
 		return nomem(p);
 	rc = key_load_file(path, cur_user(p)->secret);
@@ -486,7 +482,7 @@ allow_word(struct parser *p, const char *word)
 static int
 user_allow(struct parser *p, const char *v)
 {
-	p->allow_line[p->c->nusers - 1] = p->lineno;
+	p->allow_line[p->c->nusers - 1] = p->in.lineno;
 	return each_word(p, v, allow_word);
 }
 
@@ -511,12 +507,12 @@ user_begin(struct parser *p, const char *name)
 	char q[SHOWN_MAX + 4];
 
 	if (!name_valid(name))
-		return perr(p, p->lineno, "user name '%s' must be 1 to 32 of "
-		    "A-Z a-z 0-9 . _ - (not starting with . or -)",
+		return perr(p, p->in.lineno, "user name '%s' must be 1 to 32 "
+		    "of A-Z a-z 0-9 . _ - (not starting with . or -)",
 		    shown(name, q));
 	for (size_t i = 0; i < c->nusers; i++)
 		if (strcmp(c->users[i].name, name) == 0)
-			return perr(p, p->lineno, "[user %s] appears twice "
+			return perr(p, p->in.lineno, "[user %s] appears twice "
 			    "(first on line %u)", name, c->users[i].line);
 	if ((u = reallocarray(c->users, c->nusers + 1, sizeof(*u))) == NULL)
 		return nomem(p);
@@ -528,7 +524,7 @@ user_begin(struct parser *p, const char *name)
 	u = &c->users[c->nusers];
 	memset(u, 0, sizeof(*u));
 	lines[c->nusers++] = 0;
-	u->line = p->lineno;
+	u->line = p->in.lineno;
 	if ((u->name = strdup(name)) == NULL)
 		return nomem(p);
 	return 0;
@@ -569,8 +565,8 @@ action_open(struct parser *p, const char *v)
 	unsigned port;
 
 	if (p->seen[A_RUN])
-		return perr(p, p->lineno, "an action has open or run, not both "
-		    "(run is on line %u)", p->seen[A_RUN]);
+		return perr(p, p->in.lineno, "an action has open or run, not "
+		    "both (run is on line %u)", p->seen[A_RUN]);
 	a->kind = CONF_ACTION_OPEN;
 	if (strncmp(v, "tcp/", 4) == 0)
 		a->proto = IPPROTO_TCP;
@@ -581,7 +577,7 @@ action_open(struct parser *p, const char *v)
 		a->port = (uint16_t)port;
 		return 0;
 	}
-	return perr(p, p->lineno, "open must be tcp/PORT or udp/PORT with "
+	return perr(p, p->in.lineno, "open must be tcp/PORT or udp/PORT with "
 	    "PORT from 1 to 65535 (such as tcp/22), not '%s'", shown(v, q));
 }
 
@@ -592,11 +588,11 @@ action_run(struct parser *p, const char *v)
 	char terr[TEMPLATE_ERR_MAX];
 
 	if (p->seen[A_OPEN])
-		return perr(p, p->lineno, "an action has open or run, not both "
-		    "(open is on line %u)", p->seen[A_OPEN]);
+		return perr(p, p->in.lineno, "an action has open or run, not "
+		    "both (open is on line %u)", p->seen[A_OPEN]);
 	a->kind = CONF_ACTION_RUN;
 	if (template_parse(v, 1, &a->run, terr) != 0)
-		return perr(p, p->lineno, "run: %s", terr);
+		return perr(p, p->in.lineno, "run: %s", terr);
 	return 0;
 }
 
@@ -606,8 +602,8 @@ action_timeout(struct parser *p, const char *v)
 	char q[SHOWN_MAX + 4];
 
 	if (parse_uint(v, 1, TIMEOUT_MAX, &cur_action(p)->timeout) != 0)
-		return perr(p, p->lineno, "timeout must be a number of seconds "
-		    "from 1 to %d, not '%s'", TIMEOUT_MAX, shown(v, q));
+		return perr(p, p->in.lineno, "timeout must be a number of "
+		    "seconds from 1 to %d, not '%s'", TIMEOUT_MAX, shown(v, q));
 	return 0;
 }
 
@@ -617,8 +613,8 @@ action_run_as(struct parser *p, const char *v)
 	char q[SHOWN_MAX + 4];
 
 	if (!name_valid(v))
-		return perr(p, p->lineno, "run_as must be a user name (1 to 32 "
-		    "of A-Z a-z 0-9 . _ -), not '%s'", shown(v, q));
+		return perr(p, p->in.lineno, "run_as must be a user name (1 to "
+		    "32 of A-Z a-z 0-9 . _ -), not '%s'", shown(v, q));
 	return set_string(p, &cur_action(p)->run_as, v);
 }
 
@@ -630,20 +626,21 @@ action_begin(struct parser *p, const char *name)
 	char q[SHOWN_MAX + 4];
 
 	if (!request_valid(name, strlen(name)))
-		return perr(p, p->lineno, "action name '%s' must be a valid "
+		return perr(p, p->in.lineno, "action name '%s' must be a valid "
 		    "request: 1 to 32 printable ASCII characters, no spaces",
 		    shown(name, q));
 	for (size_t i = 0; i < c->nactions; i++)
 		if (strcmp(c->actions[i].name, name) == 0)
-			return perr(p, p->lineno, "[action %s] appears twice "
-			    "(first on line %u)", name, c->actions[i].line);
+			return perr(p, p->in.lineno, "[action %s] appears "
+			    "twice (first on line %u)", name,
+			    c->actions[i].line);
 	a = reallocarray(c->actions, c->nactions + 1, sizeof(*a));
 	if (a == NULL)
 		return nomem(p);
 	c->actions = a;
 	a = &c->actions[c->nactions++];
 	memset(a, 0, sizeof(*a));
-	a->line = p->lineno;
+	a->line = p->in.lineno;
 	if ((a->name = strdup(name)) == NULL)
 		return nomem(p);
 	return 0;
@@ -709,17 +706,17 @@ section_start(struct parser *p, const char *word, const char *name)
 		if (strcmp(sections[i].word, word) == 0)
 			k = &sections[i];
 	if (k == NULL)
-		return perr(p, p->lineno, "unknown section '[%s]'; use "
+		return perr(p, p->in.lineno, "unknown section '[%s]'; use "
 		    "[sniffer], [user NAME] or [action NAME]", shown(word, q));
 	if (k->named && *name == '\0')
-		return perr(p, p->lineno, "[%s] needs a name: [%s NAME]",
+		return perr(p, p->in.lineno, "[%s] needs a name: [%s NAME]",
 		    k->word, k->word);
 	if (!k->named && *name != '\0')
-		return perr(p, p->lineno, "[%s] takes no name", k->word);
+		return perr(p, p->in.lineno, "[%s] takes no name", k->word);
 	if (k->begin(p, name) != 0)
 		return -1;
 	p->sec = k;
-	p->sec_line = p->lineno;
+	p->sec_line = p->in.lineno;
 	memset(p->seen, 0, sizeof(p->seen));
 	return 0;
 }
@@ -729,22 +726,18 @@ section_start(struct parser *p, const char *word, const char *name)
 static int
 section_line(struct parser *p, char *s)
 {
-	char *close = strchr(s, ']'), *word, *name, *rest;
+	char *word, *name, *rest;
+	const char *why;
 
-	if (close == NULL)
-		return perr(p, p->lineno, "section header without ']'");
-	rest = close + 1 + strspn(close + 1, BLANKS);
-	if (*rest != '\0' && *rest != ';' && *rest != '#')
-		return perr(p, p->lineno, "only a comment may follow ']'");
-	*close = '\0';
-	word = s + 1 + strspn(s + 1, BLANKS);
+	if ((word = ini_lines_header(s, &why)) == NULL)
+		return perr(p, p->in.lineno, "%s", why);
 	name = word + strcspn(word, BLANKS);
 	if (*name != '\0')
 		*name++ = '\0';
 	name += strspn(name, BLANKS);
 	rest = name + strcspn(name, BLANKS);
 	if (rest[strspn(rest, BLANKS)] != '\0')
-		return perr(p, p->lineno, "a section header is [sniffer], "
+		return perr(p, p->in.lineno, "a section header is [sniffer], "
 		    "[user NAME] or [action NAME]: one name, no spaces");
 	*rest = '\0';
 	return section_start(p, word, name);
@@ -759,74 +752,24 @@ pair_line(struct parser *p, const char *s)
 	if (strpbrk(s, "=:") != NULL)
 		return 0;
 	if (name_valid(s))
-		return perr(p, p->lineno, "'%s' needs a value: write "
+		return perr(p, p->in.lineno, "'%s' needs a value: write "
 		    "'%s = VALUE'", shown(s, q), q);
-	return perr(p, p->lineno, "expected 'key = value', '[section]' or a "
+	return perr(p, p->in.lineno, "expected 'key = value', '[section]' or a "
 	    "comment");
 }
 
-/* The next line in p->line without its end.  Returns its length, or -1
- * at the end of input or on an error (then p->failed). */
-static long
-next_line(struct parser *p)
+/* Our look at a line before inih gets it (struct ini_lines.check):
+ * section headers are ours, and "key" alone gets a better message. */
+static int
+conf_line(void *ctx, char *s)
 {
-	ssize_t n;
-	size_t len;
+	struct parser *p = ctx;
 
-	if (p->fp != NULL) {
-		n = getline(&p->line, &p->linecap, p->fp);
-		if (n < 0 && ferror(p->fp))
-			perr(p, NO_LINE, "cannot read: %s", strerror(errno));
-		if (n < 0)
-			return -1;
-		len = (size_t)n;
-	} else {
-		if (*p->text == '\0')
-			return -1;
-		len = strcspn(p->text, "\n");
-		if (len < p->linecap)
-			memcpy(p->line, p->text, len);
-		p->text += len + (p->text[len] == '\n');
-	}
-	p->lineno++;
-	while (len > 0 && len <= p->linecap &&
-	    (p->line[len - 1] == '\n' || p->line[len - 1] == '\r'))
-		len--;
-	return (long)len;
-}
-
-/* The ini_reader: one line to inih, after our own checks on it.  At the
- * end, it wipes inih's line buffer, which held the key lines too. */
-static char *
-conf_reader(char *str, int num, void *stream)
-{
-	struct parser *p = stream;
-	long len;
-	char *s;
-
-	if (p->failed || (len = next_line(p)) < 0)
-		goto end;
-	if ((size_t)len + 2 > (size_t)num || (size_t)len >= p->linecap) {
-		perr(p, p->lineno, "line too long (%ld characters, at most %d)",
-		    len, num - 2);
-		goto end;
-	}
-	if (memchr(p->line, '\0', (size_t)len) != NULL) {
-		perr(p, p->lineno, "NUL byte in line: not a text file?");
-		goto end;
-	}
-	p->line[len] = '\0';
-	s = p->line;
-	if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;         /* UTF-8 byte order mark */
-	s += strspn(s, BLANKS); /* no inih continuation lines */
-	snprintf(str, (size_t)num, "%s\n", s);
-	if (*s == '[' ? section_line(p, s) == 0 : *s == '\0' || *s == ';' ||
-	    *s == '#' || pair_line(p, s) == 0)
-		return str;
-end:
-	crypto_wipe(str, (size_t)num);
-	return NULL;
+	if (p->failed)
+		return -1;
+	if (*s == '[')
+		return section_line(p, s);
+	return ini_lines_comment(s) ? 0 : pair_line(p, s);
 }
 
 static int
@@ -837,11 +780,11 @@ conf_key(struct parser *p, const char *name, const char *value)
 	size_t i;
 
 	if (!name_valid(name))
-		return perr(p, p->lineno, "a key name is one word of "
+		return perr(p, p->in.lineno, "a key name is one word of "
 		    "letters, digits and '_': write 'key = value'");
 	if (k == NULL)
-		return perr(p, p->lineno, "'%s' comes before any section; put "
-		    "it under [sniffer], [user NAME] or [action NAME]",
+		return perr(p, p->in.lineno, "'%s' comes before any section; "
+		    "put it under [sniffer], [user NAME] or [action NAME]",
 		    shown(name, q));
 	for (i = 0; i < k->nkeys && strcmp(k->keys[i].name, name) != 0; i++)
 		continue;
@@ -850,13 +793,13 @@ conf_key(struct parser *p, const char *name, const char *value)
 			snprintf(known + strlen(known), sizeof(known) -
 			    strlen(known), "%s%s", j ? ", " : "",
 			    k->keys[j].name);
-		return perr(p, p->lineno, "unknown key '%s' in [%s]; known: %s",
-		    shown(name, q), k->word, known);
+		return perr(p, p->in.lineno, "unknown key '%s' in [%s]; "
+		    "known: %s", shown(name, q), k->word, known);
 	}
 	if (p->seen[i])
-		return perr(p, p->lineno, "'%s' given twice in this section "
+		return perr(p, p->in.lineno, "'%s' given twice in this section "
 		    "(first on line %u); keep one", name, p->seen[i]);
-	p->seen[i] = p->lineno;
+	p->seen[i] = p->in.lineno;
 	return k->keys[i].set(p, value);
 }
 
@@ -867,19 +810,13 @@ conf_handler(void *user, const char *section, const char *name,
 {
 	struct parser *p = user;
 	char v[CONF_LINE_MAX];
-	size_t n;
 	int rc;
 
 	(void)section;
 	if (p->failed)
 		return 0;
 	snprintf(v, sizeof(v), "%s", value);
-	for (n = 0; v[n] != '\0'; n++)
-		if (v[n] == '#' && (n == 0 || strchr(BLANKS, v[n - 1]) != NULL))
-			break;
-	while (n > 0 && strchr(BLANKS, v[n - 1]) != NULL)
-		n--;
-	v[n] = '\0';
+	ini_lines_uncomment(v);
 	rc = conf_key(p, name, v);
 	crypto_wipe(v, sizeof(v));
 	return rc == 0;
@@ -932,33 +869,37 @@ parser_init(struct parser *p, const char *name, char *err)
 	p->name = name;
 	p->err = err;
 	err[0] = '\0';
-	p->linecap = 2 * CONF_LINE_MAX;
-	p->line = malloc(p->linecap);
 	if (slash != NULL)
 		p->dir = slash == name ? strdup("/") :
 		    strndup(name, (size_t)(slash - name));
 	p->c = conf_new(name);
-	if (p->line == NULL || p->c == NULL || (slash != NULL && !p->dir))
+	if (p->c == NULL || (slash != NULL && !p->dir))
 		return perr(p, NO_LINE, "out of memory");
 	return 0;
+}
+
+/* Runs inih over p->in; the error of the earliest line wins. */
+static void
+conf_ini(struct parser *p)
+{
+	p->in.check = conf_line;
+	p->in.ctx = p;
+	if (ini_lines_parse(&p->in, conf_handler, p) == 0)
+		return;
+	if (p->in.err_line != NO_LINE && p->in.err_line < p->failed)
+		p->failed = 0;  /* inih's error came first */
+	perr(p, p->in.err_line, "%s", p->in.err);
 }
 
 /* Parses from p's input; frees everything but *out. */
 static int
 conf_parse(struct parser *p, struct conf **out)
 {
-	int rc = -1, ini;
+	int rc = -1;
 
 	*out = NULL;
 	if (!p->failed) {
-		ini = ini_parse_stream(conf_reader, p, conf_handler, p);
-		if (ini > 0 && (unsigned)ini < p->failed)
-			p->failed = 0;  /* inih's error came first */
-		if (ini > 0 && !p->failed)
-			perr(p, (unsigned)ini, "cannot parse this line: expected "
-			    "'key = value', '[section]' or a comment");
-		else if (ini < 0)
-			perr(p, NO_LINE, "out of memory");
+		conf_ini(p);
 		if (!p->failed && section_end(p) == 0 && conf_check(p) == 0)
 			rc = 0;
 	}
@@ -966,8 +907,7 @@ conf_parse(struct parser *p, struct conf **out)
 		*out = p->c;
 	else
 		conf_free(p->c);
-	crypto_wipe(p->line, p->linecap);
-	free(p->line);
+	crypto_wipe(p->in.line, sizeof(p->in.line));   /* key lines */
 	free(p->dir);
 	free(p->allow_line);
 	return rc;
@@ -980,7 +920,7 @@ conf_load_string(const char *name, const char *text, struct conf **out,
 	struct parser p;
 
 	parser_init(&p, name, err);
-	p.text = text;
+	p.in.text = text;
 	return conf_parse(&p, out);
 }
 
@@ -992,15 +932,15 @@ conf_load(const char *path, struct conf **out, char err[CONF_ERR_MAX])
 	int rc;
 
 	if (parser_init(&p, path, err) == 0) {
-		p.fp = fopen(path, "re");
-		if (p.fp == NULL)
+		p.in.fp = fopen(path, "re");
+		if (p.in.fp == NULL)
 			perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
 		else
-			setvbuf(p.fp, iobuf, _IOFBF, sizeof(iobuf));
+			setvbuf(p.in.fp, iobuf, _IOFBF, sizeof(iobuf));
 	}
 	rc = conf_parse(&p, out);
-	if (p.fp != NULL)
-		fclose(p.fp);
+	if (p.in.fp != NULL)
+		fclose(p.in.fp);
 	crypto_wipe(iobuf, sizeof(iobuf));
 	return rc;
 }

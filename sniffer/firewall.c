@@ -1,6 +1,6 @@
 /*
- * rules/NAME files (firewall.h).  libinih splits "key = value" lines; our
- * reader hands it one line at a time, as common/conf.c does, so we know
+ * rules/NAME files (firewall.h).  libinih splits "key = value" lines;
+ * inilines.h hands it one line at a time, as for sniffer.conf, so we know
  * each line's number, refuse a line too long for inih's buffer instead of
  * letting inih cut it in two, strip leading blanks (an indented line would
  * otherwise be an inih continuation: another command, silently) and check
@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "inilines.h"
 
 #define BLANKS " \t\r\n\v\f"
 #define SHOWN_MAX 48            /* bytes of a token quoted in a message */
@@ -34,12 +36,9 @@ struct firewall {
 
 struct fw_parser {
 	struct firewall *fw;
-	FILE *fp;
+	struct ini_lines in;            /* the file, its line number */
 	char *err;
 	int failed;                     /* an error is in err */
-	char *line;                     /* the current line, from getline */
-	size_t linecap;
-	unsigned lineno;
 	int fam;                        /* current section; -1 before any */
 	unsigned sec_line[NFAMILIES];   /* of each header; 0: not seen */
 };
@@ -115,83 +114,43 @@ firewall_verb_name(enum firewall_verb verb)
 static int
 section_line(struct fw_parser *p, char *s)
 {
-	char *close = strchr(s, ']'), *name, *rest, q[SHOWN_MAX + 4];
+	char *name, q[SHOWN_MAX + 4];
+	const char *why;
 	int i;
 
-	if (close == NULL)
-		return perr(p, p->lineno, "section header without ']'");
-	rest = close + 1 + strspn(close + 1, BLANKS);
-	if (*rest != '\0' && *rest != ';' && *rest != '#')
-		return perr(p, p->lineno, "only a comment may follow ']'");
-	*close = '\0';
-	name = s + 1 + strspn(s + 1, BLANKS);
+	if ((name = ini_lines_header(s, &why)) == NULL)
+		return perr(p, p->in.lineno, "%s", why);
 	name[strcspn(name, BLANKS)] = '\0';
 	for (i = 0; i < NFAMILIES; i++)
 		if (strcmp(name, section_names[i]) == 0)
 			break;
 	if (i == NFAMILIES)
-		return perr(p, p->lineno, "unknown section [%s]; a rules file "
-		    "has [ipv4] and [ipv6]", shown(name, q));
+		return perr(p, p->in.lineno, "unknown section [%s]; a rules "
+		    "file has [ipv4] and [ipv6]", shown(name, q));
 	if (p->sec_line[i] != 0)
-		return perr(p, p->lineno, "[%s] appears twice (first on line "
-		    "%u); merge the two", name, p->sec_line[i]);
-	p->sec_line[i] = p->lineno;
+		return perr(p, p->in.lineno, "[%s] appears twice (first on "
+		    "line %u); merge the two", name, p->sec_line[i]);
+	p->sec_line[i] = p->in.lineno;
 	p->fam = i;
 	return 0;
 }
 
-/* The next line in p->line without its end: its length, or -1 at the end
- * of the file or on a read error (then p->failed). */
-static long
-next_line(struct fw_parser *p)
+/* Our look at a line before inih gets it (struct ini_lines.check):
+ * section headers are ours, and a line with no '=' or ':' is refused at
+ * once. */
+static int
+fw_line(void *ctx, char *s)
 {
-	ssize_t n = getline(&p->line, &p->linecap, p->fp);
+	struct fw_parser *p = ctx;
 
-	if (n < 0) {
-		if (ferror(p->fp))
-			perr(p, NO_LINE, "cannot read: %s", strerror(errno));
+	if (p->failed)
 		return -1;
-	}
-	p->lineno++;
-	while (n > 0 && (p->line[n - 1] == '\n' || p->line[n - 1] == '\r'))
-		n--;
-	return (long)n;
-}
-
-/* The ini_reader: one line to inih, after our own checks on it. */
-static char *
-fw_reader(char *str, int num, void *stream)
-{
-	struct fw_parser *p = stream;
-	long len;
-	char *s;
-
-	if (p->failed || (len = next_line(p)) < 0)
-		return NULL;
-	if (len + 2 > num) {
-		perr(p, p->lineno, "line too long (%ld characters, at most "
-		    "%d)", len, num - 2);
-		return NULL;
-	}
-	if (memchr(p->line, '\0', (size_t)len) != NULL) {
-		perr(p, p->lineno, "NUL byte in line: not a text file?");
-		return NULL;
-	}
-	p->line[len] = '\0';
-	s = p->line;
-	if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;         /* UTF-8 byte order mark */
-	s += strspn(s, BLANKS);
-	snprintf(str, (size_t)num, "%s\n", s);
-	if (*s == '[' && section_line(p, s) != 0)
-		return NULL;
-	if (*s != '[' && *s != '\0' && *s != ';' && *s != '#' &&
-	    strpbrk(s, "=:") == NULL) {
-		perr(p, p->lineno, "expected 'key = value', '[section]' or a "
-		    "comment");
-		return NULL;
-	}
-	return str;
+	if (*s == '[')
+		return section_line(p, s);
+	if (!ini_lines_comment(s) && strpbrk(s, "=:") == NULL)
+		return perr(p, p->in.lineno, "expected 'key = value', "
+		    "'[section]' or a comment");
+	return 0;
 }
 
 /* Appends cmd to the list for verb in the current section. */
@@ -204,7 +163,7 @@ list_append(struct fw_parser *p, enum firewall_verb verb,
 
 	grown = realloc(l->cmds, (l->n + 1) * sizeof(*l->cmds));
 	if (grown == NULL)
-		return perr(p, p->lineno, "out of memory");
+		return perr(p, p->in.lineno, "out of memory");
 	l->cmds = grown;
 	l->cmds[l->n++] = *cmd;
 	return 0;
@@ -214,19 +173,19 @@ list_append(struct fw_parser *p, enum firewall_verb verb,
 static int
 add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 {
-	struct firewall_cmd cmd = { .line = p->lineno };
+	struct firewall_cmd cmd = { .line = p->in.lineno };
 	const struct template_values *probe = &probe_grant;
 	char terr[TEMPLATE_ERR_MAX], **argv;
 
 	if ((cmd.may_fail = value[0] == '-'))
 		value++;
 	if (template_parse(value, 1, &cmd.tmpl, terr) != 0)
-		return perr(p, p->lineno, "%s: %s", verb_names[verb], terr);
+		return perr(p, p->in.lineno, "%s: %s", verb_names[verb], terr);
 	if (verb == FIREWALL_SETUP || verb == FIREWALL_TEARDOWN)
 		probe = &probe_family;
 	if (template_expand(&cmd.tmpl, probe, &argv) != 0) {
 		template_free(&cmd.tmpl);
-		return perr(p, p->lineno, "%s may use only the {family} "
+		return perr(p, p->in.lineno, "%s may use only the {family} "
 		    "placeholder: it runs when there is no grant",
 		    verb_names[verb]);
 	}
@@ -245,14 +204,13 @@ fw_handler(void *user, const char *section, const char *name,
 {
 	struct fw_parser *p = user;
 	char v[INI_MAX_LINE], q[SHOWN_MAX + 4];
-	size_t n;
 	int verb;
 
 	(void)section;
 	if (p->failed)
 		return 0;
 	if (p->fam < 0) {
-		perr(p, p->lineno, "'%s' comes before any section; put it "
+		perr(p, p->in.lineno, "'%s' comes before any section; put it "
 		    "under [ipv4] or [ipv6]", shown(name, q));
 		return 0;
 	}
@@ -260,16 +218,13 @@ fw_handler(void *user, const char *section, const char *name,
 		if (strcmp(name, verb_names[verb]) == 0)
 			break;
 	if (verb == FIREWALL_NVERBS) {
-		perr(p, p->lineno, "unknown key '%s' in [%s]; known: setup, "
+		perr(p, p->in.lineno, "unknown key '%s' in [%s]; known: setup, "
 		    "open, close, check, teardown", shown(name, q),
 		    section_names[p->fam]);
 		return 0;
 	}
 	snprintf(v, sizeof(v), "%s", value);
-	for (n = 0; v[n] != '\0'; n++)
-		if (v[n] == '#' && (n == 0 || strchr(BLANKS, v[n - 1]) != NULL))
-			break;
-	v[n] = '\0';
+	ini_lines_uncomment(v);
 	return add_command(p, (enum firewall_verb)verb, v) == 0;
 }
 
@@ -307,17 +262,14 @@ rules_path(const char *dir, const char *name)
 	return path;
 }
 
-/* Runs inih over p->fp, then the whole-file checks; 0 or -1. */
+/* Runs inih over p->in.fp, then the whole-file checks; 0 or -1. */
 static int
 fw_parse(struct fw_parser *p)
 {
-	int ini = ini_parse_stream(fw_reader, p, fw_handler, p);
-
-	if (ini > 0)
-		perr(p, (unsigned)ini, "cannot parse this line: expected "
-		    "'key = value', '[section]' or a comment");
-	else if (ini < 0)
-		perr(p, NO_LINE, "out of memory");
+	p->in.check = fw_line;
+	p->in.ctx = p;
+	if (ini_lines_parse(&p->in, fw_handler, p) != 0)
+		perr(p, p->in.err_line, "%s", p->in.err);
 	if (p->failed)
 		return -1;
 	return fw_check(p);
@@ -344,13 +296,12 @@ firewall_load(const char *dir, const char *name, struct firewall **out,
 		snprintf(err, FIREWALL_ERR_MAX, "%s: out of memory", name);
 		goto free_fw;
 	}
-	if ((p.fp = fopen(p.fw->path, "re")) == NULL) {
+	if ((p.in.fp = fopen(p.fw->path, "re")) == NULL) {
 		perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
 		goto free_fw;
 	}
 	rc = fw_parse(&p);
-	fclose(p.fp);
-	free(p.line);
+	fclose(p.in.fp);
 free_fw:
 	if (rc == 0)
 		*out = p.fw;

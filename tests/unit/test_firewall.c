@@ -308,6 +308,11 @@ test_long_line_and_nul(void **state)
 
 	snprintf(text, sizeof(text), "[ipv4]\nopen = /bin/%0240d\n", 0);
 	assert_refused(text, ":2: line too long (252 characters, at most 198)");
+	/* The earlier line's error wins, inih's as well as ours. */
+	snprintf(text, sizeof(text), "[ipv4]\nopen ; = 1\nopen = /bin/%0240d\n",
+	    0);
+	assert_refused(text, ":2: cannot parse this line: expected 'key = "
+	    "value', '[section]' or a comment");
 	snprintf(want, sizeof(want), "%s/fw:2: NUL byte in line: not a text "
 	    "file?", tmpdir);
 	assert_string_equal(load_bytes(nul, sizeof(nul) - 1, &fw), want);
