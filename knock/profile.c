@@ -11,6 +11,7 @@
 
 #include <ini.h>
 
+#include "inilines.h"
 #include "key.h"
 
 struct profile_ctx {
@@ -183,12 +184,29 @@ profile_handler(void *user, const char *section, const char *name,
 	return profile_set(c, name, value);
 }
 
+/* Why the reader stopped before the end: a bad line, or a read error. */
+static int
+profile_read_error(const struct profile_ctx *c, const struct ini_lines *in,
+    char err[PROFILE_ERR_MAX])
+{
+	if (in->err_line == 0) {
+		snprintf(err, PROFILE_ERR_MAX, "%s: %s", c->path, in->err);
+		return PROFILE_UNREADABLE;
+	}
+	snprintf(err, PROFILE_ERR_MAX, "%s:%u: %s", c->path, in->err_line,
+	    in->err);
+	return PROFILE_INVALID;
+}
+
 static int
 profile_parse(FILE *f, struct profile_ctx *c, int too_open,
     char err[PROFILE_ERR_MAX])
 {
-	int line = ini_parse_file(f, profile_handler, c);
+	struct ini_lines in = { .fp = f };
+	int line = ini_parse_stream(ini_lines_reader, &in, profile_handler, c);
 
+	if (line == 0 && in.err[0] != '\0')     /* before any other error */
+		return profile_read_error(c, &in, err);
 	if (line != 0) {
 		snprintf(err, PROFILE_ERR_MAX, "%s:%d: %s", c->path, line,
 		    c->msg[0] != '\0' ? c->msg : "not an INI line (key = value "

@@ -404,6 +404,25 @@ test_profile_errors(void **state)
 	assert_int_equal(errno, EISDIR);
 }
 
+/* Profiles are read by inilines.h: a line too long for inih is an error
+ * at its line, and an indented line is a key, not a continuation. */
+static void
+test_profile_lines(void **state)
+{
+	char err[PROFILE_ERR_MAX], text[300];
+	struct profile p;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[a]\nrequest = %0199d\n", 0);
+	assert_int_equal(load(text, 0600, "a", &p, err), PROFILE_INVALID);
+	assert_non_null(strstr(err, "knock.conf:2: line too long (209 "
+	    "characters, at most 198)"));
+	assert_int_equal(load("[a]\nport = 9\n  request = ssh\r\n", 0600,
+	    "a", &p, err), PROFILE_OK);
+	assert_int_equal(p.port, 9);
+	assert_string_equal(p.request, "ssh");
+}
+
 static void
 test_profile_mode(void **state)
 {
@@ -551,6 +570,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_profile_fields),
 		cmocka_unit_test(test_profile_keyfile_paths),
 		cmocka_unit_test(test_profile_errors),
+		cmocka_unit_test(test_profile_lines),
 		cmocka_unit_test(test_profile_mode),
 		cmocka_unit_test(test_profile_default_path),
 		cmocka_unit_test(test_pcap_roundtrip),
