@@ -230,7 +230,8 @@ profile_parse(FILE *f, struct profile_ctx *c, int too_open,
 static FILE *
 profile_open(const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), saved;
+	/* O_NONBLOCK: a FIFO must be refused by fstat, not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), saved;
 	FILE *f = NULL;
 
 	if (fd < 0)
@@ -255,6 +256,7 @@ profile_load(const char *path, const char *name, struct profile *out,
     char err[PROFILE_ERR_MAX])
 {
 	struct profile_ctx c = { .path = path, .name = name, .out = out };
+	char iobuf[BUFSIZ];
 	struct stat st;
 	FILE *f;
 	int rc;
@@ -264,9 +266,12 @@ profile_load(const char *path, const char *name, struct profile *out,
 		snprintf(err, PROFILE_ERR_MAX, "%s: %s", path, strerror(errno));
 		return PROFILE_UNREADABLE;
 	}
+	/* Our own stdio buffer, wiped after: it holds the key lines. */
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	/* The mode is that of the file read, checked on its descriptor. */
 	rc = profile_parse(f, &c, (st.st_mode & (S_IRWXG | S_IRWXO)) != 0, err);
 	fclose(f);
+	crypto_wipe(iobuf, sizeof(iobuf));
 	if (rc != PROFILE_OK)
 		crypto_wipe(out, sizeof(*out));   /* nothing half-read survives */
 	return rc;
