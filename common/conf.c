@@ -8,13 +8,18 @@
  */
 #include "conf.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "inilines.h"
@@ -26,6 +31,9 @@
 #define KEYS_MAX 16                     /* keywords of one section */
 #define NAME_LEN_MAX 32                 /* user, run_as, firewall names */
 #define SHOWN_MAX 200                   /* bytes of a token in a message */
+#define CONF_SIZE_MAX (1024 * 1024)     /* bytes of a configuration file */
+#define SECRET_RUN_MIN 40               /* base64 characters: most of a key */
+#define HIDDEN "[not shown: looks like a key]"
 #define WINDOW_MAX 86400
 #define TIMEOUT_MAX 86400
 #define TIMEOUT_OPEN 30
@@ -58,7 +66,15 @@ struct parser {
 	unsigned sec_line;
 	unsigned seen[KEYS_MAX];        /* line of each key given in it */
 	unsigned sniffer_line;          /* of [sniffer], 0 until seen */
-	unsigned *allow_line;           /* per user: the line of allow = */
+	struct user_lines *ulines;      /* per user */
+	unsigned key_line;              /* of the first inline key =; 0: none */
+	bool have_st;                   /* st: the file read (not a string) */
+	struct stat st;
+};
+
+struct user_lines {
+	unsigned allow;                 /* of allow = */
+	unsigned key;                   /* of key = or keyfile = */
 };
 
 #define NO_LINE 0u
@@ -67,11 +83,75 @@ struct parser {
 static int perr(struct parser *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Records the first error as "FILE:LINE: message" (LINE 0: none).
- * Returns -1, for "return perr(...)". */
+/* The length of the run of base64 characters that starts s. */
+static size_t
+b64_run(const char *s)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '/' ||
+	    s[n] == '=')
+		n++;
+	return n;
+}
+
+/* 1 when the n characters of s, a run of base64, may be a key (or most of
+ * one): long, and more than a lower-case path or word. */
+static int
+secret_run(const char *s, size_t n)
+{
+	if (n < SECRET_RUN_MIN)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (isupper((unsigned char)s[i]) ||
+		    isdigit((unsigned char)s[i]) || s[i] == '+')
+			return 1;
+	return 0;
+}
+
+/* 1 when s holds what may be key material. */
+static int
+secret_in(const char *s)
+{
+	size_t n;
+
+	for (; *s != '\0'; s += n > 0 ? n : 1)
+		if (secret_run(s, n = b64_run(s)))
+			return 1;
+	return 0;
+}
+
+/* Copies msg into out (cap bytes, cut if need be) with whatever may be a
+ * key replaced by HIDDEN: a key pasted in the wrong place, or a key file
+ * path that is a key, must not reach a terminal or a log. */
+static void
+redact(const char *msg, char *out, size_t cap)
+{
+	size_t used = 0, n;
+	int w;
+
+	out[0] = '\0';
+	for (; *msg != '\0' && used + 1 < cap; msg += n) {
+		n = b64_run(msg);
+		if (secret_run(msg, n))
+			w = snprintf(out + used, cap - used, "%s", HIDDEN);
+		else
+			w = snprintf(out + used, cap - used, "%.*s",
+			    (int)(n > 0 ? n : 1), msg);
+		if (n == 0)
+			n = 1;
+		if (w < 0)
+			break;
+		used += (size_t)w < cap - used ? (size_t)w : cap - used - 1;
+	}
+}
+
+/* Records the first error as "FILE:LINE: message" (LINE 0: none), key
+ * material hidden.  Returns -1, for "return perr(...)". */
 static int
 perr(struct parser *p, unsigned line, const char *fmt, ...)
 {
+	char msg[4 * CONF_ERR_MAX];
 	va_list ap;
 	int n;
 
@@ -84,10 +164,36 @@ perr(struct parser *p, unsigned line, const char *fmt, ...)
 	if (n < 0 || n >= CONF_ERR_MAX)
 		n = CONF_ERR_MAX - 1;
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, CONF_ERR_MAX - (size_t)n, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	redact(msg, p->err + n, CONF_ERR_MAX - (size_t)n);
+	crypto_wipe(msg, sizeof(msg));
 	p->failed = line != NO_LINE ? line : FAILED_NO_LINE;
 	return -1;
+}
+
+/* What a file that is not a regular one is, for messages. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a special file";
+}
+
+/* 1 when uid may own our secrets: root, or the user we run as. */
+static int
+owner_ok(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
 }
 
 static int
@@ -97,7 +203,8 @@ nomem(struct parser *p)
 }
 
 /* A token from the file made safe to quote: truncated, non-printable
- * bytes shown as '?'.  Never used on key material. */
+ * bytes shown as '?'.  Never used on key material (and perr hides what
+ * may be a key pasted elsewhere). */
 static const char *
 shown(const char *token, char buf[SHOWN_MAX + 4])
 {
@@ -217,7 +324,7 @@ sniffer_interface(struct parser *p, const char *v)
 {
 	char q[SHOWN_MAX + 4];
 
-	if (*v == '\0' || v[strcspn(v, BLANKS)] != '\0')
+	if (*v == '\0' || v[strcspn(v, BLANKS)] != '\0' || secret_in(v))
 		return perr(p, p->in.lineno, "interface must be one pcap "
 		    "device name such as eth0 or any, not '%s'", shown(v, q));
 	return set_string(p, &p->c->sniffer.interface, v);
@@ -408,6 +515,8 @@ user_key(struct parser *p, const char *v)
 {
 	int len = -1, rc;
 
+	if (p->key_line == NO_LINE)
+		p->key_line = p->in.lineno;
 	if (p->seen[U_KEYFILE])
 		return perr(p, p->in.lineno, "give key or keyfile, not both "
 		    "(keyfile is on line %u)", p->seen[U_KEYFILE]);
@@ -425,7 +534,8 @@ user_key(struct parser *p, const char *v)
 }
 
 static int
-keyfile_error(struct parser *p, const char *path, int rc)
+keyfile_error(struct parser *p, const char *path, int rc,
+    const struct stat *st)
 {
 	char q[SHOWN_MAX + 4];
 
@@ -433,9 +543,13 @@ keyfile_error(struct parser *p, const char *path, int rc)
 	if (rc == SPA_ERR_SYSTEM)
 		return perr(p, p->in.lineno, "cannot read key file '%s': %s", q,
 		    strerror(errno));
+	if (rc == SPA_ERR_KEY_NOT_FILE)
+		return perr(p, p->in.lineno, "key file '%s' is %s, not a "
+		    "regular file", q, file_kind(st->st_mode));
 	if (rc == SPA_ERR_KEY_MODE)
-		return perr(p, p->in.lineno, "key file '%s' is readable by "
-		    "group or others; chmod 600 it", q);
+		return perr(p, p->in.lineno, "key file '%s' may be read or "
+		    "written by group or others (mode 0%o): chmod 600 it", q,
+		    (unsigned)(st->st_mode & 07777));
 	if (rc == SPA_ERR_BASE64 || rc == SPA_ERR_KEY_LENGTH)
 		return perr(p, p->in.lineno, "key file '%s' must hold one "
 		    "32-byte key in base64 (44 characters); knock --keygen -o "
@@ -443,9 +557,55 @@ keyfile_error(struct parser *p, const char *path, int rc)
 	return perr(p, p->in.lineno, "key file '%s': %s", q, err_str(rc));
 }
 
+/* A key file's directory must be writable by its owner only: anyone else
+ * could put their own key in its place.  A directory that cannot be
+ * looked at is left to the open that follows, which says why. */
+static int
+keyfile_dir_check(struct parser *p, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], q[SHOWN_MAX + 4], qd[SHOWN_MAX + 4];
+	struct stat st;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path) >= (int)sizeof(dir))
+		return 0;
+	if (stat(dir, &st) != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	return perr(p, p->in.lineno, "key file '%s' is in a directory that "
+	    "group or others may write ('%s', mode 0%o): move the key to a "
+	    "private directory such as /etc/spa", shown(path, q),
+	    shown(dir, qd), (unsigned)(st.st_mode & 07777));
+}
+
+/* Reads a key file that only root or we could have written. */
+static int
+keyfile_load(struct parser *p, const char *path, uint8_t key[SPA_SECRET_LEN])
+{
+	char q[SHOWN_MAX + 4];
+	struct stat st;
+	int rc;
+
+	if (keyfile_dir_check(p, path) != 0)
+		return -1;
+	if ((rc = key_load_file_stat(path, key, &st)) != 0)
+		return keyfile_error(p, path, rc, &st);
+	if (!owner_ok(st.st_uid)) {
+		crypto_wipe(key, SPA_SECRET_LEN);
+		return perr(p, p->in.lineno, "key file '%s' is owned by uid "
+		    "%u, not by root or by uid %u that runs sniffer: chown it "
+		    "to root", shown(path, q), (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+	}
+	return 0;
+}
+
 static int
 user_keyfile(struct parser *p, const char *v)
 {
+	uint8_t probe[SPA_SECRET_LEN];
 	char *path;
 	int rc;
 
@@ -454,13 +614,18 @@ user_keyfile(struct parser *p, const char *v)
 		    "(key is on line %u)", p->seen[U_KEY]);
 	if (*v == '\0')
 		return perr(p, p->in.lineno, "keyfile needs a path");
+	rc = key_decode(v, probe, NULL);
+	crypto_wipe(probe, sizeof(probe));
+	if (rc == 0)
+		return perr(p, p->in.lineno, "keyfile takes the path of a key "
+		    "file, not the key itself (not shown): write key = and the "
+		    "key instead, or save the key in a file of mode 0600 and "
+		    "give its path");
 	if ((path = resolve_path(p, v)) == NULL)
 		return nomem(p);
-	rc = key_load_file(path, cur_user(p)->secret);
-	if (rc != 0)
-		keyfile_error(p, path, rc);
+	rc = keyfile_load(p, path, cur_user(p)->secret);
 	free(path);
-	return rc != 0 ? -1 : 0;
+	return rc;
 }
 
 static int
@@ -469,6 +634,10 @@ allow_word(struct parser *p, const char *word)
 	struct conf_user *u = cur_user(p);
 	char **a;
 
+	if (secret_in(word))
+		return perr(p, p->in.lineno, "allow takes action names, and "
+		    "this one looks like a key (not shown): a key goes in key = "
+		    "or in a key file");
 	a = reallocarray(u->allow, u->nallow + 1, sizeof(*a));
 	if (a == NULL)
 		return nomem(p);
@@ -482,7 +651,7 @@ allow_word(struct parser *p, const char *word)
 static int
 user_allow(struct parser *p, const char *v)
 {
-	p->allow_line[p->c->nusers - 1] = p->in.lineno;
+	p->ulines[p->c->nusers - 1].allow = p->in.lineno;
 	return each_word(p, v, allow_word);
 }
 
@@ -503,7 +672,7 @@ user_begin(struct parser *p, const char *name)
 {
 	struct conf *c = p->c;
 	struct conf_user *u;
-	unsigned *lines;
+	struct user_lines *lines;
 	char q[SHOWN_MAX + 4];
 
 	if (!name_valid(name))
@@ -517,16 +686,33 @@ user_begin(struct parser *p, const char *name)
 	if ((u = reallocarray(c->users, c->nusers + 1, sizeof(*u))) == NULL)
 		return nomem(p);
 	c->users = u;
-	lines = reallocarray(p->allow_line, c->nusers + 1, sizeof(*lines));
+	lines = reallocarray(p->ulines, c->nusers + 1, sizeof(*lines));
 	if (lines == NULL)
 		return nomem(p);
-	p->allow_line = lines;
+	p->ulines = lines;
 	u = &c->users[c->nusers];
 	memset(u, 0, sizeof(*u));
-	lines[c->nusers++] = 0;
+	memset(&lines[c->nusers++], 0, sizeof(*lines));
 	u->line = p->in.lineno;
 	if ((u->name = strdup(name)) == NULL)
 		return nomem(p);
+	return 0;
+}
+
+/* Two users with one key: the locator would always name the first. */
+static int
+user_key_unique(struct parser *p)
+{
+	const struct conf *c = p->c;
+	const struct conf_user *u = cur_user(p);
+
+	for (size_t i = 0; i + 1 < c->nusers; i++)
+		if (mac_equal(c->users[i].secret, u->secret))
+			return perr(p, p->ulines[c->nusers - 1].key, "user %s "
+			    "has the same key as user %s (line %u): every knock "
+			    "would go to %s; give each user a key of its own "
+			    "(knock --keygen)", u->name, c->users[i].name,
+			    p->ulines[i].key, c->users[i].name);
 	return 0;
 }
 
@@ -536,7 +722,9 @@ user_finish(struct parser *p)
 	if (!p->seen[U_KEY] && !p->seen[U_KEYFILE])
 		return perr(p, p->sec_line, "[user %s] has no key: add key = "
 		    "BASE64 or keyfile = PATH", cur_user(p)->name);
-	return 0;
+	p->ulines[p->c->nusers - 1].key = p->seen[U_KEY] ? p->seen[U_KEY] :
+	    p->seen[U_KEYFILE];
+	return user_key_unique(p);
 }
 
 static const struct keyword user_keys[] = {
@@ -591,9 +779,14 @@ action_run(struct parser *p, const char *v)
 		return perr(p, p->in.lineno, "an action has open or run, not "
 		    "both (open is on line %u)", p->seen[A_OPEN]);
 	a->kind = CONF_ACTION_RUN;
-	if (template_parse(v, 1, &a->run, terr) != 0)
-		return perr(p, p->in.lineno, "run: %s", terr);
-	return 0;
+	if (template_parse(v, 1, &a->run, terr) == 0)
+		return 0;
+	/* terr quotes the command, maybe cut inside what may be a key. */
+	if (secret_in(v))
+		return perr(p, p->in.lineno, "run: not a valid command (part of "
+		    "it looks like a key, so it is not shown): write run = "
+		    "/ABSOLUTE/PATH ARGS...");
+	return perr(p, p->in.lineno, "run: %s", terr);
 }
 
 static int
@@ -832,7 +1025,7 @@ conf_check(struct parser *p)
 	for (size_t i = 0; i < c->nusers; i++)
 		for (size_t j = 0; j < c->users[i].nallow; j++)
 			if (conf_find_action(c, c->users[i].allow[j]) == NULL)
-				return perr(p, p->allow_line[i], "allow names "
+				return perr(p, p->ulines[i].allow, "allow names "
 				    "'%s', but there is no [action %s]",
 				    shown(c->users[i].allow[j], q), q);
 	return 0;
@@ -891,26 +1084,49 @@ conf_ini(struct parser *p)
 	perr(p, p->in.err_line, "%s", p->in.err);
 }
 
+/* A file with inline keys must be as private as a key file (and owned
+ * by root or us): this refusal replaces any other error, being the one
+ * that matters now. */
+static void
+conf_check_private(struct parser *p)
+{
+	const struct stat *st = &p->st;
+
+	if (!p->have_st || p->key_line == NO_LINE)
+		return;
+	if (!owner_ok(st->st_uid)) {
+		p->failed = 0;
+		perr(p, NO_LINE, "holds inline keys (line %u) but is owned by "
+		    "uid %u, not by root or by uid %u that runs sniffer: chown "
+		    "root %s", p->key_line, (unsigned)st->st_uid,
+		    (unsigned)geteuid(), p->name);
+	} else if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		p->failed = 0;
+		perr(p, NO_LINE, "holds inline keys (line %u) but group or "
+		    "others may read or write it (mode 0%o): chmod 600 %s",
+		    p->key_line, (unsigned)(st->st_mode & 07777), p->name);
+	}
+}
+
 /* Parses from p's input; frees everything but *out. */
 static int
 conf_parse(struct parser *p, struct conf **out)
 {
-	int rc = -1;
-
 	*out = NULL;
 	if (!p->failed) {
 		conf_ini(p);
-		if (!p->failed && section_end(p) == 0 && conf_check(p) == 0)
-			rc = 0;
+		if (!p->failed && section_end(p) == 0)
+			(void)conf_check(p);
 	}
-	if (rc == 0)
+	conf_check_private(p);
+	if (!p->failed)
 		*out = p->c;
 	else
 		conf_free(p->c);
 	crypto_wipe(p->in.line, sizeof(p->in.line));   /* key lines */
 	free(p->dir);
-	free(p->allow_line);
-	return rc;
+	free(p->ulines);
+	return p->failed ? -1 : 0;
 }
 
 int
@@ -924,6 +1140,37 @@ conf_load_string(const char *name, const char *text, struct conf **out,
 	return conf_parse(&p, out);
 }
 
+/* Opens p->name, a regular file of at most CONF_SIZE_MAX bytes, into
+ * p->in.fp, its fstat in p->st.  Returns 0, or -1 after perr. */
+static int
+conf_open(struct parser *p)
+{
+	int fd, flags;
+
+	/* O_NONBLOCK: a FIFO is refused by fstat, not waited on. */
+	fd = open(p->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return perr(p, NO_LINE, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &p->st) != 0)
+		perr(p, NO_LINE, "cannot read: %s", strerror(errno));
+	else if (!S_ISREG(p->st.st_mode))
+		perr(p, NO_LINE, "is %s, not a regular file",
+		    file_kind(p->st.st_mode));
+	else if (p->st.st_size > CONF_SIZE_MAX)
+		perr(p, NO_LINE, "is larger than 1 MiB (%lld bytes): not a "
+		    "configuration file?", (long long)p->st.st_size);
+	else if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		perr(p, NO_LINE, "cannot read: %s", strerror(errno));
+	else if ((p->in.fp = fdopen(fd, "r")) == NULL)
+		perr(p, NO_LINE, "cannot read: %s", strerror(errno));
+	else
+		p->have_st = true;
+	if (p->in.fp == NULL)
+		close(fd);
+	return p->failed ? -1 : 0;
+}
+
 int
 conf_load(const char *path, struct conf **out, char err[CONF_ERR_MAX])
 {
@@ -931,13 +1178,8 @@ conf_load(const char *path, struct conf **out, char err[CONF_ERR_MAX])
 	char iobuf[BUFSIZ];
 	int rc;
 
-	if (parser_init(&p, path, err) == 0) {
-		p.in.fp = fopen(path, "re");
-		if (p.in.fp == NULL)
-			perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
-		else
-			setvbuf(p.in.fp, iobuf, _IOFBF, sizeof(iobuf));
-	}
+	if (parser_init(&p, path, err) == 0 && conf_open(&p) == 0)
+		setvbuf(p.in.fp, iobuf, _IOFBF, sizeof(iobuf));
 	rc = conf_parse(&p, out);
 	if (p.in.fp != NULL)
 		fclose(p.in.fp);

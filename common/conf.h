@@ -72,9 +72,16 @@ struct conf {
 };
 
 /* Loads path.  Returns 0 and *out, or -1 with "FILE:LINE: message" (or
- * "FILE: message" when no line applies) in err.  Free with conf_free. */
+ * "FILE: message" when no line applies) in err.  Free with conf_free.
+ * path must be a regular file of at most 1 MiB (a FIFO or a device is
+ * refused at once, never read); one that holds an inline key = must be
+ * owned by root or the effective uid and closed to group and others.  A
+ * keyfile = must be a regular file of that same owner and mode, in a
+ * directory that group and others may not write.  Two users may not share
+ * a key.  No message ever quotes key material, wherever it was pasted. */
 int conf_load(const char *path, struct conf **out, char err[CONF_ERR_MAX]);
-/* Same, from text in memory; name stands for the file in messages. */
+/* Same, from text in memory; name stands for the file in messages.  No
+ * file to check, but key files are read and checked as above. */
 int conf_load_string(const char *name, const char *text, struct conf **out,
     char err[CONF_ERR_MAX]);
 /* Wipes the secrets too. */

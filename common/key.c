@@ -70,16 +70,15 @@ key_encode(const uint8_t key[SPA_SECRET_LEN], char out[SPA_KEY_B64_LEN + 1])
 
 /* Reads the key text of an open descriptor: a private regular file. */
 static int
-key_read_fd(int fd, char *text, size_t cap)
+key_read_fd(int fd, char *text, size_t cap, struct stat *st)
 {
-	struct stat st;
 	ssize_t n;
 
-	if (fstat(fd, &st) != 0)
+	if (fstat(fd, st) != 0)
 		return SPA_ERR_SYSTEM;
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		return SPA_ERR_KEY_NOT_FILE;
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		return SPA_ERR_KEY_MODE;
 	n = read(fd, text, cap - 1);
 	if (n < 0)
@@ -91,6 +90,15 @@ key_read_fd(int fd, char *text, size_t cap)
 int
 key_load_file(const char *path, uint8_t key[SPA_SECRET_LEN])
 {
+	struct stat st;
+
+	return key_load_file_stat(path, key, &st);
+}
+
+int
+key_load_file_stat(const char *path, uint8_t key[SPA_SECRET_LEN],
+    struct stat *st)
+{
 	char text[512];
 	int fd, rc, saved;
 
@@ -99,7 +107,7 @@ key_load_file(const char *path, uint8_t key[SPA_SECRET_LEN])
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return SPA_ERR_SYSTEM;
-	rc = key_read_fd(fd, text, sizeof(text));
+	rc = key_read_fd(fd, text, sizeof(text), st);
 	if (rc == 0)
 		rc = key_decode(text, key, NULL);
 	crypto_wipe(text, sizeof(text));

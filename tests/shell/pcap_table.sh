@@ -7,19 +7,23 @@ sniffer=$SPA_BUILD/sniffer
 dir=tests/pcap
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# tests/pcap/sniffer.conf holds inline keys, so the sniffer reads only a
+# private copy of it (git checks it out 0644): every file here is 0600.
+umask 077
+cp "$dir/sniffer.conf" "$tmp/sniffer.conf"
 failed=0 cases=0
 while read -r name pcaps opts; do
 	case $name in ''|'#'*) continue ;; esac
 	cases=$((cases + 1))
-	conf=$dir/sniffer.conf args=()
+	conf=$tmp/sniffer.conf args=()
 	case $opts in
 	-) ;;
 	state)
 		mkdir "$tmp/$name.state"
-		sed "s|^state =.*|state = $tmp/$name.state|" "$dir/sniffer.conf" >"$tmp/$name.conf"
+		sed "s|^state =.*|state = $tmp/$name.state|" "$tmp/sniffer.conf" >"$tmp/$name.conf"
 		conf=$tmp/$name.conf ;;
 	lockout)
-		sed "s|^state =.*|state =\nlockout = 2/60|" "$dir/sniffer.conf" >"$tmp/$name.conf"
+		sed "s|^state =.*|state =\nlockout = 2/60|" "$tmp/sniffer.conf" >"$tmp/$name.conf"
 		conf=$tmp/$name.conf ;;
 	*) args=($opts) ;;
 	esac

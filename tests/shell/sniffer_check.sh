@@ -6,6 +6,9 @@ set -eu
 sniffer=$SPA_TOP/$SPA_BUILD/sniffer
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Every file written here is private: a configuration with inline keys is
+# read only when group and others may not read it.
+umask 077
 cp doc/examples/*.conf "$tmp/"
 for k in alice bob backup; do
 	"$SPA_TOP/$SPA_BUILD/knock" --keygen -o "$tmp/$k.key" >/dev/null
@@ -19,12 +22,15 @@ for conf in "$tmp"/*.conf; do
 		[ -z "$out" ] || { echo "sniffer -t printed: $out"; exit 1; }
 	done
 done
-# Broken configurations: exit 78, the file and line of the mistake.
+# Broken configurations: exit 78 within 5 s, "FILE:" then want (the line
+# and the message) at the start of the one line printed.
 expect_78() {
-	local want=$1 rc=0 out
-	out=$("$sniffer" -R rules -c "$tmp/bad.conf" -t 2>&1) || rc=$?
+	local want=$1 conf=${2:-$tmp/bad.conf} rc=0 out
+	out=$(timeout 5 "$sniffer" -R rules -c "$conf" -t 2>&1) || rc=$?
 	[ "$rc" = 78 ] || { echo "exit $rc, want 78: $out"; exit 1; }
-	case $out in "$tmp/bad.conf:$want"*) ;; *) echo "want $tmp/bad.conf:$want..., got: $out"; exit 1 ;; esac
+	case $out in "$conf:$want"*) ;; *) echo "want $conf:$want..., got: $out"; exit 1 ;; esac
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || { echo "more than one line: $out"; exit 1; }
+	OUT=$out
 }
 printf '[sniffer]\nport = 5001\nwindow = soon\n' >"$tmp/bad.conf"
 expect_78 "3: "
@@ -35,6 +41,42 @@ printf '[user alice]\nkey = AAAA\nallow = ssh\n[action ssh]\nopen = tcp/22\n' >"
 expect_78 "2: "
 printf '[sniffer]\ncolour = blue\n' >"$tmp/bad.conf"
 expect_78 "2: "
+# Inline keys: only in a file that group and others may not read or write.
+key=PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=
+printf '[user alice]\nkey = %s\nallow = ssh\n[action ssh]\nopen = tcp/22\n' "$key" >"$tmp/bad.conf"
+"$sniffer" -R rules -c "$tmp/bad.conf" -t
+for mode in 644 640 604 660 620 602; do
+	chmod "$mode" "$tmp/bad.conf"
+	expect_78 " holds inline keys (line 2) but group or others may read or write it (mode 0$mode): chmod 600 $tmp/bad.conf"
+done
+# A key pasted in the wrong place is refused, and never printed.
+for place in "allow = %s" "allow = ssh %s" "interface = %s" "kye = %s" "nat = %s"; do
+	printf "[user alice]\nkeyfile = alice.key\n$place\n[action ssh]\nopen = tcp/22\n" "$key" >"$tmp/bad.conf"
+	case $place in interface*) sed -i '1i [sniffer]' "$tmp/bad.conf" ;; esac
+	rc=0; out=$("$sniffer" -R rules -c "$tmp/bad.conf" -t 2>&1) || rc=$?
+	[ "$rc" = 78 ] || { echo "'$place' with a key: exit $rc: $out"; exit 1; }
+	case $out in *"${key:0:12}"*|*"${key:12:12}"*|*"${key:30:12}"*)
+		echo "'$place': the key is in the message: $out"; exit 1 ;; esac
+done
+# One key, two users.
+printf '[user alice]\nkeyfile = alice.key\n[user bob]\nkeyfile = bob.key\n[user eve]\nkeyfile = alice.key\n' >"$tmp/bad.conf"
+expect_78 "6: user eve has the same key as user alice (line 2): every knock would go to alice"
+# A key file in a directory that others may write (anyone could swap it).
+mkdir "$tmp/shared"
+cp "$tmp/alice.key" "$tmp/shared/alice.key"
+chmod 1777 "$tmp/shared"
+printf '[user alice]\nkeyfile = shared/alice.key\n' >"$tmp/bad.conf"
+expect_78 "2: key file '$tmp/shared/alice.key' is in a directory that group or others may write ('$tmp/shared', mode 01777)"
+chmod 755 "$tmp/shared"
+"$sniffer" -R rules -c "$tmp/bad.conf" -t
+# Only a regular file, of at most 1 MiB, is read: a FIFO or /dev/zero is
+# refused at once instead of blocking or reading forever.
+mkfifo "$tmp/fifo"
+expect_78 " is a FIFO, not a regular file" "$tmp/fifo"
+expect_78 " is a character device, not a regular file" /dev/zero
+expect_78 " is a directory, not a regular file" "$tmp"
+head -c 1048577 /dev/zero | tr '\0' '#' >"$tmp/big.conf"
+expect_78 " is larger than 1 MiB (1048577 bytes)" "$tmp/big.conf"
 rc=0; "$sniffer" -R rules -c "$tmp/none.conf" -t 2>/dev/null || rc=$?
 [ "$rc" = 78 ] || { echo "missing config: exit $rc"; exit 1; }
 rc=0; "$sniffer" --bogus 2>/dev/null || rc=$?

@@ -24,6 +24,7 @@
 #define KEY16 "AAECAwQFBgcICQoLDA0ODw=="
 #define KEY48 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"
 #define KEY_OTHER "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
+#define KEY_THIRD "Z5OLITqourkxo91uCSxGkb/RohkNQf+wTuroT5IeBUU="
 
 /* INTERFACE.md's example, with a real key and its comments. */
 static const char interface_example[] =
@@ -397,7 +398,7 @@ static const struct bad bad_users[] = {
 	{ "[user al!ce]\n", "t.conf:1: ", "user name 'al!ce'" },
 	{ "[user abcdefghijabcdefghijabcdefghijabc]\n", "t.conf:1: ",
 	    "user name 'abcdefghijabcdefghijabcdefghijabc' must be" },
-	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY32 "\n\n[user a]\n",
+	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY_OTHER "\n\n[user a]\n",
 	    "t.conf:6: ", "[user a] appears twice (first on line 1)" },
 	{ "[user a]\nnat = yes\n[action x]\nopen = tcp/1\n", "t.conf:1: ",
 	    "[user a] has no key: add key = BASE64 or keyfile = PATH" },
@@ -431,8 +432,13 @@ static const struct bad bad_users[] = {
 	{ "[user a]\nkey=" KEY32 "\nallow = ssh ftp\n[action ssh]\n"
 	    "open = tcp/22\n", "t.conf:3: ",
 	    "allow names 'ftp', but there is no [action ftp]" },
-	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY32 "\n\nallow = x\n",
+	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY_OTHER "\n\nallow = x\n",
 	    "t.conf:6: ", "allow names 'x'" },
+	/* One key for two users: every knock would be the first one's. */
+	{ "[user alice]\nkey = " KEY32 "\n[user carol]\nkey = " KEY_OTHER
+	    "\n[user bob]\nallow =\nkey = " KEY32 "\n", "t.conf:7: ",
+	    "user bob has the same key as user alice (line 2): every knock "
+	    "would go to alice" },
 };
 
 static const struct bad bad_actions[] = {
@@ -533,6 +539,19 @@ test_no_key_in_messages(void **state)
 		    "t.conf:2: ", "expected 'key = value'" },
 		{ "[user a]\nkey = " KEY32 "\nkey = " KEY32 "\n", "t.conf:3: ",
 		    "given twice" },
+		{ "[user a]\nkey = " KEY_OTHER "\nallow = ssh " KEY32 "\n",
+		    "t.conf:3: ", "allow takes action names, and this one looks "
+		    "like a key (not shown): a key goes in key = or in a key "
+		    "file" },
+		{ "[user a]\nkeyfile = " KEY32 "\n", "t.conf:2: ", "keyfile "
+		    "takes the path of a key file, not the key itself (not "
+		    "shown)" },
+		{ "[sniffer]\ninterface = " KEY32 "\n", "t.conf:2: ",
+		    "interface must be one pcap device name such as eth0 or "
+		    "any, not '[not shown: looks like a key]'" },
+		{ "[action a]\nrun = /bin/echo {x} " KEY32 "\n", "t.conf:2: ",
+		    "run: not a valid command (part of it looks like a key, so "
+		    "it is not shown)" },
 	};
 	char err[CONF_ERR_MAX];
 	struct conf *c;
@@ -545,6 +564,87 @@ test_no_key_in_messages(void **state)
 		if (strstr(err, "AAECAwQFBgcICQoL") != NULL)
 			fail_msg("key material in: %s", err);
 	}
+}
+
+/* 1 when err holds 12 or more consecutive characters of key. */
+static int
+quotes_key(const char *err, const char *key)
+{
+	char window[13];
+
+	for (size_t i = 0; i + 12 <= strlen(key); i++) {
+		memcpy(window, key + i, 12);
+		window[12] = '\0';
+		if (strstr(err, window) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* A key pasted where it does not belong is refused without being quoted
+ * back, whichever key and wherever it lands. */
+static void
+test_key_pasted_elsewhere(void **state)
+{
+	static const char *const keys[] = { KEY32, KEY_OTHER, KEY_THIRD };
+	static const char *const places[] = {
+		"[sniffer]\ninterface = %s\n",
+		"[sniffer]\ninterface = eth0 %s\n",
+		"[sniffer]\nport = %s\n",
+		"[sniffer]\naddress = %s\n",
+		"[sniffer]\npublic_address = 192.0.2.1 %s\n",
+		"[sniffer]\nwindow = %s\n",
+		"[sniffer]\nformats = native %s\n",
+		"[sniffer]\nfirewall = %s\n",
+		"[sniffer]\nlockout = %s\n",
+		"[sniffer]\nlockout = 5/%s\n",
+		"[sniffer]\nkye = %s\n",
+		"[sniffer]\n%s = 1\n",
+		"[user %s]\n",
+		"[%s]\n",
+		"[user a]\nkey = " KEY16 "\nallow = %s\n",
+		"[user a]\nkey = " KEY16 "%s\n",
+		"[user a]\nkeyfile = %s\n",
+		"[user a]\nkeyfile = dir/%s\n",
+		"[user a]\nkey = " KEY48 "\nnat = %s\n",
+		"[user a]\nkey = %s\nclassic = %s\n",
+		"[user a]\nkey = %s\nallow = ssh %s\n[action ssh]\nopen = tcp/1\n",
+		"[user a]\nkey = %s\n[user b]\nkey = %s\n",
+		"[user a]\nkey = %s\nkey = %s\n",
+		"[action %s]\n",
+		"[action a]\nopen = %s\n",
+		"[action a]\nopen = tcp/%s\n",
+		"[action a]\nrun = %s\n",
+		"[action a]\nrun = /bin/echo {%s}\n",
+		"[action a]\nrun = /bin/echo {bad} %s\n",
+		"[action a]\nrun = /bin/echo {bad} %s "
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		"[action a]\nrun = /bin/echo %s\nrun_as = %s\n",
+		"[action a]\nopen = tcp/1\ntimeout = %s\n",
+	};
+	char text[512], err[CONF_ERR_MAX];
+	struct conf *c;
+	int failed = 0;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			snprintf(text, sizeof(text), places[i], keys[k],
+			    keys[k]);
+#pragma GCC diagnostic pop
+			if (conf_load_string("t.conf", text, &c, err) != -1) {
+				print_error("accepted:\n%s", text);
+				failed++;
+			} else if (quotes_key(err, keys[k])) {
+				print_error("key material in: %s\n", err);
+				failed++;
+			}
+		}
+	}
+	assert_int_equal(failed, 0);
 }
 
 /* ---- real files ---- */
@@ -582,6 +682,15 @@ write_file(const char *name, const char *text, mode_t mode)
 	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(path, mode), 0);
+}
+
+static int
+chown_file(const char *name, uid_t uid)
+{
+	char path[sizeof(tmpdir) + 128];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return chown(path, uid, (gid_t)-1);
 }
 
 static int
@@ -631,8 +740,8 @@ test_file_errors(void **state)
 	(void)state;
 	write_file("open.key", KEY32 "\n", 0644);
 	write_file("b.conf", "[user b]\nkeyfile = open.key\n", 0644);
-	snprintf(want, sizeof(want), "key file '%s/open.key' is readable by "
-	    "group or others; chmod 600 it", tmpdir);
+	snprintf(want, sizeof(want), "key file '%s/open.key' may be read or "
+	    "written by group or others (mode 0644): chmod 600 it", tmpdir);
 	expect_file_error("b.conf", "2: ", want);
 	write_file("c.conf", "\n[user c]\nkeyfile = missing.key\n", 0644);
 	snprintf(want, sizeof(want), "cannot read key file '%s/missing.key': "
@@ -646,7 +755,7 @@ test_file_errors(void **state)
 	    "directory");
 	write_file("good.key", KEY32 "\n", 0600);
 	write_file("e.conf", "[user e]\nkeyfile = good.key\nkey = " KEY32
-	    "\n", 0644);
+	    "\n", 0600);
 	expect_file_error("e.conf", "3: ", "give key or keyfile, not both "
 	    "(keyfile is on line 2)");
 }
@@ -669,8 +778,167 @@ test_file_nul(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(conf_load(path, &c, err), -1);
 	assert_non_null(strstr(err, "nul.conf:2: NUL byte in line"));
+}
+
+/* Only a regular file of at most 1 MiB is read: a FIFO would block the
+ * reader, /dev/zero would never end.  SIGALRM ends a test that hangs. */
+static void
+test_file_not_regular(void **state)
+{
+	char path[256], err[CONF_ERR_MAX];
+	struct conf *c = (struct conf *)1;
+	FILE *f;
+
+	(void)state;
+	alarm(10);
+	snprintf(path, sizeof(path), "%s/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(conf_load(path, &c, err), -1);
+	assert_null(c);
+	if (strstr(err, "fifo.conf: is a FIFO, not a regular file") == NULL)
+		fail_msg("got: %s", err);
+	unlink(path);
+	assert_int_equal(conf_load("/dev/zero", &c, err), -1);
+	assert_string_equal(err, "/dev/zero: is a character device, not a "
+	    "regular file");
 	assert_int_equal(conf_load(tmpdir, &c, err), -1);
-	assert_non_null(strstr(err, ": cannot read: Is a directory"));
+	assert_non_null(strstr(err, ": is a directory, not a regular file"));
+	/* 1 MiB of comments is still read; one byte more is not. */
+	snprintf(path, sizeof(path), "%s/big.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 1024 * 1024 / 64; i++)
+		fprintf(f, "# %61s\n", "");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(conf_load(path, &c, err), 0);
+	conf_free(c);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputc('\n', f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(conf_load(path, &c, err), -1);
+	if (strstr(err, "big.conf: is larger than 1 MiB (1048577 bytes)") ==
+	    NULL)
+		fail_msg("got: %s", err);
+	unlink(path);
+	alarm(0);
+}
+
+/* A file with inline keys must be private to its owner: root or us. */
+static void
+test_file_inline_key_mode(void **state)
+{
+	static const char text[] = "[user a]\nkey = " KEY32 "\n";
+	static const mode_t open_modes[] = { 0644, 0640, 0604, 0620, 0602,
+	    0660, 0610 };
+	char err[CONF_ERR_MAX], want[512];
+	struct conf *c;
+
+	(void)state;
+	write_file("k.conf", text, 0600);
+	assert_int_equal(load_file("k.conf", &c, err), 0);
+	conf_free(c);
+	write_file("k.conf", text, 0400);
+	assert_int_equal(load_file("k.conf", &c, err), 0);
+	conf_free(c);
+	for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]);
+	    i++) {
+		write_file("k.conf", text, open_modes[i]);
+		snprintf(want, sizeof(want), "%s/k.conf: holds inline keys "
+		    "(line 2) but group or others may read or write it (mode "
+		    "0%o): chmod 600 %s/k.conf", tmpdir,
+		    (unsigned)open_modes[i], tmpdir);
+		assert_int_equal(load_file("k.conf", &c, err), -1);
+		assert_string_equal(err, want);
+		assert_false(quotes_key(err, KEY32));
+	}
+	/* The first key line is named, and the refusal comes first. */
+	write_file("k.conf", "[sniffer]\nport = 1\n[user a]\nkey = " KEY16
+	    "\n[user b]\nkey = " KEY32 "\n", 0644);
+	assert_int_equal(load_file("k.conf", &c, err), -1);
+	assert_non_null(strstr(err, "holds inline keys (line 4)"));
+	/* Without inline keys, the mode is the administrator's choice. */
+	write_file("k.conf", "[sniffer]\nport = 1\n", 0644);
+	assert_int_equal(load_file("k.conf", &c, err), 0);
+	conf_free(c);
+	/* Owned by someone else (only root can make such a file here). */
+	if (geteuid() != 0)
+		return;
+	write_file("k.conf", text, 0600);
+	assert_int_equal(chown_file("k.conf", 65534), 0);
+	snprintf(want, sizeof(want), "%s/k.conf: holds inline keys (line 2) "
+	    "but is owned by uid 65534, not by root or by uid 0 that runs "
+	    "sniffer: chown root %s/k.conf", tmpdir, tmpdir);
+	assert_int_equal(load_file("k.conf", &c, err), -1);
+	assert_string_equal(err, want);
+}
+
+/* A key file: private, owned by root or us, in a directory that only its
+ * owner may write (else anyone could swap the key). */
+static void
+test_file_keyfile_place(void **state)
+{
+	static const mode_t open_dirs[] = { 0720, 0702, 0770, 0777, 01777,
+	    0730 };
+	char err[CONF_ERR_MAX], want[512], path[256];
+	struct conf *c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/shared", tmpdir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	write_file("shared/a.key", KEY32 "\n", 0600);
+	write_file("s.conf", "[user a]\nkeyfile = shared/a.key\n", 0644);
+	assert_int_equal(load_file("s.conf", &c, err), 0);
+	conf_free(c);
+	for (size_t i = 0; i < sizeof(open_dirs) / sizeof(open_dirs[0]); i++) {
+		mode_t m = open_dirs[i];
+
+		assert_int_equal(chmod(path, m), 0);
+		snprintf(want, sizeof(want), "%s/s.conf:2: key file "
+		    "'%s/shared/a.key' is in a directory that group or others "
+		    "may write ('%s/shared', mode 0%o): move the key to a "
+		    "private directory such as /etc/spa", tmpdir, tmpdir,
+		    tmpdir, (unsigned)m);
+		assert_int_equal(load_file("s.conf", &c, err), -1);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_int_equal(load_file("s.conf", &c, err), 0);
+	conf_free(c);
+	/* /tmp: sticky, but anyone may create files there. */
+	snprintf(path, sizeof(path), "/tmp/test_conf_key.%d", (int)getpid());
+	unlink(path);
+	write_file("t.conf", "", 0644);
+	{
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(KEY32 "\n", f);
+		fclose(f);
+		assert_int_equal(chmod(path, 0600), 0);
+	}
+	snprintf(want, sizeof(want), "[user a]\nkeyfile = %s\n", path);
+	write_file("t.conf", want, 0644);
+	assert_int_equal(load_file("t.conf", &c, err), -1);
+	assert_non_null(strstr(err, "t.conf:2: key file '/tmp/test_conf_key."));
+	assert_non_null(strstr(err, "is in a directory that group or others "
+	    "may write ('/tmp', mode 01777)"));
+	unlink(path);
+	/* Readable or writable by group or others. */
+	write_file("shared/a.key", KEY32 "\n", 0620);
+	assert_int_equal(load_file("s.conf", &c, err), -1);
+	assert_non_null(strstr(err, "a.key' may be read or written by group "
+	    "or others (mode 0620): chmod 600 it"));
+	/* Owned by another user. */
+	if (geteuid() != 0)
+		return;
+	write_file("shared/a.key", KEY32 "\n", 0600);
+	assert_int_equal(chown_file("shared/a.key", 65534), 0);
+	snprintf(want, sizeof(want), "%s/s.conf:2: key file "
+	    "'%s/shared/a.key' is owned by uid 65534, not by root or by uid 0 "
+	    "that runs sniffer: chown it to root", tmpdir, tmpdir);
+	assert_int_equal(load_file("s.conf", &c, err), -1);
+	assert_string_equal(err, want);
 }
 
 /* Every .conf in doc/examples loads, with the key files it names. */
@@ -679,6 +947,7 @@ test_examples(void **state)
 {
 	static const char *const keys[] = { "alice.key", "bob.key",
 	    "backup.key" };
+	static const char *const secrets[] = { KEY32, KEY_OTHER, KEY_THIRD };
 	char err[CONF_ERR_MAX], path[64], *text;
 	struct conf *c;
 	glob_t g;
@@ -687,7 +956,7 @@ test_examples(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		write_file(keys[i], KEY_OTHER "\n", 0600);
+		write_file(keys[i], secrets[i], 0600);
 	assert_int_equal(glob("doc/examples/*.conf", 0, NULL, &g), 0);
 	assert_true(g.gl_pathc >= 2);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -727,9 +996,13 @@ main(void)
 		cmocka_unit_test(test_bad_users),
 		cmocka_unit_test(test_bad_actions),
 		cmocka_unit_test(test_no_key_in_messages),
+		cmocka_unit_test(test_key_pasted_elsewhere),
 		cmocka_unit_test(test_file_keyfile),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_file_nul),
+		cmocka_unit_test(test_file_not_regular),
+		cmocka_unit_test(test_file_inline_key_mode),
+		cmocka_unit_test(test_file_keyfile_place),
 		cmocka_unit_test(test_examples),
 	};
 

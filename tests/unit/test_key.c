@@ -111,6 +111,39 @@ test_key_files(void **state)
 	rmdir(dir);
 }
 
+/* key_load_file_stat: what fstat said of the file read, also when it is
+ * refused; a device is refused without being read. */
+static void
+test_key_file_stat(void **state)
+{
+	char dir[] = "/tmp/spa-key-XXXXXX", path[64];
+	static const mode_t open_modes[] = { 0602, 0620, 0610, 0601, 0700 };
+	uint8_t key[32];
+	struct stat st;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	write_file(path, GOOD "\n", 0600);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(key_load_file_stat(path, key, &st), 0);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 07777, 0600);
+	for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i++) {
+		assert_int_equal(chmod(path, open_modes[i]), 0);
+		assert_int_equal(key_load_file_stat(path, key, &st),
+		    open_modes[i] == 0700 ? 0 : SPA_ERR_KEY_MODE);
+		assert_int_equal(st.st_mode & 07777, open_modes[i]);
+	}
+	unlink(path);
+	rmdir(dir);
+	alarm(10);
+	assert_int_equal(key_load_file_stat("/dev/zero", key, &st),
+	    SPA_ERR_KEY_NOT_FILE);
+	assert_true(S_ISCHR(st.st_mode));
+	alarm(0);
+}
+
 int
 main(void)
 {
@@ -118,6 +151,7 @@ main(void)
 		cmocka_unit_test(test_key_decode_good),
 		cmocka_unit_test(test_key_decode_bad),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_key_file_stat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
