@@ -14,6 +14,7 @@
 #include <ini.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -839,6 +840,27 @@ action_begin(struct parser *p, const char *name)
 	return 0;
 }
 
+/* run_as's ids, now rather than at each knock; the error names the
+ * run_as line, or the section's for the default user. */
+static int
+action_run_ids(struct parser *p, struct conf_action *a)
+{
+	unsigned line = p->seen[A_RUN_AS] ? p->seen[A_RUN_AS] : p->sec_line;
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(a->run_as)) != NULL) {
+		a->run_uid = pw->pw_uid;
+		a->run_gid = pw->pw_gid;
+		return 0;
+	}
+	if (errno != 0 && errno != ENOENT && errno != ESRCH &&
+	    errno != EBADF && errno != EPERM)
+		return perr(p, line, "cannot look up run_as user %s: %s",
+		    a->run_as, strerror(errno));
+	return perr(p, line, "run_as user %s does not exist", a->run_as);
+}
+
 static int
 action_finish(struct parser *p)
 {
@@ -853,10 +875,11 @@ action_finish(struct parser *p)
 	if (!p->seen[A_TIMEOUT])
 		a->timeout = a->kind == CONF_ACTION_RUN ? TIMEOUT_RUN :
 		    TIMEOUT_OPEN;
-	if (a->kind == CONF_ACTION_RUN && a->run_as == NULL &&
-	    set_string(p, &a->run_as, "nobody") != 0)
+	if (a->kind != CONF_ACTION_RUN)
+		return 0;
+	if (a->run_as == NULL && set_string(p, &a->run_as, "nobody") != 0)
 		return -1;
-	return 0;
+	return action_run_ids(p, a);
 }
 
 static const struct keyword action_keys[] = {

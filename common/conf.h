@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "addr.h"
 #include "crypto.h"
@@ -59,6 +60,8 @@ struct conf_action {
 	                                 * run: time limit (default 60) */
 	struct template run;            /* run: argv template */
 	char *run_as;                   /* run: user name, default "nobody" */
+	uid_t run_uid;                  /* run: run_as's uid and primary gid, */
+	gid_t run_gid;                  /* looked up once, at load time */
 	unsigned line;
 };
 

@@ -69,6 +69,9 @@ printf '[user alice]\nkeyfile = shared/alice.key\n' >"$tmp/bad.conf"
 expect_78 "2: key file '$tmp/shared/alice.key' is in a directory that group or others may write ('$tmp/shared', mode 01777)"
 chmod 755 "$tmp/shared"
 "$sniffer" -R rules -c "$tmp/bad.conf" -t
+# run_as is looked up at load time: an unknown user is a configuration error.
+printf '[action backup]\nrun = /bin/true {addr}\nrun_as = no-such-user-spa\n' >"$tmp/bad.conf"
+expect_78 "3: run_as user no-such-user-spa does not exist"
 # Only a regular file, of at most 1 MiB, is read: a FIFO or /dev/zero is
 # refused at once instead of blocking or reading forever.
 mkfifo "$tmp/fifo"

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,9 +217,10 @@ test_users_and_actions(void **state)
 	    "open = udp/60001\n"
 	    "[action wake]\n"
 	    "run = /bin/true\n"
-	    "run_as = backup-op\n"
+	    "run_as = daemon\n"
 	    "timeout = 5\n");
 	const struct conf_action *a;
+	const struct passwd *pw;
 
 	(void)state;
 	assert_int_equal(c->nusers, 2);
@@ -238,6 +240,9 @@ test_users_and_actions(void **state)
 	assert_int_equal(a->kind, CONF_ACTION_RUN);
 	assert_int_equal(a->timeout, 60);
 	assert_string_equal(a->run_as, "nobody");
+	assert_non_null(pw = getpwnam("nobody"));
+	assert_int_equal(a->run_uid, pw->pw_uid);
+	assert_int_equal(a->run_gid, pw->pw_gid);
 	assert_int_equal(a->run.nwords, 3);
 	assert_string_equal(a->run.words[0], "/usr/local/sbin/spa-backup");
 	assert_string_equal(a->run.words[1], "--from={addr}");
@@ -249,7 +254,10 @@ test_users_and_actions(void **state)
 	assert_int_equal(a->port, 60001);
 	assert_int_equal(a->timeout, 600);
 	a = conf_find_action(c, "wake");
-	assert_string_equal(a->run_as, "backup-op");
+	assert_string_equal(a->run_as, "daemon");
+	assert_non_null(pw = getpwnam("daemon"));
+	assert_int_equal(a->run_uid, pw->pw_uid);
+	assert_int_equal(a->run_gid, pw->pw_gid);
 	assert_int_equal(a->timeout, 5);
 	conf_free(c);
 }
@@ -485,6 +493,12 @@ static const struct bad bad_actions[] = {
 	    "not '-x'" },
 	{ "[action a]\nrun = /bin/true\nrun_as =\n", "t.conf:3: ",
 	    "run_as must be a user name" },
+	/* Resolved once, at load: a knock never waits for a user look-up. */
+	{ "[action a]\nrun = /bin/true\nrun_as = no-such-user-spa\n",
+	    "t.conf:3: ", "run_as user no-such-user-spa does not exist" },
+	{ "[action a]\nrun_as = no-such-user-spa\nrun = /bin/true\n"
+	    "timeout = 5\n", "t.conf:2: ", "run_as user no-such-user-spa does "
+	    "not exist" },
 };
 
 static void
