@@ -400,23 +400,32 @@ format_word(struct parser *p, const char *word)
 
 	if (strcmp(word, "native") == 0)
 		p->c->sniffer.native = true;
+	else if (strcmp(word, "signed") == 0)
+		p->c->sniffer.signed_fmt = true;
 	else if (strcmp(word, "classic") == 0)
 		p->c->sniffer.classic = true;
 	else
-		return perr(p, p->in.lineno, "formats takes native and/or "
+		return perr(p, p->in.lineno, "formats takes native, signed and "
 		    "classic, not '%s'", shown(word, q));
 	return 0;
 }
 
+/* INTERFACE.md: the default is native signed; classic only when named. */
 static int
 sniffer_formats(struct parser *p, const char *v)
 {
-	p->c->sniffer.native = p->c->sniffer.classic = false;
+	struct conf_sniffer *s = &p->c->sniffer;
+
+	s->native = s->signed_fmt = s->classic = false;
 	if (each_word(p, v, format_word) != 0)
 		return -1;
-	if (!p->c->sniffer.native && !p->c->sniffer.classic)
+	if (!s->native && !s->signed_fmt && !s->classic)
 		return perr(p, p->in.lineno, "formats needs at least one of "
-		    "native and classic");
+		    "native, signed and classic");
+	if (!s->native && !s->classic)
+		return perr(p, p->in.lineno, "formats = signed alone would "
+		    "accept no packet: this sniffer does not verify the signed "
+		    "format yet; add native");
 	return 0;
 }
 
@@ -1065,7 +1074,7 @@ conf_new(const char *name)
 	c->sniffer.interface = strdup("any");
 	c->sniffer.port = 5001;
 	c->sniffer.window = 60;
-	c->sniffer.native = c->sniffer.classic = true;
+	c->sniffer.native = c->sniffer.signed_fmt = true;
 	c->sniffer.firewall = strdup("iptables");
 	c->sniffer.state = strdup("/var/lib/spa");
 	if (c->path == NULL || c->sniffer.interface == NULL ||

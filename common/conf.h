@@ -26,7 +26,10 @@ struct conf_sniffer {
 	struct spa_addr *public_addrs;  /* public_address = A [B ...] */
 	size_t npublic;
 	unsigned window;                /* seconds, default 60 */
-	bool native, classic;           /* formats = native classic */
+	bool native, classic;           /* formats = native signed classic; */
+	bool signed_fmt;                /* default native signed.  The signed
+	                                 * format is not verified yet: only
+	                                 * recorded, and never alone */
 	char *firewall;                 /* backend name, default "iptables" */
 	char *state;                    /* directory, default "/var/lib/spa";
 	                                 * "" when given empty: memory only */

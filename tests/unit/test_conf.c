@@ -35,7 +35,7 @@ static const char interface_example[] =
 	"address =                    # optional: only packets to this destination\n"
 	"public_address =             # optional: more addresses the MAC may bind (server behind NAT)\n"
 	"window = 60                  # seconds of clock difference tolerated\n"
-	"formats = native classic     # which formats are accepted\n"
+	"formats = native signed      # which formats are accepted (classic: opt-in)\n"
 	"firewall = iptables          # a backend file from rules/: iptables, ufw, nft, ...\n"
 	"state = /var/lib/spa         # replay cache and open grants survive restarts here\n"
 	"\n"
@@ -95,7 +95,8 @@ test_interface_example(void **state)
 	assert_int_equal(c->sniffer.npublic, 0);
 	assert_int_equal(c->sniffer.window, 60);
 	assert_true(c->sniffer.native);
-	assert_true(c->sniffer.classic);
+	assert_true(c->sniffer.signed_fmt);
+	assert_false(c->sniffer.classic);
 	assert_string_equal(c->sniffer.firewall, "iptables");
 	assert_string_equal(c->sniffer.state, "/var/lib/spa");
 	assert_int_equal(c->sniffer.lockout_count, 0);
@@ -133,7 +134,10 @@ test_defaults(void **state)
 	assert_false(c->sniffer.has_address);
 	assert_null(c->sniffer.public_addrs);
 	assert_int_equal(c->sniffer.window, 60);
-	assert_true(c->sniffer.native && c->sniffer.classic);
+	/* INTERFACE.md: formats = native signed; classic is opt-in. */
+	assert_true(c->sniffer.native);
+	assert_true(c->sniffer.signed_fmt);
+	assert_false(c->sniffer.classic);
 	assert_string_equal(c->sniffer.firewall, "iptables");
 	assert_string_equal(c->sniffer.state, "/var/lib/spa");
 	assert_int_equal(c->sniffer.lockout_count, 0);
@@ -180,6 +184,37 @@ test_sniffer_values(void **state)
 	assert_int_equal(c->sniffer.lockout_count, 5);
 	assert_int_equal(c->sniffer.lockout_seconds, 300);
 	conf_free(c);
+}
+
+/* formats: any of native, signed and classic, in any order. */
+static void
+test_formats(void **state)
+{
+	static const struct {
+		const char *text;
+		bool native, signed_fmt, classic;
+	} cases[] = {
+		{ "native", true, false, false },
+		{ "classic", false, false, true },
+		{ "native classic", true, false, true },
+		{ "classic   native signed", true, true, true },
+		{ "native signed", true, true, false },
+		{ "signed classic", false, true, true },
+		{ "native native", true, false, false },
+	};
+	char text[128];
+	struct conf *c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[sniffer]\nformats = %s\n",
+		    cases[i].text);
+		c = load_ok("t.conf", text);
+		assert_int_equal(c->sniffer.native, cases[i].native);
+		assert_int_equal(c->sniffer.signed_fmt, cases[i].signed_fmt);
+		assert_int_equal(c->sniffer.classic, cases[i].classic);
+		conf_free(c);
+	}
 }
 
 /* Relative paths are relative to the configuration's directory. */
@@ -382,9 +417,12 @@ static const struct bad bad_sniffer[] = {
 	{ "[sniffer]\nwindow = 86401\n", "t.conf:2: ", "not '86401'" },
 	{ "[sniffer]\nwindow = 1m\n", "t.conf:2: ", "not '1m'" },
 	{ "[sniffer]\nformats = native paper\n", "t.conf:2: ",
-	    "formats takes native and/or classic, not 'paper'" },
+	    "formats takes native, signed and classic, not 'paper'" },
 	{ "[sniffer]\nformats =\n", "t.conf:2: ",
-	    "formats needs at least one of native and classic" },
+	    "formats needs at least one of native, signed and classic" },
+	{ "[sniffer]\nformats = signed\n", "t.conf:2: ",
+	    "formats = signed alone would accept no packet: this sniffer "
+	    "does not verify the signed format yet; add native" },
 	{ "[sniffer]\nfirewall = IPTables\n", "t.conf:2: ",
 	    "firewall must name a backend in rules/" },
 	{ "[sniffer]\nfirewall = ../x\n", "t.conf:2: ", "not '../x'" },
@@ -1002,6 +1040,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_sniffer_values),
 		cmocka_unit_test(test_relative_state),
+		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_users_and_actions),
 		cmocka_unit_test(test_odd_but_valid),
 		cmocka_unit_test(test_line_length),
