@@ -1,30 +1,60 @@
 #include "actions.h"
 
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <pwd.h>
 #include <string.h>
 
+#include "log.h"
 #include "report.h"
+
+/* The fields every command may use, formatted once. */
+static void
+actions_common_values(const struct spa_addr *allow, unsigned timeout,
+    struct action_values *out)
+{
+	memset(out, 0, sizeof(*out));
+	addr_format(allow, out->addr);
+	snprintf(out->timeout, sizeof(out->timeout), "%u", timeout);
+	out->family[0] = allow->family == 6 ? '6' : '4';
+	out->v.addr = out->addr;
+	out->v.family = out->family;
+	out->v.timeout = out->timeout;
+}
+
+static void
+actions_port_values(uint8_t proto, uint16_t port, struct action_values *out)
+{
+	snprintf(out->proto, sizeof(out->proto), "%s",
+	    proto == IPPROTO_UDP ? "udp" : "tcp");
+	snprintf(out->port, sizeof(out->port), "%u", (unsigned)port);
+	out->v.proto = out->proto;
+	out->v.port = out->port;
+}
 
 void
 actions_values(const struct spa_decision *d, const struct conf_action *a,
     struct action_values *out)
 {
-	memset(out, 0, sizeof(*out));
-	addr_format(&d->allow, out->addr);
-	snprintf(out->proto, sizeof(out->proto), "%s",
-	    a->proto == IPPROTO_UDP ? "udp" : "tcp");
-	snprintf(out->port, sizeof(out->port), "%u", (unsigned)a->port);
-	snprintf(out->timeout, sizeof(out->timeout), "%u", a->timeout);
-	out->family[0] = d->allow.family == 6 ? '6' : '4';
-	out->v.addr = out->addr;
-	out->v.family = out->family;
+	actions_common_values(&d->allow, a->timeout, out);
 	out->v.user = d->user_name;
 	out->v.request = d->request;
-	out->v.timeout = out->timeout;
-	if (a->kind == CONF_ACTION_OPEN) {
-		out->v.proto = out->proto;
-		out->v.port = out->port;
-	}
+	if (a->kind == CONF_ACTION_OPEN)
+		actions_port_values(a->proto, a->port, out);
+}
+
+void
+actions_grant_values(const struct grantrec *r, int64_t seconds,
+    struct action_values *out)
+{
+	if (seconds < 1)
+		seconds = 1;
+	if (seconds > UINT32_MAX)
+		seconds = UINT32_MAX;
+	actions_common_values(&r->addr, (unsigned)seconds, out);
+	out->v.user = r->user;
+	out->v.request = r->action;
+	actions_port_values(r->proto, r->port, out);
 }
 
 static int
@@ -42,23 +72,31 @@ actions_run_one(const struct template *t, const struct action_values *vals,
 }
 
 int
-actions_each(const struct firewall *fw, const struct conf_action *a,
-    enum firewall_verb verb, const struct action_values *vals, int family,
-    actions_cmd_fn *fn, void *ctx)
+actions_fw_each(const struct firewall *fw, enum firewall_verb verb,
+    int family, const struct action_values *vals, actions_cmd_fn *fn,
+    void *ctx)
 {
-	const struct firewall_cmd *cmds;
 	size_t n = 0;
+	const struct firewall_cmd *cmds = firewall_commands(fw, verb, family,
+	    &n);
 	int rc;
 
-	if (a->kind == CONF_ACTION_RUN)
-		return verb == FIREWALL_OPEN ?
-		    actions_run_one(&a->run, vals, 0, fn, ctx) : 0;
-	cmds = firewall_commands(fw, verb, family, &n);
 	for (size_t i = 0; i < n; i++)
 		if ((rc = actions_run_one(&cmds[i].tmpl, vals, cmds[i].may_fail,
 		    fn, ctx)) != 0)
 			return rc;
 	return 0;
+}
+
+int
+actions_each(const struct firewall *fw, const struct conf_action *a,
+    enum firewall_verb verb, const struct action_values *vals, int family,
+    actions_cmd_fn *fn, void *ctx)
+{
+	if (a->kind == CONF_ACTION_RUN)
+		return verb == FIREWALL_OPEN ?
+		    actions_run_one(&a->run, vals, 0, fn, ctx) : 0;
+	return actions_fw_each(fw, verb, family, vals, fn, ctx);
 }
 
 static int
@@ -82,4 +120,48 @@ actions_print_dry_run(void *ctx, const struct server_frame *f, FILE *out)
 	    f->decision.allow.family, actions_print_cmd, out) != 0)
 		fprintf(out, "run: (cannot expand the commands of action %s)\n",
 		    f->action->name);
+}
+
+struct run_job {
+	char action[SPA_REQUEST_MAX + 1];
+	char user[64];
+};
+
+static void
+actions_run_done(void *cookie, const struct spawn_status *st, const char *err)
+{
+	struct run_job *job = cookie;
+	char status[64];
+
+	spawn_status_str(st, status, sizeof(status));
+	log_info("action %s for %s ended: %s%s%s", job->action, job->user,
+	    status, err[0] ? ": " : "", err);
+	free(job);
+}
+
+int
+actions_run_program(struct spawner *sp, const struct spa_decision *d,
+    const struct conf_action *a)
+{
+	struct passwd *pw = getpwnam(a->run_as);
+	struct spawn_opts opts = { .limit_ms = a->timeout * 1000u,
+	    .set_ids = 1, .uid = pw ? pw->pw_uid : 65534, .gid = pw ? pw->pw_gid : 65534 };
+	struct run_job *job = calloc(1, sizeof(*job));
+	struct action_values vals;
+	char **argv = NULL;
+
+	if (job == NULL)
+		return -1;
+	snprintf(job->action, sizeof(job->action), "%s", a->name);
+	snprintf(job->user, sizeof(job->user), "%s", d->user_name);
+	actions_values(d, a, &vals);
+	if (template_expand(&a->run, &vals.v, &argv) != 0 ||
+	    spawner_submit(sp, argv, &opts, actions_run_done, job) != 0) {
+		log_warn("action %s: cannot start %s", a->name, a->run.words[0]);
+		free(job);
+		template_argv_free(argv);
+		return -1;
+	}
+	template_argv_free(argv);
+	return 0;
 }

@@ -12,7 +12,9 @@
 
 #include "conf.h"
 #include "firewall.h"
+#include "grantrec.h"
 #include "server.h"
+#include "spawn.h"
 #include "template.h"
 #include "verify.h"
 
@@ -29,6 +31,11 @@ struct action_values {
 void actions_values(const struct spa_decision *d, const struct conf_action *a,
     struct action_values *out);
 
+/* The placeholder values for grant r, {timeout} being the seconds it has
+ * left (at least 1). */
+void actions_grant_values(const struct grantrec *r, int64_t seconds,
+    struct action_values *out);
+
 /* Called with each expanded command; argv is valid during the call only.
  * A non-zero return stops the iteration and is returned. */
 typedef int actions_cmd_fn(void *ctx, char *const *argv, int may_fail);
@@ -39,6 +46,19 @@ typedef int actions_cmd_fn(void *ctx, char *const *argv, int may_fail);
 int actions_each(const struct firewall *fw, const struct conf_action *a,
     enum firewall_verb verb, const struct action_values *vals, int family,
     actions_cmd_fn *fn, void *ctx);
+
+/* Expands every command of the backend for verb and family (4 or 6) with
+ * vals and calls fn.  Returns 0, fn's non-zero value, or -1 when a
+ * template cannot expand. */
+int actions_fw_each(const struct firewall *fw, enum firewall_verb verb,
+    int family, const struct action_values *vals, actions_cmd_fn *fn,
+    void *ctx);
+
+/* A run action: starts its program as its run_as user (resolved when the
+ * configuration was loaded), asynchronously; the end is logged.  0 or -1
+ * (logged). */
+int actions_run_program(struct spawner *sp, const struct spa_decision *d,
+    const struct conf_action *a);
 
 /* For sniffer -r -n: prints "run: ARGV" for each command an accepted
  * frame would run.  ctx is a struct actions_dry_run. */

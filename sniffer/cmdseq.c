@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "err.h"
-#include "grants.h"
 #include "log.h"
 #include "template.h"
 
@@ -25,6 +24,33 @@ cmdlist_push(struct cmdlist *l, const char *word)
 		return SPA_ERR_NOMEM;
 	l->words[++l->n] = NULL;
 	return 0;
+}
+
+char **
+cmdwords_dup(char *const *words)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (words[n] != NULL)
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; copy != NULL && i < n; i++)
+		if ((copy[i] = strdup(words[i])) == NULL) {
+			cmdwords_free(copy);
+			return NULL;
+		}
+	return copy;
+}
+
+void
+cmdwords_free(char **words)
+{
+	if (words == NULL)
+		return;
+	for (size_t i = 0; words[i] != NULL; i++)
+		free(words[i]);
+	free(words);
 }
 
 int
@@ -149,7 +175,7 @@ cmdseq_step(struct cmdseq *q, int ok)
 		ok = 0;
 	}
 	q->done(q->cookie, ok);
-	grants_argv_free(q->words);
+	cmdwords_free(q->words);
 	free(q);
 }
 
@@ -159,7 +185,7 @@ cmdseq_start(struct spawner *sp, char *const *words,
 {
 	struct cmdseq *q = calloc(1, sizeof(*q));
 
-	if (q == NULL || (q->words = grants_argv_dup(words)) == NULL) {
+	if (q == NULL || (q->words = cmdwords_dup(words)) == NULL) {
 		free(q);
 		return -1;
 	}
@@ -191,6 +217,29 @@ cmdseq_run_sync(char *const *words, const struct spawn_opts *opts)
 			continue;
 		cmdseq_log_failure(argv, &st, err, may_fail);
 		if (!may_fail || st.outcome != SPAWN_EXITED)
+			return 0;
+	}
+	return 1;
+}
+
+int
+cmdseq_probe(char *const *words)
+{
+	char *argv[TEMPLATE_MAX_WORDS + 1], err[SPAWN_ERR_MAX];
+	struct spawn_status st;
+	size_t pos = 0;
+	int may_fail;
+
+	while (cmdseq_next(words, &pos, argv, TEMPLATE_MAX_WORDS + 1,
+	    &may_fail)) {
+		cmdseq_log_start(argv);
+		if (spawn_run_sync(argv, NULL, &st, err, sizeof(err)) != 0)
+			return -1;
+		/* 126/127: not executed, which proves nothing absent. */
+		if (st.outcome != SPAWN_EXITED || st.code == 126 ||
+		    st.code == 127)
+			return -1;
+		if (st.code != 0)
 			return 0;
 	}
 	return 1;

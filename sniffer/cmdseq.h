@@ -17,6 +17,10 @@ struct cmdlist {
 	size_t n, cap;
 };
 
+/* A copy of a NULL-terminated word list, or NULL; and its release. */
+char **cmdwords_dup(char *const *words);
+void cmdwords_free(char **words);
+
 /* Appends one command.  0 or SPA_ERR_NOMEM. */
 int cmdlist_append(struct cmdlist *l, char *const *argv, int may_fail);
 /* Appends a flattened list; with may_fail, every command of it becomes
@@ -36,5 +40,10 @@ int cmdseq_start(struct spawner *sp, char *const *words,
     const struct spawn_opts *opts, cmdseq_done_fn *done, void *cookie);
 /* The same, synchronously, for start-up and shutdown.  Returns ok. */
 int cmdseq_run_sync(char *const *words, const struct spawn_opts *opts);
+
+/* Runs the commands of words synchronously until one fails, for a
+ * backend's check: 1 when all exited 0, 0 when one exited non-zero, -1
+ * when one could not run or was killed. */
+int cmdseq_probe(char *const *words);
 
 #endif

@@ -31,6 +31,8 @@ struct fw_list {
 
 struct firewall {
 	char *path;
+	char name[FIREWALL_NAME_MAX + 1];
+	unsigned refs;                  /* firewall_ref; freed at 0 */
 	struct fw_list lists[NFAMILIES][FIREWALL_NVERBS];
 };
 
@@ -296,6 +298,8 @@ firewall_load(const char *dir, const char *name, struct firewall **out,
 		snprintf(err, FIREWALL_ERR_MAX, "%s: out of memory", name);
 		goto free_fw;
 	}
+	p.fw->refs = 1;
+	snprintf(p.fw->name, sizeof(p.fw->name), "%s", name);
 	if ((p.in.fp = fopen(p.fw->path, "re")) == NULL) {
 		perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
 		goto free_fw;
@@ -315,7 +319,7 @@ firewall_free(struct firewall *fw)
 {
 	struct fw_list *l;
 
-	if (fw == NULL)
+	if (fw == NULL || --fw->refs > 0)
 		return;
 	for (int i = 0; i < NFAMILIES; i++) {
 		for (int v = 0; v < FIREWALL_NVERBS; v++) {
@@ -347,4 +351,17 @@ const char *
 firewall_path(const struct firewall *fw)
 {
 	return fw->path;
+}
+
+struct firewall *
+firewall_ref(struct firewall *fw)
+{
+	fw->refs++;
+	return fw;
+}
+
+const char *
+firewall_name(const struct firewall *fw)
+{
+	return fw->name;
 }

@@ -50,7 +50,11 @@ int firewall_name_valid(const char *name);
  */
 int firewall_load(const char *dir, const char *name, struct firewall **out,
     char err[FIREWALL_ERR_MAX]);
+/* Drops a reference: the last one frees fw. */
 void firewall_free(struct firewall *fw);
+/* Another reference to fw (a grant keeps the backend it was opened with
+ * across a reload that changes it); returns fw. */
+struct firewall *firewall_ref(struct firewall *fw);
 
 /*
  * The commands for verb and family (4 or 6), in file order, *n of them
@@ -59,6 +63,8 @@ void firewall_free(struct firewall *fw);
  */
 const struct firewall_cmd *firewall_commands(const struct firewall *fw,
     enum firewall_verb verb, int family, size_t *n);
+/* The backend's name, as in firewall = NAME. */
+const char *firewall_name(const struct firewall *fw);
 /* "dir/name", as in messages. */
 const char *firewall_path(const struct firewall *fw);
 /* "setup", "open", ...: the key in the rules file; NULL if invalid. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "actions.h"
@@ -122,10 +123,15 @@ offline_state_open(const struct conf *c, struct replay_cache *replay,
 		fprintf(stderr, "sniffer: %s\n", err);
 		return -1;
 	}
-	/* Tags are loaded as of now; each frame is then judged at its own
-	 * capture time. */
-	if (state_replay_load(*st, replay, INT64_MIN + 1) < 0)
-		fprintf(stderr, "sniffer: state: %s\n", state_error(*st));
+	/* Every tag is loaded (each frame is judged at its own capture
+	 * time); a cache that cannot be loaded would let replays through. */
+	if (state_replay_load(*st, replay, INT64_MIN + 1) < 0) {
+		fprintf(stderr, "sniffer: state %s: cannot load the replay "
+		    "cache: %s\n", c->sniffer.state, state_error(*st));
+		state_close(*st);
+		*st = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -144,14 +150,17 @@ run_offline(const struct options *o, const struct conf *c,
 		fatal(EX_OSERR, "out of memory");
 	/* Memory only, unless the configuration names a state directory:
 	 * then a replay across runs is seen, as live. */
-	if (c->sniffer.state_given && offline_state_open(c, replay, &st) != 0)
+	if (c->sniffer.state_given && offline_state_open(c, replay, &st) != 0) {
+		replay_free(replay);
 		return EX_CANTCREAT;
+	}
 	if (server_new(c, replay, &s, err, sizeof(err)) != 0)
 		fatal(EX_SOFTWARE, "%s", err);
-	rc = offline_run(s, st, o->pcap_file, c->sniffer.port,
-	    c->sniffer.has_address ? &c->sniffer.address : NULL,
-	    o->dry_run ? actions_print_dry_run : NULL, &dry, stdout, err,
-	    sizeof(err));
+	rc = offline_run(&(struct offline_run){ .server = s, .replay = replay,
+	    .state = st, .path = o->pcap_file, .port = c->sniffer.port,
+	    .dst = c->sniffer.has_address ? &c->sniffer.address : NULL,
+	    .dry_run = o->dry_run ? actions_print_dry_run : NULL, .ctx = &dry,
+	    .out = stdout }, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "sniffer: %s\n", err);
 	server_free(s);
@@ -169,6 +178,7 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	(void)harden_process();
+	umask(077);     /* state, logs of commands: ours alone */
 	parse_args(argc, argv, &o);
 	if (o.rules_dir == NULL)
 		o.rules_dir = getenv("SPA_RULES_DIR") ? getenv("SPA_RULES_DIR") :

@@ -19,12 +19,24 @@
 typedef void offline_dry_run_fn(void *ctx, const struct server_frame *f,
     FILE *out);
 
-/* Reads path through s (recording accepted tags in st when not NULL), keeping the frames that the capture filter for
- * port (and dst, if not NULL) selects, writing lines to out.  Returns 0 when the file was
- * read to the end, else -1 with a message in err. */
-int offline_run(struct server *s, struct state *st, const char *path,
-    uint16_t port,
-    const struct spa_addr *dst, offline_dry_run_fn *dry_run, void *ctx,
-    FILE *out, char *err, size_t errlen);
+/* What one offline run reads and where it writes. */
+struct offline_run {
+	struct server *server;
+	struct replay_cache *replay;    /* the one server decides with */
+	struct state *state;            /* NULL: tags kept in memory only */
+	const char *path;
+	uint16_t port;
+	const struct spa_addr *dst;     /* NULL: every destination */
+	offline_dry_run_fn *dry_run;    /* NULL: no run lines */
+	void *ctx;                      /* for dry_run */
+	FILE *out;
+};
+
+/* Reads r->path through r->server, keeping the frames that the capture
+ * filter for r->port (and r->dst) selects, writing one line each to
+ * r->out; accepted tags are committed to r->state and expired ones pruned
+ * as capture time passes, as live.  Returns 0 when the file was read to
+ * the end, else -1 with a message in err. */
+int offline_run(const struct offline_run *r, char *err, size_t errlen);
 
 #endif

@@ -5,33 +5,103 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
-
-#include "template.h"
 
 struct state {
 	sqlite3 *db;
 };
 
+/* Layout 2: grants hold no command text (layout 1 stored close commands,
+ * table "grants"). */
 static const char state_schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS replay ("
     " tag BLOB PRIMARY KEY, expiry INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS grants ("
-    " addr BLOB NOT NULL, family INTEGER NOT NULL, proto INTEGER NOT NULL,"
-    " port INTEGER NOT NULL, expiry INTEGER NOT NULL, close_argv BLOB NOT NULL,"
-    " PRIMARY KEY (addr, proto, port));";
+    "CREATE TABLE IF NOT EXISTS grant_rows ("
+    " family INTEGER NOT NULL, addr BLOB NOT NULL, proto INTEGER NOT NULL,"
+    " port INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,"
+    " backend TEXT NOT NULL, expiry INTEGER NOT NULL, phase INTEGER NOT NULL,"
+    " PRIMARY KEY (family, addr, proto, port));";
+
+/* Layout 1 to 2: what each grant was is kept (as "opening": its rule may
+ * or may not be there, so its close may fail); its commands are dropped. */
+static const char state_migrate[] =
+    "BEGIN IMMEDIATE;"
+    "INSERT OR IGNORE INTO grant_rows"
+    " SELECT family, addr, proto, port, '', '', '', expiry, 0 FROM grants;"
+    "DROP TABLE grants;"
+    "COMMIT;";
+
+/* StrictModes: owned by root or by us, writable by nobody else. */
+static int
+state_check_mode(const char *path, const struct stat *sb, int dir,
+    char err[STATE_ERR_MAX])
+{
+	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode))
+		snprintf(err, STATE_ERR_MAX, "state %s: not a %s", path,
+		    dir ? "directory" : "regular file");
+	else if (sb->st_uid != 0 && sb->st_uid != geteuid())
+		snprintf(err, STATE_ERR_MAX, "state %s: owned by uid %u, not by "
+		    "root: chown root %s", path, (unsigned)sb->st_uid, path);
+	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(err, STATE_ERR_MAX, "state %s: writable by group or "
+		    "others: chmod go-w %s", path, path);
+	else
+		return 0;
+	return -1;
+}
 
 static int
-state_mkdir(const char *dir, char err[STATE_ERR_MAX])
+state_check_paths(const char *dir, const char *db, char err[STATE_ERR_MAX])
 {
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	snprintf(err, STATE_ERR_MAX, "state directory %s: %s", dir,
-	    strerror(errno));
-	return -1;
+	struct stat sb;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, STATE_ERR_MAX, "state directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &sb) != 0) {
+		snprintf(err, STATE_ERR_MAX, "state directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (state_check_mode(dir, &sb, 1, err) != 0)
+		return -1;
+	if (lstat(db, &sb) != 0)
+		return errno == ENOENT ? 0 : (snprintf(err, STATE_ERR_MAX,
+		    "state %.300s: %s", db, strerror(errno)), -1);
+	return state_check_mode(db, &sb, 0, err);
+}
+
+static int
+state_has_table(struct state *st, const char *name)
+{
+	sqlite3_stmt *stmt = NULL;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE"
+	    " type = 'table' AND name = ?", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) == SQLITE_OK)
+		found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+static int
+state_schema_up(struct state *st)
+{
+	if (sqlite3_exec(st->db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (state_has_table(st, "grants") &&
+	    sqlite3_exec(st->db, state_migrate, NULL, NULL, NULL) != SQLITE_OK) {
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -42,20 +112,24 @@ state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX])
 	int memory = dir == NULL || *dir == '\0';
 
 	*out = NULL;
-	if (st == NULL || (!memory && state_mkdir(dir, err) != 0)) {
-		free(st);
+	if (st == NULL) {
+		snprintf(err, STATE_ERR_MAX, "state: out of memory");
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/state.db", memory ? "" : dir);
+	if (!memory && state_check_paths(dir, path, err) != 0) {
+		free(st);
+		return -1;
+	}
 	if (sqlite3_open_v2(memory ? ":memory:" : path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(st->db, state_schema, NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, STATE_ERR_MAX, "%.300s: %.200s", memory ? "memory" : path,
-		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+	    NULL) != SQLITE_OK || state_schema_up(st) != 0) {
+		snprintf(err, STATE_ERR_MAX, "%.300s: %.200s", memory ? "memory" :
+		    path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		state_close(st);
 		return -1;
 	}
-	sqlite3_busy_timeout(st->db, 2000);
+	sqlite3_busy_timeout(st->db, STATE_BUSY_MS);
 	*out = st;
 	return 0;
 }
@@ -67,6 +141,12 @@ state_close(struct state *st)
 		return;
 	sqlite3_close(st->db);
 	free(st);
+}
+
+void
+state_set_busy_ms(struct state *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
 }
 
 const char *
@@ -121,6 +201,28 @@ state_bind_now(sqlite3_stmt *stmt, const void *arg)
 	return sqlite3_bind_int64(stmt, 1, *(const int64_t *)arg);
 }
 
+static long
+state_count(struct state *st, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+long
+state_replay_prune(struct state *st, int64_t now)
+{
+	if (state_exec(st, "DELETE FROM replay WHERE expiry <= ?",
+	    state_bind_now, &now) != 0)
+		return -1;
+	return state_count(st, "SELECT count(*) FROM replay");
+}
+
 long
 state_replay_load(struct state *st, struct replay_cache *rc, int64_t now)
 {
@@ -128,14 +230,13 @@ state_replay_load(struct state *st, struct replay_cache *rc, int64_t now)
 	long n = 0;
 	int step;
 
-	if (state_exec(st, "DELETE FROM replay WHERE expiry <= ?",
-	    state_bind_now, &now) != 0 ||
+	if (state_replay_prune(st, now) < 0 ||
 	    sqlite3_prepare_v2(st->db, "SELECT tag, expiry FROM replay", -1,
 	    &stmt, NULL) != SQLITE_OK)
 		return -1;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(stmt, 0) != SPA_MAC_LEN)
-			continue;       /* not ours: ignore rather than trust */
+			continue;       /* not a tag: nothing to remember */
 		if (replay_add(rc, sqlite3_column_blob(stmt, 0),
 		    sqlite3_column_int64(stmt, 1), now) != 0)
 			break;
@@ -145,87 +246,48 @@ state_replay_load(struct state *st, struct replay_cache *rc, int64_t now)
 	return step == SQLITE_DONE ? n : -1;
 }
 
-/* argv as one blob of NUL-terminated words. */
-static size_t
-state_argv_pack(char *const *argv, char *buf, size_t cap)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; argv[i] != NULL; i++) {
-		size_t n = strlen(argv[i]) + 1;
-
-		if (n > cap - len)
-			return 0;
-		memcpy(buf + len, argv[i], n);
-		len += n;
-	}
-	return len;
-}
-
-/* Splits a packed blob into a NULL-terminated argv pointing into buf. */
 static int
-state_argv_unpack(char *buf, size_t len, char **argv, size_t max)
+state_bind_grant_key(sqlite3_stmt *stmt, const struct grantrec *r)
 {
-	size_t n = 0;
-
-	if (len == 0 || buf[len - 1] != '\0')
-		return -1;
-	for (size_t off = 0; off < len; off += strlen(buf + off) + 1) {
-		if (n + 1 >= max)
-			return -1;
-		argv[n++] = buf + off;
-	}
-	argv[n] = NULL;
-	return 0;
-}
-
-struct grant_row {
-	const struct state_grant *g;
-	const char *packed;
-	size_t packed_len;
-};
-
-static int
-state_bind_grant_key(sqlite3_stmt *stmt, const struct state_grant *g)
-{
-	int rc = sqlite3_bind_blob(stmt, 1, g->addr.bytes, SPA_ADDR_LEN,
-	    SQLITE_STATIC);
+	int rc = sqlite3_bind_int(stmt, 1, r->addr.family);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(stmt, 2, g->proto);
+		rc = sqlite3_bind_blob(stmt, 2, r->addr.bytes, SPA_ADDR_LEN,
+		    SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(stmt, 3, g->port);
+		rc = sqlite3_bind_int(stmt, 3, r->proto);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 4, r->port);
 	return rc;
 }
 
 static int
 state_bind_grant(sqlite3_stmt *stmt, const void *arg)
 {
-	const struct grant_row *r = arg;
-	int rc = state_bind_grant_key(stmt, r->g);
+	const struct grantrec *r = arg;
+	int rc = state_bind_grant_key(stmt, r);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(stmt, 4, r->g->addr.family);
+		rc = sqlite3_bind_text(stmt, 5, r->user, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(stmt, 5, r->g->expiry);
+		rc = sqlite3_bind_text(stmt, 6, r->action, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(stmt, 6, r->packed, (int)r->packed_len,
-		    SQLITE_STATIC);
+		rc = sqlite3_bind_text(stmt, 7, r->backend, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 8, r->expiry);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 9, (int)r->phase);
 	return rc;
 }
 
 int
-state_grant_put(struct state *st, const struct state_grant *g)
+state_grant_put(struct state *st, const struct grantrec *r)
 {
-	char packed[4096];
-	struct grant_row r = { g, packed, 0 };
-
-	r.packed_len = state_argv_pack(g->close_argv, packed, sizeof(packed));
-	if (r.packed_len == 0)
+	if (!grantrec_valid(r))
 		return -1;
-	return state_exec(st, "INSERT OR REPLACE INTO grants"
-	    " (addr, proto, port, family, expiry, close_argv)"
-	    " VALUES (?, ?, ?, ?, ?, ?)", state_bind_grant, &r);
+	return state_exec(st, "INSERT OR REPLACE INTO grant_rows"
+	    " (family, addr, proto, port, user, action, backend, expiry, phase)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", state_bind_grant, r);
 }
 
 static int
@@ -235,57 +297,81 @@ state_bind_grant_only_key(sqlite3_stmt *stmt, const void *arg)
 }
 
 int
-state_grant_delete(struct state *st, const struct spa_addr *addr,
-    uint8_t proto, uint16_t port)
+state_grant_delete(struct state *st, const struct grantrec *r)
 {
-	struct state_grant g = { .addr = *addr, .proto = proto, .port = port };
-
-	return state_exec(st, "DELETE FROM grants WHERE addr = ? AND proto = ?"
-	    " AND port = ?", state_bind_grant_only_key, &g);
+	return state_exec(st, "DELETE FROM grant_rows WHERE family = ? AND"
+	    " addr = ? AND proto = ? AND port = ?", state_bind_grant_only_key, r);
 }
 
-/* One row into g; argv words point into buf.  -1 for a damaged row. */
+/* Column col as text of at most max bytes into out; -1 if it is not. */
 static int
-state_grant_row(sqlite3_stmt *stmt, struct state_grant *g, char *buf,
-    size_t cap, char **argv, size_t max)
+state_text(sqlite3_stmt *stmt, int col, char *out, size_t max)
 {
-	int alen = sqlite3_column_bytes(stmt, 0);
-	int blen = sqlite3_column_bytes(stmt, 5);
-	int family = sqlite3_column_int(stmt, 1);
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+	int n = sqlite3_column_bytes(stmt, col);
 
-	if (alen != SPA_ADDR_LEN || blen <= 0 || (size_t)blen > cap ||
-	    (family != 4 && family != 6))
+	if (t == NULL || n < 0 || (size_t)n > max || memchr(t, '\0', (size_t)n))
 		return -1;
-	memcpy(g->addr.bytes, sqlite3_column_blob(stmt, 0), SPA_ADDR_LEN);
-	g->addr.family = (uint8_t)family;
-	g->proto = (uint8_t)sqlite3_column_int(stmt, 2);
-	g->port = (uint16_t)sqlite3_column_int(stmt, 3);
-	g->expiry = sqlite3_column_int64(stmt, 4);
-	memcpy(buf, sqlite3_column_blob(stmt, 5), (size_t)blen);
-	if (state_argv_unpack(buf, (size_t)blen, argv, max) != 0)
-		return -1;
-	g->close_argv = argv;
+	memcpy(out, t, (size_t)n);
+	out[n] = '\0';
 	return 0;
+}
+
+static int
+state_int(sqlite3_stmt *stmt, int col, int64_t min, int64_t max, int64_t *out)
+{
+	if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER)
+		return -1;
+	*out = sqlite3_column_int64(stmt, col);
+	return *out < min || *out > max ? -1 : 0;
+}
+
+/* One row into r, validated.  -1 for a row that is not a grant. */
+static int
+state_grant_row(sqlite3_stmt *stmt, struct grantrec *r)
+{
+	int64_t family, proto, port, phase;
+
+	memset(r, 0, sizeof(*r));
+	if (state_int(stmt, 0, 4, 6, &family) != 0 ||
+	    sqlite3_column_bytes(stmt, 1) != SPA_ADDR_LEN ||
+	    state_int(stmt, 2, 0, 255, &proto) != 0 ||
+	    state_int(stmt, 3, 1, 65535, &port) != 0 ||
+	    state_text(stmt, 4, r->user, GRANTREC_USER_MAX) != 0 ||
+	    state_text(stmt, 5, r->action, SPA_REQUEST_MAX) != 0 ||
+	    state_text(stmt, 6, r->backend, GRANTREC_BACKEND_MAX) != 0 ||
+	    state_int(stmt, 7, INT64_MIN, INT64_MAX, &r->expiry) != 0 ||
+	    state_int(stmt, 8, 0, GRANT_NPHASES - 1, &phase) != 0)
+		return -1;
+	r->addr.family = (uint8_t)family;
+	memcpy(r->addr.bytes, sqlite3_column_blob(stmt, 1), SPA_ADDR_LEN);
+	r->proto = (uint8_t)proto;
+	r->port = (uint16_t)port;
+	r->phase = (enum grant_phase)phase;
+	return grantrec_valid(r) ? 0 : -1;
 }
 
 int
 state_grant_each(struct state *st,
-    int (*fn)(void *ctx, const struct state_grant *g), void *ctx)
+    int (*fn)(void *ctx, const struct grantrec *r),
+    void (*bad)(void *ctx, const char *why), void *ctx)
 {
-	char buf[4096], *argv[TEMPLATE_MAX_WORDS + 1];
 	sqlite3_stmt *stmt = NULL;
-	struct state_grant g;
+	struct grantrec r;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT addr, family, proto, port,"
-	    " expiry, close_argv FROM grants ORDER BY expiry", -1, &stmt,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT family, addr, proto, port,"
+	    " user, action, backend, expiry, phase FROM grant_rows"
+	    " ORDER BY expiry", -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (state_grant_row(stmt, &g, buf, sizeof(buf), argv,
-		    TEMPLATE_MAX_WORDS + 1) != 0)
+		if (state_grant_row(stmt, &r) != 0) {
+			if (bad != NULL)
+				bad(ctx, "a grant row that is not valid was "
+				    "ignored");
 			continue;
-		if (fn(ctx, &g) != 0) {
+		}
+		if (fn(ctx, &r) != 0) {
 			step = SQLITE_DONE;
 			break;
 		}

@@ -1,9 +1,14 @@
 /*
- * Durable state (SQLite, WAL): the replay cache and the open grants, so a
+ * Durable state (SQLite, WAL): the replay cache and the grants, so that a
  * restart never forgets a tag still inside its window and never leaves a
  * port open past its expiry by more than the time the daemon was down.
- * Writes are synchronous: a tag is on disk before the packet is reported
- * accepted.
+ *
+ * The database is input the daemon acts on as root, so it is trusted no
+ * more than it must be: the directory and the file must belong to root (or
+ * to the user running the sniffer) and be writable by nobody else, as
+ * sshd's StrictModes asks of its files; a grant row holds what the grant
+ * is (grantrec.h), never a command, and every row read back is validated.
+ * Writes are synchronous: a tag is on disk before its action starts.
  */
 #ifndef SPA_STATE_H
 #define SPA_STATE_H
@@ -11,41 +16,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
 #include "crypto.h"
+#include "grantrec.h"
 #include "replay.h"
 
 #define STATE_ERR_MAX 512
-
-/* An open grant: who, what, until when, and how to close it. */
-struct state_grant {
-	struct spa_addr addr;
-	uint8_t proto;                  /* IPPROTO_TCP / IPPROTO_UDP */
-	uint16_t port;
-	int64_t expiry;
-	char *const *close_argv;        /* NULL-terminated */
-};
+#define STATE_BUSY_MS 2000      /* how long a write waits for a lock */
 
 struct state;
 
-/* Opens dir/state.db (creating dir 0700 and the schema); dir NULL or ""
- * keeps everything in memory.  Returns 0 or -1 with a message. */
+/* Opens dir/state.db, creating dir (0700) and the schema, after checking
+ * the ownership and mode of both; a database of the earlier layout (close
+ * commands stored with each grant) is converted, its commands dropped.
+ * dir NULL or "" keeps everything in memory.  0, or -1 with a message. */
 int state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX]);
 void state_close(struct state *st);
-/* Records an accepted tag until expiry.  0 or -1 (logged by the caller). */
+/* How long a write waits for another process's lock (tests shorten it). */
+void state_set_busy_ms(struct state *st, int ms);
+
+/* Records an accepted tag until expiry, durably.  0 or -1: then the knock
+ * must not act (PROTOCOL.md step 9); the caller logs state_error(). */
 int state_replay_add(struct state *st, const uint8_t tag[SPA_MAC_LEN],
     int64_t expiry);
 /* Deletes expired tags, then loads the rest into rc.  Returns how many were
- * loaded, or -1. */
+ * loaded, or -1 (the caller must not start with a cache that forgets). */
 long state_replay_load(struct state *st, struct replay_cache *rc, int64_t now);
-/* Inserts or replaces the grant for (addr, proto, port). */
-int state_grant_put(struct state *st, const struct state_grant *g);
-int state_grant_delete(struct state *st, const struct spa_addr *addr,
-    uint8_t proto, uint16_t port);
-/* Calls fn for every recorded grant (argv valid during the call only);
- * stops early when fn returns non-zero.  Returns 0 or -1. */
+/* Deletes the tags whose expiry is not after now.  Returns how many rows
+ * remain, or -1. */
+long state_replay_prune(struct state *st, int64_t now);
+
+/* Inserts or replaces the row of r's grant.  0 or -1. */
+int state_grant_put(struct state *st, const struct grantrec *r);
+int state_grant_delete(struct state *st, const struct grantrec *r);
+/* Calls fn for every valid grant row, earliest expiry first; a row that
+ * does not validate is reported through bad (may be NULL) and skipped.
+ * Stops early when fn returns non-zero.  Returns 0 or -1. */
 int state_grant_each(struct state *st,
-    int (*fn)(void *ctx, const struct state_grant *g), void *ctx);
+    int (*fn)(void *ctx, const struct grantrec *r),
+    void (*bad)(void *ctx, const char *why), void *ctx);
 const char *state_error(const struct state *st);
 
 #endif

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "state.h"
 
 static char dir[] = "/tmp/spa-state-XXXXXX";
@@ -54,54 +56,247 @@ test_state_replay_survives(void **state)
 }
 
 struct seen {
-	int n;
-	struct state_grant last;
-	char close0[64], close2[64];
+	int n, bad;
+	struct grantrec last;
 };
 
 static int
-collect(void *ctx, const struct state_grant *g)
+collect(void *ctx, const struct grantrec *r)
 {
 	struct seen *s = ctx;
 
 	s->n++;
-	s->last = *g;
-	snprintf(s->close0, sizeof(s->close0), "%s", g->close_argv[0]);
-	snprintf(s->close2, sizeof(s->close2), "%s", g->close_argv[2]);
-	s->last.close_argv = NULL;
+	s->last = *r;
 	return 0;
+}
+
+static void
+count_bad(void *ctx, const char *why)
+{
+	struct seen *s = ctx;
+
+	assert_non_null(why);
+	s->bad++;
+}
+
+static struct grantrec
+sample_grant(void)
+{
+	struct grantrec r = { .proto = IPPROTO_TCP, .port = 22, .expiry = 100,
+	    .user = "alice", .action = "ssh", .backend = "iptables",
+	    .phase = GRANT_OPEN };
+
+	assert_int_equal(addr_parse("2001:db8::7", &r.addr), 0);
+	return r;
 }
 
 static void
 test_state_grants(void **state)
 {
-	char *argv[] = { "/usr/sbin/iptables", "-D", "SPA one", NULL };
 	char err[STATE_ERR_MAX], sub[64];
-	struct state_grant g = { .proto = IPPROTO_TCP, .port = 22,
-	    .expiry = 100, .close_argv = argv };
+	struct grantrec r = sample_grant();
 	struct seen seen = { 0 };
 	struct state *st;
 	(void)state;
 
 	snprintf(sub, sizeof(sub), "%s/grants", dir);
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(addr_parse("2001:db8::7", &g.addr), 0);
-	assert_int_equal(state_grant_put(st, &g), 0);
-	g.expiry = 200;         /* the same grant, extended */
-	assert_int_equal(state_grant_put(st, &g), 0);
+	assert_int_equal(state_grant_put(st, &r), 0);
+	r.expiry = 200;         /* the same grant, extended */
+	r.phase = GRANT_CLOSE_FAILED;
+	assert_int_equal(state_grant_put(st, &r), 0);
 	state_close(st);
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(state_grant_each(st, collect, &seen), 0);
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
 	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.bad, 0);
 	assert_int_equal(seen.last.expiry, 200);
 	assert_int_equal(seen.last.port, 22);
 	assert_int_equal(seen.last.addr.family, 6);
-	assert_string_equal(seen.close0, "/usr/sbin/iptables");
-	assert_string_equal(seen.close2, "SPA one");
-	assert_int_equal(state_grant_delete(st, &g.addr, IPPROTO_TCP, 22), 0);
+	assert_int_equal(seen.last.phase, GRANT_CLOSE_FAILED);
+	assert_string_equal(seen.last.user, "alice");
+	assert_string_equal(seen.last.action, "ssh");
+	assert_string_equal(seen.last.backend, "iptables");
+	/* The same address and port in the other family is another grant. */
+	assert_int_equal(state_grant_delete(st, &r), 0);
 	seen.n = 0;
-	assert_int_equal(state_grant_each(st, collect, &seen), 0);
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
 	assert_int_equal(seen.n, 0);
+	/* A record no command may be built from is not written. */
+	snprintf(r.user, sizeof(r.user), "a b");
+	assert_int_equal(state_grant_put(st, &r), -1);
+	state_close(st);
+}
+
+/* Runs sql on the database file directly, as another program could. */
+static void
+raw_sql(const char *db, const char *sql)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* Rows the engine must never act on: each is skipped and reported. */
+static void
+test_state_rows_validated(void **state)
+{
+	char err[STATE_ERR_MAX], sub[64], db[96];
+	struct grantrec r = sample_grant();
+	struct seen seen = { 0 };
+	struct state *st;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/rows", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(state_grant_put(st, &r), 0);
+	state_close(st);
+	raw_sql(db, "INSERT INTO grant_rows SELECT family, addr, proto, 23,"
+	    " 'x; id', action, backend, expiry, phase FROM grant_rows;"
+	    "INSERT INTO grant_rows SELECT family, addr, proto, 24,"
+	    " user, 'a b', backend, expiry, phase FROM grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows SELECT family, addr, proto, 25,"
+	    " user, action, '../../bin', expiry, phase FROM grant_rows"
+	    " WHERE port=22;"
+	    "INSERT INTO grant_rows SELECT 4, addr, proto, 26,"
+	    " user, action, backend, expiry, phase FROM grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows SELECT family, addr, 1, 27,"
+	    " user, action, backend, expiry, phase FROM grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows SELECT family, addr, proto, 28,"
+	    " user, action, backend, expiry, 9 FROM grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows SELECT family, x'00', proto, 29,"
+	    " user, action, backend, expiry, phase FROM grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows SELECT family, addr, proto, 30,"
+	    " user, action, backend, 'soon', phase FROM grant_rows WHERE port=22;");
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.last.port, 22);
+	assert_int_equal(seen.bad, 8);
+	state_close(st);
+}
+
+/* A database of the first layout, whose grants carried close commands:
+ * the grants are kept as what they were, the commands are dropped. */
+static void
+test_state_old_layout(void **state)
+{
+	char err[STATE_ERR_MAX], sub[64], db[96];
+	struct seen seen = { 0 };
+	struct state *st;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/old", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	raw_sql(db, "CREATE TABLE replay (tag BLOB PRIMARY KEY,"
+	    " expiry INTEGER NOT NULL);"
+	    "CREATE TABLE grants (addr BLOB NOT NULL, family INTEGER NOT NULL,"
+	    " proto INTEGER NOT NULL, port INTEGER NOT NULL,"
+	    " expiry INTEGER NOT NULL, close_argv BLOB NOT NULL,"
+	    " PRIMARY KEY (addr, proto, port));"
+	    "INSERT INTO grants VALUES (x'00000000000000000000ffffc0000201', 4,"
+	    " 6, 22, 1234, CAST('/bin/sh' || x'00' || '-c' || x'00' || 'id'"
+	    " || x'00' AS BLOB));");
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.last.expiry, 1234);
+	assert_int_equal(seen.last.phase, GRANT_OPENING);
+	assert_string_equal(seen.last.user, "");
+	assert_string_equal(seen.last.backend, "");
+	state_close(st);
+	/* Converted once: the next open finds the new layout only. */
+	assert_int_equal(state_open(sub, &st, err), 0);
+	seen.n = 0;
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	state_close(st);
+}
+
+/* StrictModes: a directory or database others may write is refused. */
+static void
+test_state_strict_modes(void **state)
+{
+	char err[STATE_ERR_MAX], sub[64], db[96];
+	struct state *st;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/modes", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(state_open(sub, &st, err), -1);
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_int_equal(chmod(sub, 0755), 0);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	state_close(st);
+	assert_int_equal(chmod(db, 0666), 0);
+	assert_int_equal(state_open(sub, &st, err), -1);
+	assert_non_null(strstr(err, "state.db: writable by group"));
+	assert_int_equal(chmod(db, 0600), 0);
+	if (geteuid() == 0) {
+		/* Owned by someone else (nobody): refused even at 0700. */
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		assert_int_equal(state_open(sub, &st, err), -1);
+		assert_non_null(strstr(err, "not by root"));
+		assert_int_equal(chown(sub, 0, 0), 0);
+	}
+	assert_int_equal(unlink(db), 0);
+	assert_int_equal(symlink("/etc/passwd", db), 0);
+	assert_int_equal(state_open(sub, &st, err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
+/* Another process holds the write lock: the tag cannot be made durable,
+ * and neither can the cache be loaded (both are refusals upstream). */
+static void
+test_state_locked(void **state)
+{
+	char err[STATE_ERR_MAX], sub[64], db[96];
+	struct replay_cache *rc;
+	struct state *st;
+	sqlite3 *other;
+	uint8_t tag[32];
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/locked", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	state_set_busy_ms(st, 50);
+	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	tag_of(4, tag);
+	assert_int_equal(state_replay_add(st, tag, 1000), -1);
+	assert_int_equal(replay_new(&rc), 0);
+	assert_int_equal(state_replay_load(st, rc, 10), -1);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(state_replay_add(st, tag, 1000), 0);
+	sqlite3_close(other);
+	replay_free(rc);
+	state_close(st);
+}
+
+static void
+test_state_prune(void **state)
+{
+	char err[STATE_ERR_MAX];
+	struct state *st;
+	uint8_t tag[32];
+	(void)state;
+
+	assert_int_equal(state_open("", &st, err), 0);
+	for (uint8_t i = 1; i <= 10; i++) {
+		tag_of(i, tag);
+		assert_int_equal(state_replay_add(st, tag, 100 * i), 0);
+	}
+	assert_int_equal(state_replay_prune(st, 550), 5);
+	assert_int_equal(state_replay_prune(st, 5000), 0);
 	state_close(st);
 }
 
@@ -144,6 +339,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_replay_survives),
 		cmocka_unit_test(test_state_grants),
+		cmocka_unit_test(test_state_rows_validated),
+		cmocka_unit_test(test_state_old_layout),
+		cmocka_unit_test(test_state_strict_modes),
+		cmocka_unit_test(test_state_locked),
+		cmocka_unit_test(test_state_prune),
 		cmocka_unit_test(test_state_memory_and_errors),
 	};
 

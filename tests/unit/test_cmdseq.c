@@ -1,11 +1,11 @@
-/* Grants and command sequences: what the live sniffer schedules and runs. */
+/* Command sequences: flattened lists, run in order, synchronously or
+ * through the spawner, and the check probe. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,53 +13,7 @@
 #include <unistd.h>
 
 #include "cmdseq.h"
-#include "grants.h"
 #include "log.h"
-
-static char *close_a[] = { "/usr/sbin/iptables", "-D", "SPA", "a", NULL };
-
-static void
-test_grants_schedule(void **state)
-{
-	struct spa_addr a, b;
-	struct grants *g;
-	struct grant *due;
-	(void)state;
-
-	assert_int_equal(addr_parse("198.51.100.1", &a), 0);
-	assert_int_equal(addr_parse("2001:db8::1", &b), 0);
-	assert_int_equal(grants_new(&g), 0);
-	assert_int_equal(grants_next_expiry(g, 0), -1);
-	assert_int_equal(grants_add(g, &a, IPPROTO_TCP, 22, 130, close_a), 0);
-	assert_int_equal(grants_add(g, &b, IPPROTO_TCP, 22, 110, close_a), 0);
-	assert_int_equal(grants_add(g, &a, IPPROTO_UDP, 53, 120, close_a), 0);
-	assert_non_null(grants_find(g, &a, IPPROTO_TCP, 22));
-	assert_null(grants_find(g, &a, IPPROTO_TCP, 23));
-	assert_null(grants_find(g, &b, IPPROTO_UDP, 53));
-	assert_int_equal(grants_next_expiry(g, 100), 10);
-	/* A pending grant is neither due nor counted for the next expiry. */
-	assert_int_equal(grants_pending(g), 0);
-	grants_find(g, &b, IPPROTO_TCP, 22)->pending = 1;
-	assert_int_equal(grants_pending(g), 1);
-	assert_int_equal(grants_next_expiry(g, 100), 20);
-	assert_non_null(due = grants_next_due(g, 200));
-	assert_int_equal(due->expiry, 120);     /* the earliest first */
-	assert_string_equal(due->close_argv[3], "a");
-	/* Closing makes it pending: the next one is due now. */
-	due->pending = due->closing = 1;
-	assert_non_null(due = grants_next_due(g, 200));
-	assert_int_equal(due->expiry, 130);
-	assert_null(grants_next_due(g, 129));
-	grants_drop(g, due);
-	due = grants_find(g, &a, IPPROTO_UDP, 53);
-	due->reopen = grants_argv_dup(close_a);         /* freed by drop */
-	grants_drop(g, due);
-	assert_null(grants_next_due(g, 1000));
-	assert_int_equal(grants_count(g), 1);
-	grants_drop(g, grants_find(g, &b, IPPROTO_TCP, 22));
-	assert_int_equal(grants_count(g), 0);
-	grants_free(g);
-}
 
 static void
 test_cmdlist_flatten(void **state)
@@ -157,16 +111,52 @@ test_cmdseq_async(void **state)
 	spawner_free(sp);
 }
 
+/* A check: every command exited 0 (1), one exited non-zero (0), one
+ * could not run (-1). */
+static void
+test_cmdseq_probe(void **state)
+{
+	char *yes[] = { "/bin/true", "", "/bin/true", NULL };
+	char *no[] = { "/bin/true", "", "/bin/false", NULL };
+	char *cannot[] = { "/nonexistent/spa-check", NULL };
+	char *killed[] = { "/bin/sh", "-c", "kill -9 $$", NULL };
+	(void)state;
+
+	assert_int_equal(cmdseq_probe(yes), 1);
+	assert_int_equal(cmdseq_probe(no), 0);
+	/* exec failure is exit 127 from the child: "ran, non-zero" would
+	 * call a missing check binary proof of absence, so it is not. */
+	assert_int_equal(cmdseq_probe(cannot), -1);
+	assert_int_equal(cmdseq_probe(killed), -1);
+}
+
+static void
+test_cmdwords_dup(void **state)
+{
+	char *words[] = { "/bin/true", "", "x", NULL };
+	char **copy = cmdwords_dup(words);
+	(void)state;
+
+	assert_non_null(copy);
+	assert_string_equal(copy[0], "/bin/true");
+	assert_string_equal(copy[1], "");
+	assert_string_equal(copy[2], "x");
+	assert_null(copy[3]);
+	cmdwords_free(copy);
+	cmdwords_free(NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grants_schedule),
 		cmocka_unit_test(test_cmdlist_flatten),
 		cmocka_unit_test(test_cmdseq_sync),
 		cmocka_unit_test(test_cmdseq_async),
+		cmocka_unit_test(test_cmdseq_probe),
+		cmocka_unit_test(test_cmdwords_dup),
 	};
 
-	log_init("test_grants", 1, 0);
+	log_init("test_cmdseq", 1, 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,99 @@
+#include "capture.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "frame.h"
+
+/* The link type must be one the decoder reads; then the filter. */
+static int
+capture_compile(struct capture *c, const char *what, uint16_t port,
+    const struct spa_addr *dst, char *err, size_t errlen)
+{
+	const char *name;
+
+	c->linktype = pcap_datalink(c->pcap);
+	if (!frame_linktype_supported(c->linktype)) {
+		name = pcap_datalink_val_to_name(c->linktype);
+		snprintf(err, errlen, "%s: unsupported link type %s (%d)", what,
+		    name != NULL ? name : "unknown", c->linktype);
+		return -1;
+	}
+	if (filter_build(c->filter_text, sizeof(c->filter_text), port, dst,
+	    c->linktype == DLT_EN10MB) != 0 ||
+	    pcap_compile(c->pcap, &c->filter, c->filter_text, 1,
+	    PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "%s: filter \"%s\": %s", what,
+		    c->filter_text, pcap_geterr(c->pcap));
+		return -1;
+	}
+	return 0;
+}
+
+int
+capture_open_live(const char *iface, uint16_t port,
+    const struct spa_addr *dst, struct capture *c, char *err, size_t errlen)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+
+	memset(c, 0, sizeof(*c));
+	if ((c->pcap = pcap_create(iface, pcap_err)) == NULL) {
+		snprintf(err, errlen, "capture on %s: %s", iface, pcap_err);
+		return -1;
+	}
+	if (pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) != 0 ||
+	    pcap_set_immediate_mode(c->pcap, 1) != 0 ||
+	    pcap_activate(c->pcap) < 0 ||
+	    pcap_setnonblock(c->pcap, 1, pcap_err) != 0) {
+		snprintf(err, errlen, "capture on %s: %s", iface,
+		    pcap_geterr(c->pcap));
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+		return -1;
+	}
+	if (capture_compile(c, iface, port, dst, err, errlen) != 0) {
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+		return -1;
+	}
+	if (pcap_setfilter(c->pcap, &c->filter) != 0) {
+		snprintf(err, errlen, "capture on %s: %s", iface,
+		    pcap_geterr(c->pcap));
+		capture_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+capture_open_file(const char *path, uint16_t port,
+    const struct spa_addr *dst, struct capture *c, char *err, size_t errlen)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+
+	memset(c, 0, sizeof(*c));
+	/* Microseconds whatever the file holds: the line prints them. */
+	c->pcap = pcap_open_offline_with_tstamp_precision(path,
+	    PCAP_TSTAMP_PRECISION_MICRO, pcap_err);
+	if (c->pcap == NULL) {
+		snprintf(err, errlen, "%s: cannot read capture: %s", path,
+		    pcap_err);
+		return -1;
+	}
+	if (capture_compile(c, path, port, dst, err, errlen) != 0) {
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+capture_close(struct capture *c)
+{
+	if (c->pcap == NULL)
+		return;
+	pcap_freecode(&c->filter);
+	pcap_close(c->pcap);
+	c->pcap = NULL;
+}

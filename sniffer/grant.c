@@ -1,0 +1,583 @@
+#include "grant.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "actions.h"
+#include "cmdseq.h"
+#include "err.h"
+#include "log.h"
+
+/* A plain array: grants are few (one per client and service) and each
+ * verb runs once per accepted knock or expiry, never per packet. */
+struct grant {
+	struct grantrec rec;
+	struct firewall *fw;            /* the backend it was opened with */
+	unsigned long id;               /* matches a job to its grant */
+	int busy;                       /* its commands run */
+	int resume;                     /* recovered: open in grant_resume */
+	int want_open;                  /* close-failed, and a knock asked for
+	                                 * it again: open once it closes */
+	unsigned attempts;              /* failed closes in a row */
+	int64_t retry_at;               /* close-failed: next attempt */
+};
+
+struct grant_engine {
+	struct grant *items;
+	size_t n, cap;
+	unsigned long next_id;
+	struct state *st;
+	struct spawner *sp;
+	struct firewall *fw;
+	char *rules_dir;
+};
+
+/* A running sequence of commands for one grant. */
+struct grant_job {
+	struct grant_engine *e;
+	unsigned long id;
+	int closing;
+};
+
+static struct grant *
+grant_find(struct grant_engine *e, const struct grantrec *r)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (grantrec_same(&e->items[i].rec, r))
+			return &e->items[i];
+	return NULL;
+}
+
+static struct grant *
+grant_by_id(struct grant_engine *e, unsigned long id)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->items[i].id == id)
+			return &e->items[i];
+	return NULL;
+}
+
+static struct grant *
+grant_add(struct grant_engine *e, const struct grantrec *r,
+    struct firewall *fw)
+{
+	struct grant *g;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 16;
+		struct grant *items = realloc(e->items, cap * sizeof(*items));
+
+		if (items == NULL)
+			return NULL;
+		e->items = items;
+		e->cap = cap;
+	}
+	g = &e->items[e->n++];
+	memset(g, 0, sizeof(*g));
+	g->rec = *r;
+	g->fw = firewall_ref(fw);
+	g->id = ++e->next_id;
+	snprintf(g->rec.backend, sizeof(g->rec.backend), "%s",
+	    firewall_name(fw));
+	return g;
+}
+
+static void
+grant_remove(struct grant_engine *e, struct grant *g)
+{
+	firewall_free(g->fw);
+	*g = e->items[--e->n];
+}
+
+int
+grant_engine_new(struct state *st, struct spawner *sp, struct firewall *fw,
+    const char *rules_dir, struct grant_engine **out)
+{
+	struct grant_engine *e = calloc(1, sizeof(*e));
+
+	*out = NULL;
+	if (e == NULL || (e->rules_dir = strdup(rules_dir)) == NULL) {
+		free(e);
+		return SPA_ERR_NOMEM;
+	}
+	e->st = st;
+	e->sp = sp;
+	e->fw = firewall_ref(fw);
+	*out = e;
+	return 0;
+}
+
+void
+grant_engine_free(struct grant_engine *e)
+{
+	if (e == NULL)
+		return;
+	while (e->n > 0)
+		grant_remove(e, &e->items[e->n - 1]);
+	free(e->items);
+	firewall_free(e->fw);
+	free(e->rules_dir);
+	free(e);
+}
+
+void
+grant_engine_set_firewall(struct grant_engine *e, struct firewall *fw)
+{
+	firewall_free(e->fw);
+	e->fw = firewall_ref(fw);
+}
+
+static const char *
+grant_text(const struct grantrec *r, char buf[96])
+{
+	char addr[SPA_ADDRSTRLEN];
+
+	snprintf(buf, 96, "%s %s/%u", addr_format(&r->addr, addr),
+	    grantrec_proto_name(r), (unsigned)r->port);
+	return buf;
+}
+
+/* Writes g's record with its phase.  0 or -1 (logged). */
+static int
+grant_save(struct grant_engine *e, struct grant *g, enum grant_phase phase)
+{
+	char what[96];
+
+	g->rec.phase = phase;
+	if (state_grant_put(e->st, &g->rec) == 0)
+		return 0;
+	log_warn("state: cannot record the grant %s (%s): %s",
+	    grant_text(&g->rec, what), grant_phase_name(phase),
+	    state_error(e->st));
+	return -1;
+}
+
+static void
+grant_forget(struct grant_engine *e, struct grant *g)
+{
+	char what[96];
+
+	if (state_grant_delete(e->st, &g->rec) != 0)
+		log_warn("state: cannot forget the grant %s: %s",
+		    grant_text(&g->rec, what), state_error(e->st));
+	grant_remove(e, g);
+}
+
+struct grant_build {
+	struct cmdlist *out;
+	int tolerant;
+};
+
+static int
+grant_append(void *ctx, char *const *argv, int may_fail)
+{
+	struct grant_build *b = ctx;
+
+	return cmdlist_append(b->out, argv, may_fail || b->tolerant);
+}
+
+/* g's commands for verb, from its backend's rules file; with tolerant,
+ * every failure is expected (a rule that may not be there).  0 or -1. */
+static int
+grant_commands(const struct grant *g, enum firewall_verb verb, int tolerant,
+    int64_t now, struct cmdlist *out)
+{
+	struct action_values vals;
+	struct grant_build b = { out, tolerant };
+
+	actions_grant_values(&g->rec, g->rec.expiry - now, &vals);
+	return actions_fw_each(g->fw, verb, g->rec.addr.family, &vals,
+	    grant_append, &b) == 0 ? 0 : -1;
+}
+
+static void grant_job_done(void *cookie, int ok);
+
+/* Starts g's open (closing 0) or close commands.  0 or -1. */
+static int
+grant_start(struct grant_engine *e, struct grant *g, int closing,
+    int tolerant, int64_t now)
+{
+	struct cmdlist l = { 0 };
+	struct grant_job *job = calloc(1, sizeof(*job));
+	int rc = -1;
+
+	if (job != NULL && grant_commands(g, closing ? FIREWALL_CLOSE :
+	    FIREWALL_OPEN, tolerant, now, &l) == 0 && l.n > 0) {
+		*job = (struct grant_job){ e, g->id, closing };
+		g->busy = 1;
+		rc = cmdseq_start(e->sp, l.words, NULL, grant_job_done, job);
+		if (rc == 0)
+			job = NULL;
+		else
+			g->busy = 0;
+	}
+	free(job);
+	cmdlist_free(&l);
+	return rc;
+}
+
+/* Runs g's check command, when its backend has one: 1 when the check
+ * says the rule is absent (it ran and exited non-zero), else 0. */
+static int
+grant_absent(const struct grant *g, int64_t now)
+{
+	struct cmdlist l = { 0 };
+	int absent = 0;
+
+	if (grant_commands(g, FIREWALL_CHECK, 0, now, &l) == 0 && l.n > 0)
+		absent = cmdseq_probe(l.words) == 0;
+	cmdlist_free(&l);
+	return absent;
+}
+
+static void
+grant_open_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
+{
+	char what[96];
+
+	grant_text(&g->rec, what);
+	if (ok) {
+		(void)grant_save(e, g, GRANT_OPEN);
+		log_info("open %s for %s until %lld", what, g->rec.user,
+		    (long long)g->rec.expiry);
+		return;
+	}
+	/* Undo what part of it did open, then forget it. */
+	log_warn("open %s failed: not granted", what);
+	g->rec.expiry = now;
+	if (grant_save(e, g, GRANT_CLOSING) != 0 ||
+	    grant_start(e, g, 1, 1, now) != 0)
+		grant_forget(e, g);
+}
+
+static void
+grant_close_failed(struct grant_engine *e, struct grant *g, int64_t now)
+{
+	char what[96];
+	int64_t wait = (int64_t)1 << (g->attempts < 9 ? g->attempts : 9);
+
+	if (wait > GRANT_RETRY_MAX_S)
+		wait = GRANT_RETRY_MAX_S;
+	g->attempts++;
+	g->retry_at = now + wait;
+	(void)grant_save(e, g, GRANT_CLOSE_FAILED);
+	log_warn("close %s failed (attempt %u): it stays recorded and is "
+	    "retried in %lld s", grant_text(&g->rec, what), g->attempts,
+	    (long long)wait);
+}
+
+static void
+grant_close_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
+{
+	char what[96];
+
+	if (!ok && !grant_absent(g, now)) {
+		grant_close_failed(e, g, now);
+		return;
+	}
+	g->attempts = 0;
+	if (g->rec.phase == GRANT_REOPENING || g->want_open) {
+		g->want_open = 0;
+		/* A knock came while it closed: open it again, now that the
+		 * close cannot undo the new open. */
+		if (grant_save(e, g, GRANT_OPENING) != 0 ||
+		    grant_start(e, g, 0, 0, now) != 0)
+			grant_forget(e, g);
+		return;
+	}
+	log_info("closed %s", grant_text(&g->rec, what));
+	grant_forget(e, g);
+}
+
+static void
+grant_job_done(void *cookie, int ok)
+{
+	struct grant_job *job = cookie;
+	struct grant *g = grant_by_id(job->e, job->id);
+	int64_t now = (int64_t)time(NULL);
+
+	if (g != NULL) {
+		g->busy = 0;
+		if (job->closing)
+			grant_close_done(job->e, g, ok, now);
+		else
+			grant_open_done(job->e, g, ok, now);
+	}
+	free(job);
+}
+
+/* A knock for a grant that exists: its new expiry and, by phase, what to
+ * run.  Returns 0 or -1. */
+static int
+grant_again(struct grant_engine *e, struct grant *g, const struct grantrec *r,
+    int64_t now)
+{
+	enum grant_phase was = g->rec.phase;
+
+	g->rec.expiry = r->expiry;
+	memcpy(g->rec.user, r->user, sizeof(r->user));
+	memcpy(g->rec.action, r->action, sizeof(r->action));
+	switch (was) {
+	case GRANT_CLOSE_FAILED:        /* re-opened once the close works */
+		g->want_open = 1;
+		return grant_save(e, g, was);
+	case GRANT_OPENING:             /* its open is on its way */
+	case GRANT_REOPENING:
+		return grant_save(e, g, was);
+	case GRANT_CLOSING:
+		return grant_save(e, g, GRANT_REOPENING);
+	case GRANT_OPEN:
+	default:
+		/* Extend: close (the rule may be gone: no failure), then open
+		 * with the new expiry, so a kernel-side timeout starts again. */
+		if (grant_save(e, g, GRANT_REOPENING) != 0)
+			return -1;
+		if (grant_start(e, g, 1, 1, now) != 0) {
+			(void)grant_save(e, g, was);
+			return -1;
+		}
+		return 0;
+	}
+}
+
+int
+grant_grant(struct grant_engine *e, const struct grantrec *r, int64_t now)
+{
+	struct grant *g = grant_find(e, r);
+	char what[96];
+
+	if (g != NULL)
+		return grant_again(e, g, r, now);
+	if ((g = grant_add(e, r, e->fw)) == NULL) {
+		log_warn("out of memory: %s not granted", grant_text(r, what));
+		return -1;
+	}
+	/* On disk before anything opens: a restart then knows to close it. */
+	if (grant_save(e, g, GRANT_OPENING) != 0) {
+		grant_remove(e, g);
+		return -1;
+	}
+	if (grant_start(e, g, 0, 0, now) != 0) {
+		log_warn("open %s: cannot run its commands", grant_text(r, what));
+		grant_forget(e, g);
+		return -1;
+	}
+	return 0;
+}
+
+/* The first grant grant_expire must act on, or NULL. */
+static struct grant *
+grant_next_due(struct grant_engine *e, int64_t now)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct grant *g = &e->items[i];
+
+		if (g->busy)
+			continue;
+		if ((g->rec.phase == GRANT_OPEN && g->rec.expiry <= now) ||
+		    (g->rec.phase == GRANT_CLOSE_FAILED && g->retry_at <= now))
+			return g;
+	}
+	return NULL;
+}
+
+void
+grant_expire(struct grant_engine *e, int64_t now)
+{
+	char what[96];
+	struct grant *g;
+
+	/* Each turn makes g busy, moves its retry later or forgets it (a
+	 * sequence that cannot start ends at once, through its callback). */
+	while ((g = grant_next_due(e, now)) != NULL) {
+		if (g->rec.phase == GRANT_OPEN) {
+			log_info("close %s", grant_text(&g->rec, what));
+			(void)grant_save(e, g, GRANT_CLOSING);
+		}
+		if (grant_start(e, g, 1, 0, now) != 0)
+			grant_close_failed(e, g, now);
+	}
+}
+
+int64_t
+grant_next_ms(const struct grant_engine *e, int64_t now)
+{
+	int64_t best = -1;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct grant *g = &e->items[i];
+		int64_t at;
+
+		if (g->busy)
+			continue;
+		if (g->rec.phase == GRANT_OPEN)
+			at = g->rec.expiry;
+		else if (g->rec.phase == GRANT_CLOSE_FAILED)
+			at = g->retry_at;
+		else
+			continue;
+		at = at <= now ? 0 : (at - now) * 1000;
+		if (best < 0 || at < best)
+			best = at;
+	}
+	return best;
+}
+
+/* Closes g now, synchronously; 1 when it is closed. */
+static int
+grant_close_sync(const struct grant *g, int tolerant, int64_t now)
+{
+	struct cmdlist l = { 0 };
+	int ok = 0;
+
+	if (grant_commands(g, FIREWALL_CLOSE, tolerant, now, &l) == 0)
+		ok = l.n == 0 || cmdseq_run_sync(l.words, NULL);
+	cmdlist_free(&l);
+	return ok || grant_absent(g, now);
+}
+
+size_t
+grant_close_all(struct grant_engine *e, int64_t deadline_ms)
+{
+	int64_t now = (int64_t)time(NULL);
+	size_t left = 0;
+
+	while (grant_busy(e) > 0 && spawn_now_ms() < deadline_ms) {
+		struct pollfd pfd = { spawner_fd(e->sp), POLLIN, 0 };
+
+		(void)poll(&pfd, 1, 100);
+		spawner_poll(e->sp, spawn_now_ms());
+	}
+	now = (int64_t)time(NULL);
+	for (size_t i = e->n; i-- > 0;) {
+		struct grant *g = &e->items[i];
+
+		if (g->busy) {          /* its row says what it was doing */
+			left++;
+			continue;
+		}
+		if (grant_close_sync(g, g->rec.phase == GRANT_OPENING, now)) {
+			grant_forget(e, g);
+			continue;
+		}
+		left++;
+		g->rec.expiry = now < g->rec.expiry ? now : g->rec.expiry;
+		(void)grant_save(e, g, GRANT_CLOSE_FAILED);
+	}
+	return left;
+}
+
+struct grant_recovery {
+	struct grant_engine *e;
+	int64_t now;
+	int failed;
+};
+
+/* The backend a recorded grant was opened with: its own, when it still
+ * loads, else the configured one. */
+static struct firewall *
+grant_backend(struct grant_engine *e, const struct grantrec *r)
+{
+	char err[FIREWALL_ERR_MAX];
+	struct firewall *fw = NULL;
+
+	if (r->backend[0] == '\0' ||
+	    strcmp(r->backend, firewall_name(e->fw)) == 0)
+		return firewall_ref(e->fw);
+	if (firewall_load(e->rules_dir, r->backend, &fw, err) == 0)
+		return fw;
+	log_warn("a recorded grant's backend %s: %s; closing it with %s",
+	    r->backend, err, firewall_name(e->fw));
+	return firewall_ref(e->fw);
+}
+
+static int
+grant_recover_one(void *ctx, const struct grantrec *r)
+{
+	struct grant_recovery *rc = ctx;
+	struct firewall *fw = grant_backend(rc->e, r);
+	struct grant *g = grant_add(rc->e, r, fw);
+	char what[96];
+
+	firewall_free(fw);
+	if (g == NULL) {
+		rc->failed = 1;
+		return 1;
+	}
+	/* Whether its rule is there is known only for these two phases. */
+	if (!grant_close_sync(g, r->phase != GRANT_OPEN &&
+	    r->phase != GRANT_CLOSE_FAILED, rc->now)) {
+		g->want_open = r->expiry > rc->now;
+		grant_close_failed(rc->e, g, rc->now);
+		return 0;
+	}
+	if (r->expiry > rc->now) {
+		g->resume = 1;
+		return 0;
+	}
+	log_info("closed %s: it expired while the sniffer was down",
+	    grant_text(r, what));
+	grant_forget(rc->e, g);
+	return 0;
+}
+
+static void
+grant_recover_bad(void *ctx, const char *why)
+{
+	(void)ctx;
+	log_warn("state: %s", why);
+}
+
+int
+grant_recover(struct grant_engine *e, int64_t now)
+{
+	struct grant_recovery rc = { e, now, 0 };
+
+	if (state_grant_each(e->st, grant_recover_one, grant_recover_bad,
+	    &rc) != 0 || rc.failed) {
+		log_warn("state: cannot read the grants: %s", state_error(e->st));
+		return -1;
+	}
+	return 0;
+}
+
+void
+grant_resume(struct grant_engine *e, int64_t now)
+{
+	for (size_t i = e->n; i-- > 0;) {
+		struct grant *g = &e->items[i];
+
+		if (!g->resume)
+			continue;
+		g->resume = 0;
+		if (g->rec.expiry <= now || grant_save(e, g, GRANT_OPENING) != 0 ||
+		    grant_start(e, g, 0, 0, now) != 0)
+			grant_forget(e, g);
+	}
+}
+
+size_t
+grant_count(const struct grant_engine *e)
+{
+	return e->n;
+}
+
+size_t
+grant_busy(const struct grant_engine *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		n += e->items[i].busy != 0;
+	return n;
+}
+
+void
+grant_each(const struct grant_engine *e,
+    void (*fn)(void *ctx, const struct grantrec *r), void *ctx)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fn(ctx, &e->items[i].rec);
+}

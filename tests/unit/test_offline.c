@@ -1,0 +1,117 @@
+/*
+ * sniffer -r through offline_run, on the recorded captures: an accepted
+ * knock whose replay tag cannot be written is refused (its line says so,
+ * and no command line follows), and is accepted once the state is
+ * writable again; PROTOCOL.md step 9.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "actions.h"
+#include "commit.h"
+#include "conf.h"
+#include "firewall.h"
+#include "offline.h"
+
+static const char conf_text[] =
+    "[sniffer]\nport = 5001\nstate =\n"
+    "[user alice]\nkey = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
+    "allow = ssh\n"
+    "[action ssh]\nopen = tcp/22\n";
+
+/* Runs pcaps/NAME.pcap as sniffer -r -n would; returns what it printed
+ * (free it). */
+static char *
+run_offline(const struct conf *c, const struct firewall *fw,
+    struct replay_cache *rc, struct state *st, const char *name)
+{
+	struct actions_dry_run dry = { c, fw };
+	struct server *s;
+	char err[512], path[128], *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	snprintf(path, sizeof(path), "pcaps/%s.pcap", name);
+	assert_non_null(out);
+	assert_int_equal(server_new(c, rc, &s, err, sizeof(err)), 0);
+	if (offline_run(&(struct offline_run){ .server = s, .replay = rc,
+	    .state = st, .path = path, .port = 5001,
+	    .dry_run = actions_print_dry_run, .ctx = &dry, .out = out }, err,
+	    sizeof(err)) != 0)
+		fail_msg("%s", err);
+	fclose(out);
+	server_free(s);
+	return text;
+}
+
+static void
+test_offline_unwritable_tag_refuses(void **state)
+{
+	char dir[] = "/tmp/spa-offline-XXXXXX", err[512], db[64], *text;
+	struct replay_cache *rc;
+	struct firewall *fw;
+	struct conf *c;
+	struct state *st;
+	sqlite3 *other;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/state.db", dir);
+	assert_int_equal(conf_load_string("test.conf", conf_text, &c, err), 0);
+	assert_int_equal(firewall_load("rules", "iptables", &fw, err), 0);
+	assert_int_equal(state_open(dir, &st, err), 0);
+	state_set_busy_ms(st, 20);
+	assert_int_equal(replay_new(&rc), 0);
+	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	text = run_offline(c, fw, rc, st, "native-v4-accepted");
+	assert_non_null(strstr(text, "verdict=accepted"));
+	assert_non_null(strstr(text, COMMIT_REFUSED_FIELD "\n"));
+	assert_null(strstr(text, "run:"));
+	free(text);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	/* Writable again: a fresh run (new memory cache) acts on it. */
+	replay_free(rc);
+	assert_int_equal(replay_new(&rc), 0);
+	text = run_offline(c, fw, rc, st, "native-v4-accepted");
+	assert_null(strstr(text, "refused="));
+	assert_non_null(strstr(text, "run: /usr/sbin/iptables"));
+	free(text);
+	/* ... and only once: the tag is on disk now. */
+	replay_free(rc);
+	assert_int_equal(replay_new(&rc), 0);
+	assert_true(state_replay_load(st, rc, 0) >= 1);
+	text = run_offline(c, fw, rc, st, "native-v4-accepted");
+	assert_non_null(strstr(text, "verdict=replay"));
+	free(text);
+	replay_free(rc);
+	state_close(st);
+	firewall_free(fw);
+	conf_free(c);
+	unlink(db);
+	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
+	assert_int_equal(system(err), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_offline_unwritable_tag_refuses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
