@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 #include <stdlib.h>
-#include <pwd.h>
 #include <string.h>
 
 #include "log.h"
@@ -143,9 +142,8 @@ int
 actions_run_program(struct spawner *sp, const struct spa_decision *d,
     const struct conf_action *a)
 {
-	struct passwd *pw = getpwnam(a->run_as);
 	struct spawn_opts opts = { .limit_ms = a->timeout * 1000u,
-	    .set_ids = 1, .uid = pw ? pw->pw_uid : 65534, .gid = pw ? pw->pw_gid : 65534 };
+	    .set_ids = 1, .uid = a->run_uid, .gid = a->run_gid };
 	struct run_job *job = calloc(1, sizeof(*job));
 	struct action_values vals;
 	char **argv = NULL;
