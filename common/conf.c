@@ -97,7 +97,8 @@ b64_run(const char *s)
 }
 
 /* 1 when the n characters of s, a run of base64, may be a key (or most of
- * one): long, and more than a lower-case path or word. */
+ * one): long, and more than a lower-case path or word.  A path holding
+ * such a run is hidden too, which is better than a key shown. */
 static int
 secret_run(const char *s, size_t n)
 {
