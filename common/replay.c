@@ -14,6 +14,9 @@ struct replay_cache {
 	struct replay_slot *slots;
 	size_t mask;
 	size_t count;
+	size_t max;             /* at most this many tags */
+	int64_t earliest;       /* no tag expires before this (INT64_MAX:
+	                         * empty); a bound, not always reached */
 };
 
 #define REPLAY_INITIAL 256
@@ -32,10 +35,18 @@ replay_home(const struct replay_cache *rc, const uint8_t tag[SPA_MAC_LEN])
 int
 replay_new(struct replay_cache **out)
 {
-	struct replay_cache *rc = calloc(1, sizeof(*rc));
+	return replay_new_capped(REPLAY_MAX_TAGS, out);
+}
+
+int
+replay_new_capped(size_t max_tags, struct replay_cache **out)
+{
+	struct replay_cache *rc;
 
 	*out = NULL;
-	if (rc == NULL)
+	if (max_tags == 0 || max_tags > REPLAY_MAX_TAGS)
+		return SPA_ERR_INVALID;
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
 		return SPA_ERR_NOMEM;
 	rc->slots = calloc(REPLAY_INITIAL, sizeof(*rc->slots));
 	if (rc->slots == NULL) {
@@ -43,6 +54,8 @@ replay_new(struct replay_cache **out)
 		return SPA_ERR_NOMEM;
 	}
 	rc->mask = REPLAY_INITIAL - 1;
+	rc->max = max_tags;
+	rc->earliest = INT64_MAX;
 	*out = rc;
 	return 0;
 }
@@ -86,6 +99,8 @@ replay_insert(struct replay_cache *rc, const uint8_t tag[SPA_MAC_LEN],
 	memcpy(rc->slots[i].tag, tag, SPA_MAC_LEN);
 	rc->slots[i].expiry = expiry;
 	rc->count++;
+	if (expiry < rc->earliest)
+		rc->earliest = expiry;
 }
 
 /* Re-inserts the live tags into a table of new_cap slots. */
@@ -102,11 +117,23 @@ replay_rehash(struct replay_cache *rc, size_t new_cap, int64_t now)
 	}
 	rc->mask = new_cap - 1;
 	rc->count = 0;
+	rc->earliest = INT64_MAX;
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i].expiry > now)
 			replay_insert(rc, old[i].tag, old[i].expiry);
 	free(old);
 	return 0;
+}
+
+/* A full cache: drop the tags expired at now, if any can be (a full
+ * cache with none expired refuses without walking the table). */
+static int
+replay_make_room(struct replay_cache *rc, int64_t now)
+{
+	if (rc->earliest > now)
+		return SPA_ERR_NOSPACE;
+	replay_prune(rc, now);
+	return rc->count < rc->max ? 0 : SPA_ERR_NOSPACE;
 }
 
 int
@@ -124,6 +151,8 @@ replay_add(struct replay_cache *rc, const uint8_t tag[SPA_MAC_LEN],
 			s->expiry = expiry;
 		return 0;
 	}
+	if (rc->count >= rc->max && (rc_err = replay_make_room(rc, now)) != 0)
+		return rc_err;
 	/* Keep the load at most one half; drop expired tags first. */
 	if (2 * (rc->count + 1) > cap) {
 		replay_prune(rc, now);

@@ -9,8 +9,10 @@
 #include "wire_classic.h"
 #include "wire_native.h"
 
-/* PROTOCOL.md classic: a matched tag is remembered for 3 minutes. */
-#define CLASSIC_REPLAY_SECONDS 180
+/* PROTOCOL.md classic: a matched tag is remembered for 32 days, since
+ * ddHHMM repeats every month: the same frame is valid again a month later,
+ * at the same minute (28 to 31 days on), and must then be a replay. */
+#define CLASSIC_REPLAY_SECONDS (32 * 86400)
 
 struct vuser {
 	char *name;

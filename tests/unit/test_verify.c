@@ -17,6 +17,7 @@
 #include "userkey.h"
 #include "vectors.h"
 #include "verify.h"
+#include "wire_classic.h"
 #include "wire_native.h"
 
 #define MAX_USERS 8
@@ -220,6 +221,94 @@ test_formats_disabled(void **state)
 	replay_free(rc);
 }
 
+/* A classic packet from the first user (alice: classic = yes, request
+ * "ssh") at time t, 198.51.100.1:40000 -> 198.51.100.2:5001. */
+static void
+classic_packet_at(const struct fixture *fx, int64_t t, struct spa_packet *p,
+    uint8_t buf[CLASSIC_LEN])
+{
+	struct user_keys k;
+
+	memset(p, 0, sizeof(*p));
+	assert_int_equal(addr_parse("198.51.100.1", &p->src), 0);
+	assert_int_equal(addr_parse("198.51.100.2", &p->dst), 0);
+	p->sport = 40000;
+	p->dport = 5001;
+	assert_true(fx->users[0].classic);
+	assert_int_equal(user_keys_derive(fx->users[0].secret, &k), 0);
+	assert_int_equal(classic_encode(&k.classic, &p->dst, &p->src, p->dport,
+	    p->sport, "ssh", t, buf), 0);
+	user_keys_clear(&k);
+	p->payload = buf;
+	p->len = CLASSIC_LEN;
+}
+
+/* PROTOCOL.md "Classic format": ddHHMM repeats every month, so a classic
+ * tag is kept 32 days.  The same frame presented one month later, at the
+ * same day, hour and minute, is a replay: after a 30-day, a 31-day and a
+ * 28-day month, each with its own replay cache. */
+static void
+test_classic_replay_a_month_later(void **state)
+{
+	struct fixture *fx = *state;
+	/* 2025-11-09, 2025-12-09 and 2026-02-09, 11:26:30 UTC. */
+	const struct { int64_t t0; int days; } months[] = {
+		{ 1762687590, 30 }, { 1765279590, 31 }, { 1770636390, 28 },
+	};
+	struct verifier *v = fixture_verifier(fx);
+
+	for (size_t i = 0; i < sizeof(months) / sizeof(months[0]); i++) {
+		int64_t t0 = months[i].t0, t1 = t0 + months[i].days * 86400;
+		char m0[7], m1[7];
+		int64_t until;
+		struct replay_cache *rc;
+		struct spa_decision d;
+		struct spa_packet p;
+		uint8_t buf[CLASSIC_LEN];
+
+		classic_minute(t0, m0);
+		classic_minute(t1, m1);
+		assert_string_equal(m0, m1);    /* the very same frame */
+		assert_int_equal(replay_new(&rc), 0);
+		classic_packet_at(fx, t0, &p, buf);
+		verifier_decide(v, rc, &p, t0, &d);
+		assert_int_equal(d.verdict, VERDICT_ACCEPTED);
+		until = d.replay_until;
+		verifier_decide(v, rc, &p, t1, &d);
+		if (d.verdict != VERDICT_REPLAY)
+			fail_msg("%s, %d days later: %s, want replay", m0,
+			    months[i].days, verdict_word(d.verdict));
+		assert_int_equal(until, t0 + 32 * 86400);
+		replay_free(rc);
+	}
+	verifier_free(v);
+}
+
+/* A replay cache that cannot take the tag refuses the knock (step 9). */
+static void
+test_full_replay_cache_refuses(void **state)
+{
+	struct fixture *fx = *state;
+	struct verifier *v = fixture_verifier(fx);
+	const int64_t t0 = 1762687590;
+	struct replay_cache *rc;
+	struct spa_decision d;
+	struct spa_packet p;
+	uint8_t buf[CLASSIC_LEN];
+
+	assert_int_equal(replay_new_capped(1, &rc), 0);
+	classic_packet_at(fx, t0, &p, buf);
+	verifier_decide(v, rc, &p, t0, &d);
+	assert_int_equal(d.verdict, VERDICT_ACCEPTED);
+	/* Another frame (one minute later: another tag), cache full. */
+	classic_packet_at(fx, t0 + 60, &p, buf);
+	verifier_decide(v, rc, &p, t0 + 60, &d);
+	assert_int_not_equal(d.verdict, VERDICT_ACCEPTED);
+	assert_int_equal(replay_count(rc), 1);
+	replay_free(rc);
+	verifier_free(v);
+}
+
 static long alloc_count;
 
 #ifndef __SANITIZE_ADDRESS__
@@ -309,6 +398,8 @@ main(void)
 		cmocka_unit_test(test_verdict_vectors),
 		cmocka_unit_test(test_public_address),
 		cmocka_unit_test(test_formats_disabled),
+		cmocka_unit_test(test_classic_replay_a_month_later),
+		cmocka_unit_test(test_full_replay_cache_refuses),
 		cmocka_unit_test(test_decide_allocates_nothing),
 	};
 
