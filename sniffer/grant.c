@@ -240,8 +240,7 @@ grant_open_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 	grant_text(&g->rec, what);
 	if (ok) {
 		(void)grant_save(e, g, GRANT_OPEN);
-		log_info("open %s for %s until %lld", what, g->rec.user,
-		    (long long)g->rec.expiry);
+		log_info("open %s until %lld", what, (long long)g->rec.expiry);
 		return;
 	}
 	/* Undo what part of it did open, then forget it. */

@@ -68,7 +68,7 @@ assert n == 1, n
 # state_grants: how many grants the state database records.
 state_grants() {
 	python3 -c 'import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM grants").fetchone()[0])' \
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM grant_rows").fetchone()[0])' \
 		"$tmp/state/state.db"
 }
 
