@@ -263,7 +263,7 @@ live_do_reload(struct live *lv)
 
 	if (conf_load(lv->opt->config_path, &c, err) != 0 ||
 	    firewall_load(lv->opt->rules_dir, c->sniffer.firewall, &fw,
-	    err) != 0 || server_new(c, lv->replay, &s, err, sizeof(err)) != 0 ||
+	    err) != 0 || server_new(c, lv->replay, NULL, &s, err, sizeof(err)) != 0 ||
 	    live_open_capture(c, lv->opt, &cap) != 0) {
 		log_warn("reload refused, the running configuration stays: %s",
 		    err[0] ? err : "cannot open the capture");
@@ -383,7 +383,7 @@ live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 		return EX_UNAVAILABLE;
 	}
 	if ((rc = live_start(&lv, live_now())) != 0 ||
-	    server_new(c, lv.replay, &lv.server, err, sizeof(err)) != 0) {
+	    server_new(c, lv.replay, NULL, &lv.server, err, sizeof(err)) != 0) {
 		if (rc == 0)
 			log_warn("%s", err);
 		live_free(&lv);

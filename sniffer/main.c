@@ -154,7 +154,7 @@ run_offline(const struct options *o, const struct conf *c,
 		replay_free(replay);
 		return EX_CANTCREAT;
 	}
-	if (server_new(c, replay, &s, err, sizeof(err)) != 0)
+	if (server_new(c, replay, NULL, &s, err, sizeof(err)) != 0)
 		fatal(EX_SOFTWARE, "%s", err);
 	rc = offline_run(&(struct offline_run){ .server = s, .replay = replay,
 	    .state = st, .path = o->pcap_file, .port = c->sniffer.port,

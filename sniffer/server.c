@@ -12,6 +12,7 @@ struct server {
 	const struct conf *conf;
 	struct verifier *verifier;
 	struct replay_cache *replay;
+	const struct ownaddr *own;      /* NULL: every destination */
 	struct lockout *lockout;        /* NULL: off */
 	unsigned long counts[VERDICT_COUNT];
 };
@@ -37,7 +38,7 @@ server_users(const struct conf *c)
 
 int
 server_new(const struct conf *c, struct replay_cache *replay,
-    struct server **out, char *err, size_t errlen)
+    const struct ownaddr *own, struct server **out, char *err, size_t errlen)
 {
 	struct verifier_options opt = {
 		.window = c->sniffer.window,
@@ -67,6 +68,7 @@ server_new(const struct conf *c, struct replay_cache *replay,
 	}
 	s->conf = c;
 	s->replay = replay;
+	s->own = own;
 	*out = s;
 	return 0;
 }
@@ -81,6 +83,23 @@ server_free(struct server *s)
 	free(s);
 }
 
+/* PROTOCOL.md native step 3: the destination is one of the server's own.
+ * With `address` configured only it (the capture filter already keeps
+ * others out), else the capture interface's addresses; a public_address
+ * in either case (the address a server behind NAT is knocked at). */
+static bool
+server_dst_is_own(const struct server *s, const struct spa_addr *dst)
+{
+	const struct conf_sniffer *sn = &s->conf->sniffer;
+
+	for (size_t i = 0; i < sn->npublic; i++)
+		if (addr_equal(dst, &sn->public_addrs[i]))
+			return true;
+	if (sn->has_address)
+		return addr_equal(dst, &sn->address);
+	return s->own == NULL || ownaddr_contains(s->own, dst);
+}
+
 void
 server_decide(struct server *s, int linktype, const uint8_t *data,
     size_t caplen, int64_t now, struct server_frame *out)
@@ -89,13 +108,16 @@ server_decide(struct server *s, int linktype, const uint8_t *data,
 	out->decision.verdict = VERDICT_NOT_SPA;
 	out->decision.user = -1;
 	out->decoded = frame_decode(linktype, data, caplen, &out->pkt) == 0;
-	if (out->decoded && s->lockout != NULL &&
+	if (out->decoded && !server_dst_is_own(s, &out->pkt.dst))
+		out->foreign = 1;
+	else if (out->decoded && s->lockout != NULL &&
 	    lockout_blocked(s->lockout, &out->pkt.src, now))
 		out->ignored = 1;
 	else if (out->decoded)
 		verifier_decide(s->verifier, s->replay, &out->pkt, now,
 		    &out->decision);
-	if (out->decoded && !out->ignored && s->lockout != NULL)
+	if (out->decoded && !out->foreign && !out->ignored &&
+	    s->lockout != NULL)
 		out->locked_now = lockout_record(s->lockout, &out->pkt.src,
 		    out->decision.verdict, now);
 	if (out->decision.verdict == VERDICT_ACCEPTED)

@@ -1,8 +1,9 @@
 /*
  * The sniffer's decision pipeline, shared by live capture and -r: a captured
  * frame in, decoded (frame.h), decided (verify.h), counted; the caller
- * reports and acts.  The replay cache is owned by the caller so that a
- * configuration reload keeps it.
+ * reports and acts.  The replay cache and the set of the host's own
+ * addresses are owned by the caller, so that a configuration reload keeps
+ * them.
  */
 #ifndef SPA_SERVER_H
 #define SPA_SERVER_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "ownaddr.h"
 #include "replay.h"
 #include "verify.h"
 
@@ -23,14 +25,27 @@ struct server_frame {
 	const struct conf_action *action;       /* for accepted */
 	int ignored;                    /* source locked out: not decided,
 	                                 * reported as not-spa */
+	int foreign;                    /* destination not the server's own
+	                                 * (PROTOCOL.md native step 3): not
+	                                 * decided, reported as not-spa */
 	int locked_now;                 /* this frame locked its source out */
 };
 
-/* Builds the verifier for c's users.  Returns 0, or -1 with a message. */
+/*
+ * Builds the verifier for c's users.  A frame is decided only when its
+ * destination is the server's own (PROTOCOL.md native step 3): the
+ * configured address when there is one, else an address in own; a
+ * public_address always.  own NULL: every destination counts (offline
+ * without `address`).  c, replay and own are borrowed and must outlive the
+ * server; own may change between frames (ownaddr_update).  Returns 0, or
+ * -1 with a message.
+ */
 int server_new(const struct conf *c, struct replay_cache *replay,
-    struct server **out, char *err, size_t errlen);
+    const struct ownaddr *own, struct server **out, char *err, size_t errlen);
 void server_free(struct server *s);
-/* Decides one frame of linktype captured at now (Unix seconds). */
+/* Decides one frame of linktype captured at now (Unix seconds).  A frame
+ * to another destination is not-spa: the verifier never sees it and the
+ * lockout does not count it. */
 void server_decide(struct server *s, int linktype, const uint8_t *data,
     size_t caplen, int64_t now, struct server_frame *out);
 /* How many frames got verdict v so far. */

@@ -43,7 +43,7 @@ run_offline(const struct conf *c, const struct firewall *fw,
 
 	snprintf(path, sizeof(path), "pcaps/%s.pcap", name);
 	assert_non_null(out);
-	assert_int_equal(server_new(c, rc, &s, err, sizeof(err)), 0);
+	assert_int_equal(server_new(c, rc, NULL, &s, err, sizeof(err)), 0);
 	if (offline_run(&(struct offline_run){ .server = s, .replay = rc,
 	    .state = st, .path = path, .port = 5001,
 	    .dry_run = actions_print_dry_run, .ctx = &dry, .out = out }, err,
