@@ -5,7 +5,15 @@
 
 #include "frame.h"
 
-/* The link type must be one the decoder reads; then the filter. */
+static void
+capture_drop(struct capture *c)
+{
+	pcap_close(c->pcap);
+	c->pcap = NULL;
+}
+
+/* The link type must be one the decoder reads; then the filter.  On
+ * failure the capture is closed. */
 static int
 capture_compile(struct capture *c, const char *what, uint16_t port,
     const struct spa_addr *dst, char *err, size_t errlen)
@@ -17,6 +25,7 @@ capture_compile(struct capture *c, const char *what, uint16_t port,
 		name = pcap_datalink_val_to_name(c->linktype);
 		snprintf(err, errlen, "%s: unsupported link type %s (%d)", what,
 		    name != NULL ? name : "unknown", c->linktype);
+		capture_drop(c);
 		return -1;
 	}
 	if (filter_build(c->filter_text, sizeof(c->filter_text), port, dst,
@@ -25,6 +34,7 @@ capture_compile(struct capture *c, const char *what, uint16_t port,
 	    PCAP_NETMASK_UNKNOWN) != 0) {
 		snprintf(err, errlen, "%s: filter \"%s\": %s", what,
 		    c->filter_text, pcap_geterr(c->pcap));
+		capture_drop(c);
 		return -1;
 	}
 	return 0;
@@ -47,15 +57,11 @@ capture_open_live(const char *iface, uint16_t port,
 	    pcap_setnonblock(c->pcap, 1, pcap_err) != 0) {
 		snprintf(err, errlen, "capture on %s: %s", iface,
 		    pcap_geterr(c->pcap));
-		pcap_close(c->pcap);
-		c->pcap = NULL;
+		capture_drop(c);
 		return -1;
 	}
-	if (capture_compile(c, iface, port, dst, err, errlen) != 0) {
-		pcap_close(c->pcap);
-		c->pcap = NULL;
+	if (capture_compile(c, iface, port, dst, err, errlen) != 0)
 		return -1;
-	}
 	if (pcap_setfilter(c->pcap, &c->filter) != 0) {
 		snprintf(err, errlen, "capture on %s: %s", iface,
 		    pcap_geterr(c->pcap));
@@ -80,12 +86,7 @@ capture_open_file(const char *path, uint16_t port,
 		    pcap_err);
 		return -1;
 	}
-	if (capture_compile(c, path, port, dst, err, errlen) != 0) {
-		pcap_close(c->pcap);
-		c->pcap = NULL;
-		return -1;
-	}
-	return 0;
+	return capture_compile(c, path, port, dst, err, errlen);
 }
 
 void

@@ -198,49 +198,65 @@ cmdseq_start(struct spawner *sp, char *const *words,
 	return 0;
 }
 
-int
-cmdseq_run_sync(char *const *words, const struct spawn_opts *opts)
+/* Runs the commands of words one by one until verdict() says stop: it
+ * gets each command's status and returns 1 to go on, else the result. */
+static int
+cmdseq_sync(char *const *words, const struct spawn_opts *opts,
+    int (*verdict)(char *const *argv, const struct spawn_status *st,
+    const char *err, int may_fail))
 {
 	char *argv[TEMPLATE_MAX_WORDS + 1], err[SPAWN_ERR_MAX];
 	struct spawn_status st;
 	size_t pos = 0;
-	int may_fail;
+	int may_fail, v;
 
 	while (cmdseq_next(words, &pos, argv, TEMPLATE_MAX_WORDS + 1,
 	    &may_fail)) {
 		cmdseq_log_start(argv);
 		if (spawn_run_sync(argv, opts, &st, err, sizeof(err)) != 0) {
-			log_warn("cannot start %s", argv[0]);
-			return 0;
+			st.outcome = SPAWN_FAILED;
+			st.code = 0;
+			snprintf(err, sizeof(err), "cannot start it");
 		}
-		if (spawn_succeeded(&st))
-			continue;
-		cmdseq_log_failure(argv, &st, err, may_fail);
-		if (!may_fail || st.outcome != SPAWN_EXITED)
-			return 0;
+		if ((v = verdict(argv, &st, err, may_fail)) != 1)
+			return v;
 	}
 	return 1;
+}
+
+/* cmdseq_run_sync: an unexpected failure ends the sequence (0). */
+static int
+cmdseq_run_verdict(char *const *argv, const struct spawn_status *st,
+    const char *err, int may_fail)
+{
+	if (spawn_succeeded(st))
+		return 1;
+	cmdseq_log_failure(argv, st, err, may_fail);
+	return may_fail && st->outcome == SPAWN_EXITED ? 1 : 0;
+}
+
+int
+cmdseq_run_sync(char *const *words, const struct spawn_opts *opts)
+{
+	return cmdseq_sync(words, opts, cmdseq_run_verdict);
+}
+
+/* cmdseq_probe: a non-zero exit answers (0); 126/127 mean it was not
+ * executed, which proves nothing absent (-1). */
+static int
+cmdseq_probe_verdict(char *const *argv, const struct spawn_status *st,
+    const char *err, int may_fail)
+{
+	(void)argv;
+	(void)err;
+	(void)may_fail;
+	if (st->outcome != SPAWN_EXITED || st->code == 126 || st->code == 127)
+		return -1;
+	return st->code == 0 ? 1 : 0;
 }
 
 int
 cmdseq_probe(char *const *words)
 {
-	char *argv[TEMPLATE_MAX_WORDS + 1], err[SPAWN_ERR_MAX];
-	struct spawn_status st;
-	size_t pos = 0;
-	int may_fail;
-
-	while (cmdseq_next(words, &pos, argv, TEMPLATE_MAX_WORDS + 1,
-	    &may_fail)) {
-		cmdseq_log_start(argv);
-		if (spawn_run_sync(argv, NULL, &st, err, sizeof(err)) != 0)
-			return -1;
-		/* 126/127: not executed, which proves nothing absent. */
-		if (st.outcome != SPAWN_EXITED || st.code == 126 ||
-		    st.code == 127)
-			return -1;
-		if (st.code != 0)
-			return 0;
-	}
-	return 1;
+	return cmdseq_sync(words, NULL, cmdseq_probe_verdict);
 }

@@ -58,7 +58,8 @@ help(void)
 	    "  -R DIR      firewall rules directory (default %s)\n"
 	    "  --version   print the version\n"
 	    "Exit status: 0 ok, 64 usage, 66 capture file unreadable, 69 capture or\n"
-	    "firewall setup failed, 73 state directory unusable, 78 configuration error.\n",
+	    "firewall setup failed, 71 system error, 73 state directory unusable,\n"
+	    "74 capture failed while running, 78 configuration error.\n",
 	    CONF_DEFAULT_PATH, SPA_RULES_DIR);
 }
 
