@@ -12,8 +12,10 @@
 #include "capture.h"
 #include "cmdseq.h"
 #include "commit.h"
+#include "err.h"
 #include "grant.h"
 #include "log.h"
+#include "ownaddr.h"
 #include "report.h"
 #include "server.h"
 #include "spawn.h"
@@ -34,6 +36,7 @@ struct live {
 	struct grant_engine *grants;
 	struct spawner *spawner;
 	struct capture cap;
+	struct ownaddr *own;            /* the capture interface's addresses */
 	const struct live_options *opt;
 	struct log_limit reject_limit;
 	struct log_limit debug_limit;   /* -v lines for not-spa frames */
@@ -71,19 +74,28 @@ live_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* The capture, and the interface's own addresses (a frame to any other
+ * destination is never decided).  0, or -1 (logged). */
 static int
 live_open_capture(const struct conf *c, const struct live_options *o,
-    struct capture *cap)
+    struct capture *cap, struct ownaddr **own)
 {
 	const char *iface = o->interface ? o->interface : c->sniffer.interface;
 	char err[512];
+	int rc;
 
 	if (capture_open_live(iface, c->sniffer.port, c->sniffer.has_address ?
 	    &c->sniffer.address : NULL, cap, err, sizeof(err)) != 0) {
 		log_warn("%s", err);
 		return -1;
 	}
-	log_info("listening on %s: %s", iface, cap->filter_text);
+	if ((rc = ownaddr_new(iface, own)) != 0) {
+		log_warn("addresses of %s: %s", iface, err_str(rc));
+		capture_close(cap);
+		return -1;
+	}
+	log_info("listening on %s (%zu own addresses): %s", iface,
+	    ownaddr_count(*own), cap->filter_text);
 	return 0;
 }
 
@@ -260,23 +272,27 @@ live_do_reload(struct live *lv)
 	struct firewall *fw = NULL;
 	struct server *s = NULL;
 	struct capture cap = { 0 };
+	struct ownaddr *own = NULL;
 
 	if (conf_load(lv->opt->config_path, &c, err) != 0 ||
 	    firewall_load(lv->opt->rules_dir, c->sniffer.firewall, &fw,
-	    err) != 0 || server_new(c, lv->replay, NULL, &s, err, sizeof(err)) != 0 ||
-	    live_open_capture(c, lv->opt, &cap) != 0) {
+	    err) != 0 || live_open_capture(c, lv->opt, &cap, &own) != 0 ||
+	    server_new(c, lv->replay, own, &s, err, sizeof(err)) != 0) {
 		log_warn("reload refused, the running configuration stays: %s",
 		    err[0] ? err : "cannot open the capture");
-		server_free(s);
+		capture_close(&cap);
+		ownaddr_free(own);
 		firewall_free(fw);
 		conf_free(c);
 		return;
 	}
 	capture_close(&lv->cap);
 	server_free(lv->server);
+	ownaddr_free(lv->own);
 	firewall_free(lv->fw);
 	conf_free(lv->conf);
 	lv->cap = cap;
+	lv->own = own;
 	lv->server = s;
 	lv->fw = fw;
 	lv->conf = c;
@@ -304,14 +320,15 @@ static int
 live_loop(struct live *lv)
 {
 	while (!live_stop) {
-		struct pollfd fds[2] = {
+		struct pollfd fds[3] = {
 			{ .fd = pcap_get_selectable_fd(lv->cap.pcap),
 			  .events = POLLIN },
 			{ .fd = spawner_fd(lv->spawner), .events = POLLIN },
+			{ .fd = ownaddr_fd(lv->own), .events = POLLIN },
 		};
 		int64_t now = live_now();
 
-		if (poll(fds, 2, live_poll_timeout(lv, now)) < 0 &&
+		if (poll(fds, 3, live_poll_timeout(lv, now)) < 0 &&
 		    errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			return EX_OSERR;
@@ -321,6 +338,9 @@ live_loop(struct live *lv)
 			live_do_reload(lv);
 			continue;
 		}
+		/* Addresses first: a frame to one just added is decided. */
+		if (fds[2].fd < 0 || (fds[2].revents & POLLIN))
+			(void)ownaddr_update(lv->own);
 		if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    pcap_dispatch(lv->cap.pcap, 64, live_frame,
 		    (u_char *)lv) == PCAP_ERROR) {
@@ -361,6 +381,7 @@ live_free(struct live *lv)
 	spawner_free(lv->spawner);
 	capture_close(&lv->cap);
 	server_free(lv->server);
+	ownaddr_free(lv->own);
 	replay_free(lv->replay);
 	state_close(lv->state);
 	firewall_free(lv->fw);
@@ -378,12 +399,13 @@ live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 
 	live_signals();
 	lv.stats_at = lv.pruner.last = live_now();
-	if (live_open_capture(c, o, &lv.cap) != 0) {
+	if (live_open_capture(c, o, &lv.cap, &lv.own) != 0) {
 		live_free(&lv);
 		return EX_UNAVAILABLE;
 	}
 	if ((rc = live_start(&lv, live_now())) != 0 ||
-	    server_new(c, lv.replay, NULL, &lv.server, err, sizeof(err)) != 0) {
+	    server_new(c, lv.replay, lv.own, &lv.server, err,
+	    sizeof(err)) != 0) {
 		if (rc == 0)
 			log_warn("%s", err);
 		live_free(&lv);
