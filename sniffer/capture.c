@@ -5,11 +5,18 @@
 
 #include "frame.h"
 
-static void
-capture_drop(struct capture *c)
+/* "WHAT: libpcap's message" into err, then closes c (its filter too when
+ * compiled).  Returns -1. */
+static int
+capture_fail(struct capture *c, int compiled, const char *what, char *err,
+    size_t errlen)
 {
+	snprintf(err, errlen, "%s: %s", what, pcap_geterr(c->pcap));
+	if (compiled)
+		pcap_freecode(&c->filter);
 	pcap_close(c->pcap);
 	c->pcap = NULL;
+	return -1;
 }
 
 /* The link type must be one the decoder reads; then the filter.  On
@@ -25,17 +32,19 @@ capture_compile(struct capture *c, const char *what, uint16_t port,
 		name = pcap_datalink_val_to_name(c->linktype);
 		snprintf(err, errlen, "%s: unsupported link type %s (%d)", what,
 		    name != NULL ? name : "unknown", c->linktype);
-		capture_drop(c);
+		pcap_close(c->pcap);
+		c->pcap = NULL;
 		return -1;
 	}
 	if (filter_build(c->filter_text, sizeof(c->filter_text), port, dst,
 	    c->linktype == DLT_EN10MB) != 0 ||
 	    pcap_compile(c->pcap, &c->filter, c->filter_text, 1,
 	    PCAP_NETMASK_UNKNOWN) != 0) {
-		snprintf(err, errlen, "%s: filter \"%s\": %s", what,
-		    c->filter_text, pcap_geterr(c->pcap));
-		capture_drop(c);
-		return -1;
+		char prefix[FILTER_TEXT_MAX + 300];
+
+		snprintf(prefix, sizeof(prefix), "%.256s: filter \"%s\"", what,
+		    c->filter_text);
+		return capture_fail(c, 0, prefix, err, errlen);
 	}
 	return 0;
 }
@@ -44,30 +53,23 @@ int
 capture_open_live(const char *iface, uint16_t port,
     const struct spa_addr *dst, struct capture *c, char *err, size_t errlen)
 {
-	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	char pcap_err[PCAP_ERRBUF_SIZE] = "", what[256];
 
 	memset(c, 0, sizeof(*c));
 	if ((c->pcap = pcap_create(iface, pcap_err)) == NULL) {
 		snprintf(err, errlen, "capture on %s: %s", iface, pcap_err);
 		return -1;
 	}
+	snprintf(what, sizeof(what), "capture on %.200s", iface);
 	if (pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) != 0 ||
 	    pcap_set_immediate_mode(c->pcap, 1) != 0 ||
 	    pcap_activate(c->pcap) < 0 ||
-	    pcap_setnonblock(c->pcap, 1, pcap_err) != 0) {
-		snprintf(err, errlen, "capture on %s: %s", iface,
-		    pcap_geterr(c->pcap));
-		capture_drop(c);
-		return -1;
-	}
+	    pcap_setnonblock(c->pcap, 1, pcap_err) != 0)
+		return capture_fail(c, 0, what, err, errlen);
 	if (capture_compile(c, iface, port, dst, err, errlen) != 0)
 		return -1;
-	if (pcap_setfilter(c->pcap, &c->filter) != 0) {
-		snprintf(err, errlen, "capture on %s: %s", iface,
-		    pcap_geterr(c->pcap));
-		capture_close(c);
-		return -1;
-	}
+	if (pcap_setfilter(c->pcap, &c->filter) != 0)
+		return capture_fail(c, 1, what, err, errlen);
 	return 0;
 }
 

@@ -37,20 +37,10 @@ cmdwords_dup(char *const *words)
 	copy = calloc(n + 1, sizeof(*copy));
 	for (size_t i = 0; copy != NULL && i < n; i++)
 		if ((copy[i] = strdup(words[i])) == NULL) {
-			cmdwords_free(copy);
+			template_argv_free(copy);
 			return NULL;
 		}
 	return copy;
-}
-
-void
-cmdwords_free(char **words)
-{
-	if (words == NULL)
-		return;
-	for (size_t i = 0; words[i] != NULL; i++)
-		free(words[i]);
-	free(words);
 }
 
 int
@@ -175,7 +165,7 @@ cmdseq_step(struct cmdseq *q, int ok)
 		ok = 0;
 	}
 	q->done(q->cookie, ok);
-	cmdwords_free(q->words);
+	template_argv_free(q->words);
 	free(q);
 }
 

@@ -17,9 +17,9 @@ struct cmdlist {
 	size_t n, cap;
 };
 
-/* A copy of a NULL-terminated word list, or NULL; and its release. */
+/* A copy of a NULL-terminated word list, or NULL; freed with
+ * template_argv_free, as every word list here. */
 char **cmdwords_dup(char *const *words);
-void cmdwords_free(char **words);
 
 /* Appends one command.  0 or SPA_ERR_NOMEM. */
 int cmdlist_append(struct cmdlist *l, char *const *argv, int may_fail);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmdseq.h"
+#include "template.h"
 #include "log.h"
 
 static void
@@ -142,8 +143,8 @@ test_cmdwords_dup(void **state)
 	assert_string_equal(copy[1], "");
 	assert_string_equal(copy[2], "x");
 	assert_null(copy[3]);
-	cmdwords_free(copy);
-	cmdwords_free(NULL);
+	template_argv_free(copy);
+	template_argv_free(NULL);
 }
 
 int
