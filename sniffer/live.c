@@ -40,6 +40,7 @@ struct live {
 	const struct live_options *opt;
 	struct log_limit reject_limit;
 	struct log_limit debug_limit;   /* -v lines for not-spa frames */
+	struct log_limit addr_limit;    /* own addresses that cannot be read */
 	int64_t stats_at;
 	struct commit_pruner pruner;
 };
@@ -319,6 +320,8 @@ live_poll_timeout(const struct live *lv, int64_t now)
 static int
 live_loop(struct live *lv)
 {
+	int rc;
+
 	while (!live_stop) {
 		struct pollfd fds[3] = {
 			{ .fd = pcap_get_selectable_fd(lv->cap.pcap),
@@ -338,9 +341,13 @@ live_loop(struct live *lv)
 			live_do_reload(lv);
 			continue;
 		}
-		/* Addresses first: a frame to one just added is decided. */
-		if (fds[2].fd < 0 || (fds[2].revents & POLLIN))
-			(void)ownaddr_update(lv->own);
+		/* Addresses first: a frame to one just added is decided.  Each
+		 * turn, so that a reading that failed is tried again (with
+		 * nothing pending it costs one recvfrom). */
+		if ((rc = ownaddr_update(lv->own)) != 0 &&
+		    log_ratelimit(&lv->addr_limit, now))
+			log_warn("own addresses: cannot read them, the previous "
+			    "ones stay: %s", err_str(rc));
 		if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    pcap_dispatch(lv->cap.pcap, 64, live_frame,
 		    (u_char *)lv) == PCAP_ERROR) {
@@ -393,7 +400,8 @@ live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 {
 	struct live lv = { .conf = c, .fw = fw, .opt = o,
 	    .reject_limit = { .interval = 10, .burst = 20 },
-	    .debug_limit = { .interval = 10, .burst = 20 } };
+	    .debug_limit = { .interval = 10, .burst = 20 },
+	    .addr_limit = { .interval = 60, .burst = 1 } };
 	char err[CONF_ERR_MAX];
 	int rc;
 
