@@ -299,17 +299,30 @@ epoll_add(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* Leaves the epoll set explicitly, then closes: close() alone removes an
+ * fd from the set only when no other process holds the same open file,
+ * and a child between fork and exec holds a copy of every pidfd.  Left in
+ * the set, an ended child's pidfd stays readable and the caller's poll()
+ * spins until that copy is gone. */
+static void
+job_close_pidfd(struct spawner *sp, struct spawn_job *j)
+{
+	if (j->pidfd < 0)
+		return;
+	epoll_ctl(sp->epfd, EPOLL_CTL_DEL, j->pidfd, NULL);
+	close(j->pidfd);
+	j->pidfd = -1;
+}
+
 /* A child that started but cannot be watched: kill and reap it now. */
 static void
-job_abort_child(struct spawn_job *j)
+job_abort_child(struct spawner *sp, struct spawn_job *j)
 {
 	kill(-j->pid, SIGKILL);
 	kill(j->pid, SIGKILL);
 	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
 		continue;
-	if (j->pidfd >= 0)
-		close(j->pidfd);
-	j->pidfd = -1;
+	job_close_pidfd(sp, j);
 }
 
 /* After fork: the parent's half of the set-up.  0, or -1 with errno. */
@@ -332,7 +345,7 @@ job_watch(struct spawner *sp, struct spawn_job *j)
 	return 0;
 fail:
 	saved = errno;
-	job_abort_child(j);
+	job_abort_child(sp, j);
 	job_close_err(sp, j);
 	errno = saved;
 	return -1;
@@ -372,8 +385,7 @@ job_status_lost(struct spawner *sp, struct spawn_job *j)
 		return 0;
 	/* No kill(-pid): the pid is free and may already be someone else's. */
 	j->st = (struct spawn_status){ SPAWN_FAILED, errno };
-	close(j->pidfd);
-	j->pidfd = -1;
+	job_close_pidfd(sp, j);
 	job_drain(sp, j);
 	job_close_err(sp, j);
 	return 1;
@@ -397,8 +409,7 @@ job_reap(struct spawner *sp, struct spawn_job *j)
 	kill(-j->pid, SIGKILL);
 	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
 		continue;
-	close(j->pidfd);        /* also leaves the epoll set */
-	j->pidfd = -1;
+	job_close_pidfd(sp, j);
 	job_drain(sp, j);
 	job_close_err(sp, j);
 	if (WIFEXITED(status))
@@ -537,7 +548,7 @@ spawner_free(struct spawner *sp)
 	if (sp == NULL)
 		return;
 	while ((j = list_shift(&sp->running)) != NULL) {
-		job_abort_child(j);
+		job_abort_child(sp, j);
 		job_close_err(sp, j);
 		job_free(j);
 	}

@@ -154,7 +154,9 @@ rig_down(struct rig *r)
 static size_t
 settle_busy(struct rig *r)
 {
-	for (int i = 0; i < 1000 && grant_busy(r->e) > 0; i++) {
+	int64_t until = spawn_now_ms() + 10000;
+
+	while (grant_busy(r->e) > 0 && spawn_now_ms() < until) {
 		struct pollfd pfd = { spawner_fd(r->sp), POLLIN, 0 };
 
 		(void)poll(&pfd, 1, 10);
@@ -283,7 +285,8 @@ test_grant_close_fails(void **state)
 	assert_int_equal(recorded(&r).n, 1);
 	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
 	assert_int_equal(grant_count(r.e), 1);
-	assert_true(grant_next_ms(r.e, (int64_t)time(NULL)) > 0);
+	/* A retry is scheduled (perhaps due already on a slow machine). */
+	assert_true(grant_next_ms(r.e, (int64_t)time(NULL)) >= 0);
 	/* The retry that is due fails again, and waits longer. */
 	grant_expire(r.e, now + 1000);
 	settle(&r);

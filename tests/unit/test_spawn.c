@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,38 @@ process_dead(pid_t pid)
 	buf[n] = '\0';
 	paren = strrchr(buf, ')');
 	return paren == NULL || paren[2] == 'Z' || paren[2] == 'X';
+}
+
+/* Once a child has ended and been reaped, the spawner's descriptor is
+ * quiet again, even while another process (as a child of ours between
+ * fork and exec would) holds copies of every descriptor we had: else the
+ * sniffer's poll() spins, and starves the very child it waits for. */
+static void
+test_quiet_after_reap(void **state)
+{
+	struct rec r = { 0 };
+	struct spawner *sp;
+	struct pollfd pfd;
+	pid_t holder;
+	int ready;
+	(void)state;
+
+	assert_int_equal(spawner_new(2, &sp), 0);
+	assert_int_equal(spawner_submit(sp, (char *const[]){ "/bin/true",
+	    NULL }, NULL, rec_done, &r), 0);
+	if ((holder = fork()) == 0) {   /* holds the job's pidfd */
+		pause();
+		_exit(0);
+	}
+	assert_true(holder > 0);
+	pump(sp, 1, 5000);
+	pfd = (struct pollfd){ .fd = spawner_fd(sp), .events = POLLIN };
+	ready = poll(&pfd, 1, 200);
+	kill(holder, SIGKILL);          /* before any assert can leave */
+	waitpid(holder, NULL, 0);
+	assert_true(r.done);
+	assert_int_equal(ready, 0);
+	spawner_free(sp);
 }
 
 static void
@@ -595,6 +628,7 @@ main(void)
 		cmocka_unit_test_setup(test_timeout_ms_and_queue_dropped, reset),
 		cmocka_unit_test_setup(test_sigchld_ignored, reset),
 		cmocka_unit_test_setup(test_status_str, reset),
+		cmocka_unit_test_setup(test_quiet_after_reap, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
