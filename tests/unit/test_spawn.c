@@ -306,6 +306,23 @@ test_stdin_devnull(void **state)
 	assert_int_equal(st.code, 0);
 }
 
+/* 1 when pid is in an interruptible sleep (state S). */
+static int
+child_sleeping(pid_t pid)
+{
+	char path[64], buf[256], *end;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return (end = strrchr(buf, ')')) != NULL && end[1] == ' ' &&
+	    end[2] == 'S';
+}
+
 /* The comm of pid when its parent is us, in name[64]; 0 or -1. */
 static int
 child_comm(const char *pid, char name[64])
@@ -372,6 +389,10 @@ test_child_descriptors_and_environment(void **state)
 	assert_int_equal(spawner_submit(sp, (char *const[]){ "/bin/sleep",
 	    "5", NULL }, NULL, rec_done, &r), 0);
 	assert_true((pid = find_child("sleep")) > 0);
+	/* Past exec, the dynamic loader briefly opens libraries: look once
+	 * sleep sleeps. */
+	for (int i = 0; i < 200 && !child_sleeping(pid); i++)
+		usleep(10000);
 	for (int fd = 0; fd < 1024; fd++) {
 		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
 		if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
@@ -385,9 +406,16 @@ test_child_descriptors_and_environment(void **state)
 	}
 	assert_int_equal(fds, 3);
 	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
-	assert_non_null(f = fopen(path, "r"));
-	n = (ssize_t)fread(env, 1, sizeof(env), f);
-	fclose(f);
+	/* The new comm shows a moment before exec has laid out the new
+	 * environment: an empty read means "not yet". */
+	for (int i = 0; i < 200; i++) {
+		assert_non_null(f = fopen(path, "r"));
+		n = (ssize_t)fread(env, 1, sizeof(env), f);
+		fclose(f);
+		if (n > 0)
+			break;
+		usleep(10000);
+	}
 	assert_int_equal(n, sizeof(SPAWN_PATH));        /* with its NUL */
 	assert_memory_equal(env, SPAWN_PATH, sizeof(SPAWN_PATH));
 	spawner_free(sp);
