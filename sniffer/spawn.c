@@ -251,15 +251,26 @@ fail:
 	return NULL;
 }
 
+/* Leaves the epoll set explicitly, then closes *fd and sets it to -1.
+ * close() alone removes an fd from the set only when no other process
+ * holds the same open file, and a child between fork and exec holds a
+ * copy of every descriptor: left in the set, an ended child's pidfd stays
+ * readable and the caller's poll() spins until that copy is gone. */
+static void
+spawner_forget_fd(struct spawner *sp, int *fd)
+{
+	if (*fd < 0)
+		return;
+	epoll_ctl(sp->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
 /* Closes the stderr pipe, leaving the epoll set with it. */
 static void
 job_close_err(struct spawner *sp, struct spawn_job *j)
 {
-	if (j->errfd < 0)
-		return;
-	epoll_ctl(sp->epfd, EPOLL_CTL_DEL, j->errfd, NULL);
-	close(j->errfd);
-	j->errfd = -1;
+	spawner_forget_fd(sp, &j->errfd);
 }
 
 /* Reads what the child wrote to stderr so far, keeping the first
@@ -299,19 +310,10 @@ epoll_add(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* Leaves the epoll set explicitly, then closes: close() alone removes an
- * fd from the set only when no other process holds the same open file,
- * and a child between fork and exec holds a copy of every pidfd.  Left in
- * the set, an ended child's pidfd stays readable and the caller's poll()
- * spins until that copy is gone. */
 static void
 job_close_pidfd(struct spawner *sp, struct spawn_job *j)
 {
-	if (j->pidfd < 0)
-		return;
-	epoll_ctl(sp->epfd, EPOLL_CTL_DEL, j->pidfd, NULL);
-	close(j->pidfd);
-	j->pidfd = -1;
+	spawner_forget_fd(sp, &j->pidfd);
 }
 
 /* A child that started but cannot be watched: kill and reap it now. */
