@@ -1,5 +1,5 @@
 /*
- * IP addresses as the protocol carries them (PROTOCOL.md): 16 bytes, IPv4 in
+ * IP addresses as the protocol carries them (doc/protocol.md): 16 bytes, IPv4 in
  * IPv4-mapped form ::ffff:a.b.c.d, plus the family the address came as.
  */
 #ifndef SPA_ADDR_H

@@ -1,5 +1,5 @@
 /*
- * sniffer.conf (INTERFACE.md "Configuration").  libinih splits "key = value"
+ * sniffer.conf (doc/interface.md "Configuration").  libinih splits "key = value"
  * lines; inilines.h hands it one line at a time, so we know each line's
  * number, catch lines too long for inih's buffer, and see section headers
  * ourselves (inih truncates long ones and reports none without keys).
@@ -411,7 +411,7 @@ format_word(struct parser *p, const char *word)
 	return 0;
 }
 
-/* INTERFACE.md: the default is native signed; classic only when named. */
+/* doc/interface.md: the default is native signed; classic only when named. */
 static int
 sniffer_formats(struct parser *p, const char *v)
 {

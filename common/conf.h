@@ -1,5 +1,5 @@
 /*
- * sniffer.conf (INTERFACE.md "Configuration"), parsed once with libinih into
+ * sniffer.conf (doc/interface.md "Configuration"), parsed once with libinih into
  * typed fields.  Sections [sniffer], [user NAME], [action NAME]; unknown
  * sections and keys are errors; every error reads "FILE:LINE: what is wrong".
  */

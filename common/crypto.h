@@ -1,5 +1,5 @@
 /*
- * Crypto on OpenSSL 3 (PROTOCOL.md "Keys"): HKDF-SHA256 for key derivation,
+ * Crypto on OpenSSL 3 (doc/protocol.md "Keys"): HKDF-SHA256 for key derivation,
  * HMAC-SHA256 with keys prepared once, AES-256-CTR, constant-time compare,
  * CSPRNG.  Nothing here allocates once a key is prepared, so the per-packet
  * path (mac_compute, cipher_ctr) never touches the heap.

@@ -3,7 +3,7 @@
 #define SPA_HARDEN_H
 
 /* No core dumps and no ptrace attach by other processes of the same user:
- * keys in memory must not end up in a core file (DEVELOPERS.md).  Returns
+ * keys in memory must not end up in a core file (doc/style.md item 4).  Returns
  * 0, or -1 when the kernel refused (errno set); the caller may go on. */
 int harden_process(void);
 

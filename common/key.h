@@ -1,5 +1,5 @@
 /*
- * Secrets (PROTOCOL.md "Keys"): exactly 32 bytes, written as standard
+ * Secrets (doc/protocol.md "Keys"): exactly 32 bytes, written as standard
  * base64 with padding (44 characters).  Key files hold that one line and
  * must not be readable by group or others, as ssh requires.
  */

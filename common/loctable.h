@@ -1,5 +1,5 @@
 /*
- * The locator table (PROTOCOL.md native step 2): every user's locator for
+ * The locator table (doc/protocol.md native step 2): every user's locator for
  * every epoch overlapping [now - window, now + window], found with one hash
  * look-up whatever the number of users.  When the epoch range moves, only
  * the new epochs' locators are computed (one HMAC per user per minute) and

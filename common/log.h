@@ -1,5 +1,5 @@
 /*
- * One logging module (STYLE.md item 15): syslog, or stderr in the
+ * One logging module (doc/style.md item 15): syslog, or stderr in the
  * foreground; one line per event; never key material.  Per-packet events
  * go through log_ratelimited so a flood cannot flood the log.
  */

@@ -1,5 +1,5 @@
 /*
- * The replay cache (PROTOCOL.md native step 4, classic "replay"): tags of
+ * The replay cache (doc/protocol.md native step 4, classic "replay"): tags of
  * accepted packets, each kept until its expiry.  Looking up never
  * allocates; adding may grow the table, and only accepted packets add.
  * The number of tags is bounded (REPLAY_MAX_TAGS): a full cache refuses a

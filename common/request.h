@@ -1,4 +1,4 @@
-/* Requests (PROTOCOL.md): 1..32 bytes of printable ASCII 0x21..0x7e. */
+/* Requests (doc/protocol.md): 1..32 bytes of printable ASCII 0x21..0x7e. */
 #ifndef SPA_REQUEST_H
 #define SPA_REQUEST_H
 

@@ -1,5 +1,5 @@
 /*
- * Command templates (STYLE.md item 5): split into argv words once, at load
+ * Command templates (doc/style.md item 5): split into argv words once, at load
  * time; each placeholder {addr} {proto} {port} {timeout} {user} {request}
  * {family} is replaced at run time by one validated value, inside its word,
  * so a value never becomes more than one argument.  No shell, no quoting.

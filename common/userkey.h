@@ -1,5 +1,5 @@
 /*
- * The keys of one user, derived once from the secret S (PROTOCOL.md "Keys"):
+ * The keys of one user, derived once from the secret S (doc/protocol.md "Keys"):
  * K_mac, K_enc, K_loc by HKDF, and S itself for the classic format.
  */
 #ifndef SPA_USERKEY_H

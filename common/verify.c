@@ -9,7 +9,7 @@
 #include "wire_classic.h"
 #include "wire_native.h"
 
-/* PROTOCOL.md classic: a matched tag is remembered for 32 days, since
+/* doc/protocol.md classic: a matched tag is remembered for 32 days, since
  * ddHHMM repeats every month: the same frame is valid again a month later,
  * at the same minute (28 to 31 days on), and must then be a replay. */
 #define CLASSIC_REPLAY_SECONDS (32 * 86400)
@@ -246,7 +246,7 @@ decide_native(struct verifier *v, struct replay_cache *replay,
 	return native_check_request(v, pkt, now, epoch, out);
 }
 
-/* Every classic user, request and minute around now (PROTOCOL.md classic). */
+/* Every classic user, request and minute around now (doc/protocol.md classic). */
 static bool
 classic_search(const struct verifier *v, const struct spa_packet *pkt,
     int64_t now, struct spa_decision *out)

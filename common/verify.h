@@ -1,5 +1,5 @@
 /*
- * The server's decision (PROTOCOL.md "What the server does", steps 1-9, and
+ * The server's decision (doc/protocol.md "What the server does", steps 1-9, and
  * the classic format): a payload with its addresses, ports and `now` in; a
  * verdict, user, request and allowed address out.  No I/O, no allocation.
  */
@@ -28,7 +28,7 @@ enum spa_verdict {
 };
 #define VERDICT_COUNT 9
 
-/* The word PROTOCOL.md uses for v ("accepted", "not-spa", ...). */
+/* The word doc/protocol.md uses for v ("accepted", "not-spa", ...). */
 const char *verdict_word(enum spa_verdict v);
 
 /* A user as the verifier needs it; copied by verifier_new. */
@@ -42,7 +42,7 @@ struct verifier_user {
 };
 
 struct verifier_options {
-	unsigned window;                /* seconds; PROTOCOL.md default 60 */
+	unsigned window;                /* seconds; doc/protocol.md default 60 */
 	bool native;                    /* formats accepted */
 	bool classic;
 	const struct spa_addr *public_addrs;    /* more addresses the MAC binds */

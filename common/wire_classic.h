@@ -1,5 +1,5 @@
 /*
- * The classic format of the paper (PROTOCOL.md "Classic format", 35 bytes):
+ * The classic format of the paper (doc/protocol.md "Classic format", 35 bytes):
  *   marker ff ff ff, tag = HMAC(S, M)
  * M = dst_ip || src_ip || dst_port || src_port || request || ddHHMM (UTC).
  */

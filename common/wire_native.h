@@ -1,5 +1,5 @@
 /*
- * The native format (PROTOCOL.md "Native format", 115 bytes):
+ * The native format (doc/protocol.md "Native format", 115 bytes):
  *   locator[8] nonce[16] ciphertext[59] tag[32]
  * with the 59-byte plaintext
  *   version[1]=1 time[8] family[1] allow[16] reqlen[1] request[32]

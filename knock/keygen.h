@@ -1,5 +1,5 @@
 /*
- * `knock --keygen`: a new secret of 32 random bytes (PROTOCOL.md "Keys"),
+ * `knock --keygen`: a new secret of 32 random bytes (doc/protocol.md "Keys"),
  * as one base64 line, in a file created with mode 0600 or on stdout.
  */
 #ifndef KNOCK_KEYGEN_H

@@ -1,8 +1,8 @@
 /*
- * knock: the SPA client's command line (INTERFACE.md "knock").  Parses
+ * knock: the SPA client's command line (doc/interface.md "knock").  Parses
  * options and the profile, turns every failure into one line on stderr that
  * says what is wrong and how to fix it, and exits with the sysexits code
- * INTERFACE.md fixes.  The work itself is in knock.c and the modules it uses.
+ * doc/interface.md fixes.  The work itself is in knock.c and the modules it uses.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -36,7 +36,7 @@ payload_classic(const struct payload_input *in, uint8_t out[PAYLOAD_MAX])
 	struct mac_key key;
 	int rc;
 
-	/* The paper keys HMAC with the secret itself (PROTOCOL.md "Keys"). */
+	/* The paper keys HMAC with the secret itself (doc/protocol.md "Keys"). */
 	mac_key_init(&key, in->secret, SPA_SECRET_LEN);
 	rc = classic_encode(&key, &in->dst, &in->src, in->dport, in->sport,
 	    in->request, in->time, out);

@@ -1,5 +1,5 @@
 /*
- * The knock payload for fixed inputs (PROTOCOL.md "Native format" and
+ * The knock payload for fixed inputs (doc/protocol.md "Native format" and
  * "Classic format").  This is the seam the unit tests use: every value that
  * varies per run (time, nonce, source port) is an input here, and the CLI
  * draws them (knock.c) before calling in.

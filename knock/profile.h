@@ -1,5 +1,5 @@
 /*
- * Profiles (INTERFACE.md "knock"): ~/.config/spa/knock.conf, INI, one
+ * Profiles (doc/interface.md "knock"): ~/.config/spa/knock.conf, INI, one
  * [NAME] section per server with the keys address, port, source, allow,
  * key (base64) or keyfile, request, format.  Parsed once with libinih into
  * typed fields; command-line flags override them (main.c).

@@ -3,7 +3,7 @@
  * backend's open commands for the allowed address (and, recorded with the
  * grant, its close commands); for a `run` action, the configured program.
  * Every value is formatted here from binary fields and validated data, and
- * fills one whole argument (STYLE.md item 5).
+ * fills one whole argument (doc/style.md item 5).
  */
 #ifndef SPA_ACTIONS_H
 #define SPA_ACTIONS_H

@@ -1,6 +1,6 @@
 /*
  * The replay tags' life after the decision, the same for live mode and -r.
- * Commit (PROTOCOL.md step 9): an accepted knock's tag is on stable storage
+ * Commit (doc/protocol.md step 9): an accepted knock's tag is on stable storage
  * before its action starts, or the action does not run; a replay cache
  * that forgets is a hole, so a tag that cannot be written refuses the
  * knock (fail closed).  Prune: expired tags leave memory and disk once a

@@ -1,6 +1,6 @@
 /*
  * The BPF filter the sniffer hands to pcap_compile: only TCP segments to the
- * SPA port (PROTOCOL.md: one TCP segment, default port 5001), optionally only
+ * SPA port (doc/protocol.md: one TCP segment, default port 5001), optionally only
  * those to one server address.  The kernel drops the rest before we see it.
  */
 #ifndef SPA_FILTER_H

@@ -5,7 +5,7 @@
  * letting inih cut it in two, strip leading blanks (an indented line would
  * otherwise be an inih continuation: another command, silently) and check
  * section headers ourselves (inih reports nothing for an empty section).
- * Each command goes through template_parse once, here (STYLE.md item 5),
+ * Each command goes through template_parse once, here (doc/style.md item 5),
  * and every error reads "FILE:LINE: what is wrong" (item 13).
  */
 #include "firewall.h"

@@ -1,7 +1,7 @@
 /*
  * A firewall backend: the command templates of one rules/NAME file
- * (INTERFACE.md "Configuration": firewall = NAME), parsed once at load time
- * into argv templates (STYLE.md item 5).  The file format is described at
+ * (doc/interface.md "Configuration": firewall = NAME), parsed once at load time
+ * into argv templates (doc/style.md item 5).  The file format is described at
  * the top of rules/iptables: sections [ipv4] and [ipv6], keys setup, open,
  * close, check and teardown, a key repeated for a sequence, a leading '-'
  * for a command whose failure is expected.  This module only reads; the

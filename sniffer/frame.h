@@ -1,8 +1,8 @@
 /*
- * Captured frame -> TCP segment (STYLE.md items 1-2).  The decoder walks the
+ * Captured frame -> TCP segment (doc/style.md items 1-2).  The decoder walks the
  * link header, IPv4 or IPv6 and TCP through one bounds-checked struct reader,
  * assuming the capture may stop at any byte, and hands the TCP payload to the
- * verifier (PROTOCOL.md: the payload of one TCP segment).  No allocation, no
+ * verifier (doc/protocol.md: the payload of one TCP segment).  No allocation, no
  * I/O, no state.
  */
 #ifndef SPA_FRAME_H

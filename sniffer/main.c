@@ -1,5 +1,5 @@
 /*
- * sniffer: the SPA server (INTERFACE.md "sniffer").  This file is the
+ * sniffer: the SPA server (doc/interface.md "sniffer").  This file is the
  * command line only: it loads the configuration and hands over to the
  * check (-t), offline (-r) or live mode.
  */

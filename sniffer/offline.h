@@ -1,5 +1,5 @@
 /*
- * sniffer -r: the live pipeline over a pcap file (INTERFACE.md "Offline"),
+ * sniffer -r: the live pipeline over a pcap file (doc/interface.md "Offline"),
  * with now = each frame's capture time, one logfmt line per frame that
  * passed the filter, and with -n the commands an accepted frame would run.
  * Needs no privileges.

@@ -1,5 +1,5 @@
 /*
- * The host's own addresses on the capture interface (PROTOCOL.md native
+ * The host's own addresses on the capture interface (doc/protocol.md native
  * step 3: with no `address` configured, a frame is decided only when its
  * destination is an address of the capture interface, kept current while
  * running).  Read with getifaddrs(3); kept current through a NETLINK_ROUTE

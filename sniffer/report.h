@@ -1,6 +1,6 @@
 /*
  * What the sniffer says about a frame: the offline logfmt line of
- * INTERFACE.md ("frame=N time=... verdict=WORD ...") and the log line of a
+ * doc/interface.md ("frame=N time=... verdict=WORD ...") and the log line of a
  * live verdict.  Formatting only; no decisions.
  */
 #ifndef SPA_REPORT_H
@@ -22,7 +22,7 @@ struct report_frame {
 	const struct spa_packet *pkt;
 };
 
-/* The INTERFACE.md offline line, without newline. */
+/* The doc/interface.md offline line, without newline. */
 void report_offline_line(const struct report_frame *f,
     const struct spa_decision *d, char out[REPORT_LINE_MAX]);
 /* "verdict=WORD src=ADDR sport=P dst=ADDR dport=P [user=..]" for logs. */

@@ -83,7 +83,7 @@ server_free(struct server *s)
 	free(s);
 }
 
-/* PROTOCOL.md native step 3: the destination is one of the server's own.
+/* doc/protocol.md native step 3: the destination is one of the server's own.
  * With `address` configured only it (the capture filter already keeps
  * others out), else the capture interface's addresses; a public_address
  * in either case (the address a server behind NAT is knocked at). */

@@ -26,14 +26,14 @@ struct server_frame {
 	int ignored;                    /* source locked out: not decided,
 	                                 * reported as not-spa */
 	int foreign;                    /* destination not the server's own
-	                                 * (PROTOCOL.md native step 3): not
+	                                 * (doc/protocol.md native step 3): not
 	                                 * decided, reported as not-spa */
 	int locked_now;                 /* this frame locked its source out */
 };
 
 /*
  * Builds the verifier for c's users.  A frame is decided only when its
- * destination is the server's own (PROTOCOL.md native step 3): the
+ * destination is the server's own (doc/protocol.md native step 3): the
  * configured address when there is one, else an address in own; a
  * public_address always.  own NULL: every destination counts (offline
  * without `address`).  c, replay and own are borrowed and must outlive the

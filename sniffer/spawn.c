@@ -4,7 +4,7 @@
  * How the loop learns that a child ended: one pidfd per child, all in one
  * epoll set with the stderr pipes, and that epoll descriptor is the one fd
  * the caller polls.  Not a SIGCHLD handler with a self-pipe: that needs a
- * process-wide handler (STYLE.md item 14 keeps handlers to flags) and a
+ * process-wide handler (doc/style.md item 14 keeps handlers to flags) and a
  * waitpid(-1) that would steal the statuses of other children.  Not a
  * signalfd: SIGCHLD would have to stay blocked in every thread, and the
  * mask is inherited across execve.  A pidfd names exactly one process, so
@@ -167,7 +167,7 @@ child_reset_signals(void)
 }
 
 /* Drops to uid/gid for good, then proves root cannot come back (OpenSSH
- * permanently_set_uid() in uidswap.c; STYLE.md item 7). */
+ * permanently_set_uid() in uidswap.c; doc/style.md item 7). */
 static void
 child_set_ids(const struct spawn_opts *o, const char *path)
 {

@@ -1,5 +1,5 @@
 /*
- * Running the commands of rules/ files and run = actions (STYLE.md item 6,
+ * Running the commands of rules/ files and run = actions (doc/style.md item 6,
  * after OpenSSH subprocess() in misc.c): an absolute path run with execve,
  * never a shell; the environment is PATH=/usr/sbin:/usr/bin:/sbin:/bin and
  * nothing else; stdin and stdout on /dev/null; stderr captured (the first

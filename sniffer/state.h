@@ -35,7 +35,7 @@ void state_close(struct state *st);
 void state_set_busy_ms(struct state *st, int ms);
 
 /* Records an accepted tag until expiry, durably.  0 or -1: then the knock
- * must not act (PROTOCOL.md step 9); the caller logs state_error(). */
+ * must not act (doc/protocol.md step 9); the caller logs state_error(). */
 int state_replay_add(struct state *st, const uint8_t tag[SPA_MAC_LEN],
     int64_t expiry);
 /* Deletes expired tags, then loads the rest into rc.  Returns how many were

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for frame_decode (STYLE.md item 19).  The first input
+ * libFuzzer harness for frame_decode (doc/style.md item 19).  The first input
  * byte picks the link type, the rest is the captured frame.  Beyond the
  * sanitizers, it checks the decoder's contract: a decoded payload lies
  * inside the capture and both addresses have a family.

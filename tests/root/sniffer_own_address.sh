@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PROTOCOL.md native step 3, live, with no `address` configured: the
+# doc/protocol.md native step 3, live, with no `address` configured: the
 # sniffer decides only frames to an address of its capture interface, kept
 # current while it runs.
 #   1. a knock made for another server that shares the key (192.0.2.99,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# knock's command line: exit codes and one-line messages of INTERFACE.md
+# knock's command line: exit codes and one-line messages of doc/interface.md
 # (64 usage, 66 key/profile missing, 77 not permitted, 69 network), --help,
 # --version, --keygen, profiles.  Nothing is sent: every knock here either
 # fails before sending or writes with -w.  Needs no root (root adds the

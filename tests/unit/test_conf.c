@@ -27,7 +27,7 @@
 #define KEY_OTHER "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
 #define KEY_THIRD "Z5OLITqourkxo91uCSxGkb/RohkNQf+wTuroT5IeBUU="
 
-/* INTERFACE.md's example, with a real key and its comments. */
+/* doc/interface.md's example, with a real key and its comments. */
 static const char interface_example[] =
 	"[sniffer]\n"
 	"interface = any              # pcap device\n"
@@ -134,7 +134,7 @@ test_defaults(void **state)
 	assert_false(c->sniffer.has_address);
 	assert_null(c->sniffer.public_addrs);
 	assert_int_equal(c->sniffer.window, 60);
-	/* INTERFACE.md: formats = native signed; classic is opt-in. */
+	/* doc/interface.md: formats = native signed; classic is opt-in. */
 	assert_true(c->sniffer.native);
 	assert_true(c->sniffer.signed_fmt);
 	assert_false(c->sniffer.classic);

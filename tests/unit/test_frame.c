@@ -1,6 +1,6 @@
 /*
  * sniffer/frame.c: frames built byte by byte for every link type, decoded
- * whole and at every truncation (STYLE.md item 2), plus each rejection, and
+ * whole and at every truncation (doc/style.md item 2), plus each rejection, and
  * a round trip through a pcap savefile so the DLT_ values are libpcap's.
  */
 #include <stdarg.h>
@@ -26,7 +26,7 @@
 
 #define SPORT 40000
 #define DPORT 5001
-#define NATIVE_LEN 115      /* PROTOCOL.md native format */
+#define NATIVE_LEN 115      /* doc/protocol.md native format */
 
 /* What a test frame holds; zero fields take the valid default. */
 struct spec {

@@ -2,7 +2,7 @@
  * sniffer -r through offline_run, on the recorded captures: an accepted
  * knock whose replay tag cannot be written is refused (its line says so,
  * and no command line follows), and is accepted once the state is
- * writable again; PROTOCOL.md step 9.
+ * writable again; doc/protocol.md step 9.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * The sniffer's pipeline on whole frames: PROTOCOL.md native step 3, a
+ * The sniffer's pipeline on whole frames: doc/protocol.md native step 3, a
  * frame is decided only when its destination is the server's own.  A knock
  * made for another server that shares the key (valid MAC for that server's
  * address) is not-spa when the host's addresses (ownaddr on lo) lack that

@@ -243,7 +243,7 @@ classic_packet_at(const struct fixture *fx, int64_t t, struct spa_packet *p,
 	p->len = CLASSIC_LEN;
 }
 
-/* PROTOCOL.md "Classic format": ddHHMM repeats every month, so a classic
+/* doc/protocol.md "Classic format": ddHHMM repeats every month, so a classic
  * tag is kept 32 days.  The same frame presented one month later, at the
  * same day, hour and minute, is a replay: after a 30-day, a 31-day and a
  * 28-day month, each with its own replay cache. */
