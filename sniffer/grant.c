@@ -440,7 +440,7 @@ grant_close_sync(const struct grant *g, int tolerant, int64_t now)
 size_t
 grant_close_all(struct grant_engine *e, int64_t deadline_ms)
 {
-	int64_t now = (int64_t)time(NULL);
+	int64_t now;
 	size_t left = 0;
 
 	while (grant_busy(e) > 0 && spawn_now_ms() < deadline_ms) {
@@ -571,12 +571,4 @@ grant_busy(const struct grant_engine *e)
 	for (size_t i = 0; i < e->n; i++)
 		n += e->items[i].busy != 0;
 	return n;
-}
-
-void
-grant_each(const struct grant_engine *e,
-    void (*fn)(void *ctx, const struct grantrec *r), void *ctx)
-{
-	for (size_t i = 0; i < e->n; i++)
-		fn(ctx, &e->items[i].rec);
 }

@@ -65,8 +65,5 @@ void grant_resume(struct grant_engine *e, int64_t now);
 size_t grant_count(const struct grant_engine *e);
 /* Grants whose commands are running. */
 size_t grant_busy(const struct grant_engine *e);
-/* Calls fn for each grant (status, tests). */
-void grant_each(const struct grant_engine *e,
-    void (*fn)(void *ctx, const struct grantrec *r), void *ctx);
 
 #endif
