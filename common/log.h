@@ -13,6 +13,13 @@
 /* tag names the process; to_stderr for the foreground; verbose enables
  * log_debug. */
 void log_init(const char *tag, int to_stderr, int verbose);
+/* From now on, every line goes to the datagram socket fd instead (the
+ * capture child's lines, which the parent logs: doc/security.md): one
+ * datagram a line, the syslog priority as one digit then the text, at
+ * most LOG_LINE_MAX bytes of it (a longer line is cut); a line the socket
+ * has no room for is dropped. */
+#define LOG_LINE_MAX 1024
+void log_to_socket(int fd);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -60,6 +60,24 @@ replay_new_capped(size_t max_tags, struct replay_cache **out)
 	return 0;
 }
 
+int
+replay_copy(const struct replay_cache *src, struct replay_cache **out)
+{
+	struct replay_cache *rc;
+
+	*out = NULL;
+	if ((rc = malloc(sizeof(*rc))) == NULL)
+		return SPA_ERR_NOMEM;
+	*rc = *src;
+	if ((rc->slots = malloc((src->mask + 1) * sizeof(*rc->slots))) == NULL) {
+		free(rc);
+		return SPA_ERR_NOMEM;
+	}
+	memcpy(rc->slots, src->slots, (src->mask + 1) * sizeof(*rc->slots));
+	*out = rc;
+	return 0;
+}
+
 void
 replay_free(struct replay_cache *rc)
 {

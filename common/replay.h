@@ -32,6 +32,9 @@ int replay_new(struct replay_cache **out);
 /* Same, of at most max_tags tags (at least 1; tests use small ones).
  * 0, SPA_ERR_INVALID for 0 or more than REPLAY_MAX_TAGS, SPA_ERR_NOMEM. */
 int replay_new_capped(size_t max_tags, struct replay_cache **out);
+/* A cache of its own holding src's tags, with src's bound.  0 or
+ * SPA_ERR_NOMEM. */
+int replay_copy(const struct replay_cache *src, struct replay_cache **out);
 void replay_free(struct replay_cache *rc);
 /* 1 when tag is recorded with an expiry after now. */
 int replay_seen(const struct replay_cache *rc, const uint8_t tag[SPA_MAC_LEN],

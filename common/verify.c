@@ -9,11 +9,6 @@
 #include "wire_classic.h"
 #include "wire_native.h"
 
-/* doc/protocol.md classic: a matched tag is remembered for 32 days, since
- * ddHHMM repeats every month: the same frame is valid again a month later,
- * at the same minute (28 to 31 days on), and must then be a replay. */
-#define CLASSIC_REPLAY_SECONDS (32 * 86400)
-
 struct vuser {
 	char *name;
 	char **requests;
@@ -228,7 +223,8 @@ native_check_request(struct verifier *v, const struct spa_packet *pkt,
 		return VERDICT_DENIED;
 	memcpy(out->request, req.request, sizeof(out->request));
 	out->allow = req.allow;
-	out->replay_until = (int64_t)req.time + v->opt.window + 60;
+	out->replay_until = (int64_t)req.time + v->opt.window +
+	    VERIFY_NATIVE_REPLAY_EXTRA;
 	return VERDICT_ACCEPTED;
 }
 
@@ -288,7 +284,7 @@ decide_classic(struct verifier *v, struct replay_cache *replay,
 	if (replay_seen(replay, out->tag, now))
 		return VERDICT_REPLAY;
 	out->allow = pkt->src;
-	out->replay_until = now + CLASSIC_REPLAY_SECONDS;
+	out->replay_until = now + VERIFY_CLASSIC_REPLAY_SECONDS;
 	return VERDICT_ACCEPTED;
 }
 

@@ -28,6 +28,14 @@ enum spa_verdict {
 };
 #define VERDICT_COUNT 9
 
+/* doc/protocol.md classic: a matched tag is remembered for 32 days, since
+ * ddHHMM repeats every month: the same frame is valid again a month later,
+ * at the same minute (28 to 31 days on), and must then be a replay. */
+#define VERIFY_CLASSIC_REPLAY_SECONDS (32 * 86400)
+/* A native tag is remembered until window + this many seconds past the
+ * time the packet carries (doc/protocol.md native step 4). */
+#define VERIFY_NATIVE_REPLAY_EXTRA 60
+
 /* The word doc/protocol.md uses for v ("accepted", "not-spa", ...). */
 const char *verdict_word(enum spa_verdict v);
 

@@ -24,6 +24,8 @@ struct ownaddr {
 	struct spa_addr *addrs;
 	size_t n;
 	bool stale;                     /* the last reading failed */
+	unsigned long generation;       /* readings that succeeded */
+	bool given;                     /* ownaddr_new_list: never read */
 	int64_t read_at;                /* CLOCK_MONOTONIC seconds */
 };
 
@@ -124,6 +126,7 @@ ownaddr_read(struct ownaddr *o)
 	o->addrs = addrs;
 	o->n = n;
 	o->stale = false;
+	o->generation++;
 	return 0;
 }
 
@@ -202,6 +205,8 @@ ownaddr_update(struct ownaddr *o)
 {
 	bool reread = o->stale;
 
+	if (o->given)
+		return 0;
 	if (o->fd >= 0)
 		reread = ownaddr_drain(o->fd) || reread;
 	else if (ownaddr_clock() - o->read_at >= OWNADDR_REREAD_SECONDS)
@@ -222,4 +227,52 @@ size_t
 ownaddr_count(const struct ownaddr *o)
 {
 	return o->n;
+}
+
+int
+ownaddr_new_list(const struct spa_addr *a, size_t n, struct ownaddr **out)
+{
+	struct ownaddr *o = calloc(1, sizeof(*o));
+	int rc;
+
+	*out = NULL;
+	if (o == NULL)
+		return SPA_ERR_NOMEM;
+	o->fd = -1;
+	o->given = true;
+	if ((rc = ownaddr_set(o, a, n)) != 0) {
+		free(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+int
+ownaddr_set(struct ownaddr *o, const struct spa_addr *a, size_t n)
+{
+	struct spa_addr *copy = calloc(n + 1, sizeof(*copy));
+
+	if (copy == NULL)
+		return SPA_ERR_NOMEM;
+	if (n > 0)
+		memcpy(copy, a, n * sizeof(*copy));
+	free(o->addrs);
+	o->addrs = copy;
+	o->n = n;
+	o->generation++;
+	return 0;
+}
+
+const struct spa_addr *
+ownaddr_list(const struct ownaddr *o, size_t *n)
+{
+	*n = o->n;
+	return o->addrs;
+}
+
+unsigned long
+ownaddr_generation(const struct ownaddr *o)
+{
+	return o->generation;
 }

@@ -47,4 +47,16 @@ bool ownaddr_contains(const struct ownaddr *o, const struct spa_addr *a);
 /* How many addresses there are. */
 size_t ownaddr_count(const struct ownaddr *o);
 
+/* The addresses, n of them; valid until the next update or set. */
+const struct spa_addr *ownaddr_list(const struct ownaddr *o, size_t *n);
+/* Grows by one with every reading or set that changed the list (or may
+ * have): a holder that copies the list knows when to copy it again. */
+unsigned long ownaddr_generation(const struct ownaddr *o);
+/* A set given by someone else (the capture child gets the parent's): no
+ * socket, no reading of its own (ownaddr_update does nothing);
+ * ownaddr_set replaces the list.  0 or
+ * SPA_ERR_NOMEM (then the previous list stays). */
+int ownaddr_new_list(const struct spa_addr *a, size_t n, struct ownaddr **out);
+int ownaddr_set(struct ownaddr *o, const struct spa_addr *a, size_t n);
+
 #endif
