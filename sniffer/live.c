@@ -5,44 +5,50 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "actions.h"
 #include "capture.h"
-#include "cmdseq.h"
-#include "commit.h"
+#include "child.h"
 #include "err.h"
-#include "grant.h"
 #include "log.h"
 #include "ownaddr.h"
-#include "report.h"
+#include "privdrop.h"
+#include "privsep.h"
 #include "server.h"
 #include "spawn.h"
-#include "state.h"
+#include "warden.h"
+#include "watch.h"
 
-#define LIVE_MAX_CHILDREN 16    /* commands running at once */
-#define LIVE_STATS_SECONDS 60
-#define LIVE_SHUTDOWN_MS 10000  /* for the grants' running commands */
+#define LIVE_RESTART_FIRST_MS 100       /* a child that ended: backoff */
+#define LIVE_RESTART_MAX_MS 30000
+#define LIVE_RESTART_RESET_MS 60000     /* lived this long: start over */
 
 static volatile sig_atomic_t live_stop, live_reload;
 
 struct live {
 	struct conf *conf;
 	struct firewall *fw;
-	struct server *server;
-	struct replay_cache *replay;
-	struct state *state;
-	struct grant_engine *grants;
-	struct spawner *spawner;
-	struct capture cap;
-	struct ownaddr *own;            /* the capture interface's addresses */
 	const struct live_options *opt;
-	struct log_limit reject_limit;
-	struct log_limit debug_limit;   /* -v lines for not-spa frames */
+	struct warden_options wopt;
+	struct warden *warden;
+	struct ownaddr *own;            /* the capture interface's addresses */
 	struct log_limit addr_limit;    /* own addresses that cannot be read */
-	int64_t stats_at;
-	struct commit_pruner pruner;
+	/* Privilege separation: the capture child. */
+	int split;
+	struct privdrop_target target;
+	struct capchild child;
+	struct capture next_cap;        /* opened, for the next child */
+	int64_t restart_at_ms;
+	int64_t restart_delay_ms;
+	struct log_limit relay_limit;   /* the child's lines */
+	/* Without it: the packet side in this process. */
+	struct capture cap;
+	struct replay_cache *replay;
+	struct watch watch;
+	int watching;
 };
 
 static void
@@ -75,13 +81,19 @@ live_now(void)
 	return (int64_t)time(NULL);
 }
 
-/* The capture, and the interface's own addresses (a frame to any other
- * destination is never decided).  0, or -1 (logged). */
+static const char *
+live_iface(const struct live *lv, const struct conf *c)
+{
+	return lv->opt->interface ? lv->opt->interface : c->sniffer.interface;
+}
+
+/* The capture, and the interface's own addresses when own is not NULL (a
+ * frame to any other destination is never decided).  0, or -1 (logged). */
 static int
-live_open_capture(const struct conf *c, const struct live_options *o,
+live_open_capture(const struct live *lv, const struct conf *c,
     struct capture *cap, struct ownaddr **own)
 {
-	const char *iface = o->interface ? o->interface : c->sniffer.interface;
+	const char *iface = live_iface(lv, c);
 	char err[512];
 	int rc;
 
@@ -90,6 +102,8 @@ live_open_capture(const struct conf *c, const struct live_options *o,
 		log_warn("%s", err);
 		return -1;
 	}
+	if (own == NULL)
+		return 0;
 	if ((rc = ownaddr_new(iface, own)) != 0) {
 		log_warn("addresses of %s: %s", iface, err_str(rc));
 		capture_close(cap);
@@ -100,219 +114,247 @@ live_open_capture(const struct conf *c, const struct live_options *o,
 	return 0;
 }
 
-/* An accepted open action, handed to the grant engine. */
-static void
-live_grant(struct live *lv, const struct spa_decision *d,
-    const struct conf_action *a, int64_t now)
+/* watch_accept_fn without privilege separation: the same checks as for a
+ * message from a child. */
+static enum privmsg_result
+live_accept_here(void *ctx, const struct privmsg_grant *m)
 {
-	struct grantrec r = { .addr = d->allow, .proto = a->proto,
-	    .port = a->port, .expiry = now + a->timeout };
+	struct live *lv = ctx;
 
-	snprintf(r.user, sizeof(r.user), "%s", d->user_name);
-	snprintf(r.action, sizeof(r.action), "%s", a->name);
-	(void)grant_grant(lv->grants, &r, now);
+	return warden_grant(lv->warden, m, live_now()) == WARDEN_DONE ?
+	    PRIVMSG_DONE : PRIVMSG_REFUSED;
 }
 
 static void
-live_act(struct live *lv, const struct server_frame *f, int64_t now)
+live_backoff(struct live *lv)
 {
-	if (lv->opt->dry_run) {
-		struct actions_dry_run dry = { lv->conf, lv->fw };
+	lv->restart_delay_ms *= 2;
+	if (lv->restart_delay_ms > LIVE_RESTART_MAX_MS)
+		lv->restart_delay_ms = LIVE_RESTART_MAX_MS;
+}
 
-		actions_print_dry_run(&dry, f, stderr);
+/* The capture child over lv->next_cap (or a capture opened now). */
+static void
+live_spawn(struct live *lv)
+{
+	struct privsep_args a = { .conf = lv->conf, .own = lv->own,
+	    .replay = warden_replay(lv->warden), .target = &lv->target,
+	    .root = SPA_EMPTY_DIR };
+
+	lv->restart_at_ms = -1;
+	if ((lv->next_cap.pcap != NULL ||
+	    live_open_capture(lv, lv->conf, &lv->next_cap, NULL) == 0) &&
+	    privsep_start(&lv->child, &lv->next_cap, &a) == 0)
 		return;
-	}
-	if (f->action->kind == CONF_ACTION_RUN)
-		(void)actions_run_program(lv->spawner, &f->decision, f->action);
-	else
-		live_grant(lv, &f->decision, f->action, now);
+	lv->restart_at_ms = spawn_now_ms() + lv->restart_delay_ms;
+	log_warn("capture process: trying again in %ld ms",
+	    (long)lv->restart_delay_ms);
+	live_backoff(lv);
 }
 
-static void
-live_accepted(struct live *lv, const struct server_frame *f, int64_t now)
-{
-	char line[REPORT_LINE_MAX], err[512];
-
-	report_log_line(&f->pkt, &f->decision, line);
-	if (commit_accepted(lv->state, &f->decision, err, sizeof(err)) != 0) {
-		log_warn("%s%s: %s", line, COMMIT_REFUSED_FIELD, err);
-		return;
-	}
-	log_info("%s", line);
-	if (f->action != NULL)
-		live_act(lv, f, now);
-}
-
-/* One captured frame (pcap_dispatch callback). */
-static void
-live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
-{
-	struct live *lv = (struct live *)user;
-	int64_t now = live_now();
-	struct server_frame f;
-	char line[REPORT_LINE_MAX];
-
-	server_decide(lv->server, lv->cap.linktype, data, h->caplen, now, &f);
-	if (f.locked_now) {
-		char src[SPA_ADDRSTRLEN];
-
-		log_warn("lockout: ignoring %s for %u s after %u bad-mac, replay "
-		    "or stale verdicts", addr_format(&f.pkt.src, src),
-		    lv->conf->sniffer.lockout_seconds,
-		    lv->conf->sniffer.lockout_count);
-	}
-	if (f.decision.verdict == VERDICT_NOT_SPA) {
-		/* Counted, in the periodic stats; -v adds a rate-limited line. */
-		if (f.decoded && log_ratelimit(&lv->debug_limit, now)) {
-			report_log_line(&f.pkt, &f.decision, line);
-			log_debug("%s len=%zu%s", line, f.pkt.len,
-			    f.ignored ? " (source locked out)" : "");
-		}
-		return;
-	}
-	if (f.decision.verdict == VERDICT_ACCEPTED)
-		live_accepted(lv, &f, now);
-	else if (log_ratelimit(&lv->reject_limit, now)) {
-		report_log_line(&f.pkt, &f.decision, line);
-		log_info("%s", line);
-	}
-}
-
-static void
-live_prune(struct live *lv, int64_t now)
-{
-	if (commit_prune(&lv->pruner, lv->replay, lv->state, now) != 0)
-		log_warn("state: cannot prune the replay tags: %s",
-		    state_error(lv->state));
-}
-
-static void
-live_stats(struct live *lv, int64_t now)
-{
-	if (now - lv->stats_at < LIVE_STATS_SECONDS)
-		return;
-	lv->stats_at = now;
-	if (server_count(lv->server, VERDICT_NOT_SPA) > 0 ||
-	    lv->reject_limit.suppressed > 0)
-		log_info("stats: not-spa=%lu accepted=%lu suppressed-lines=%lu",
-		    server_count(lv->server, VERDICT_NOT_SPA),
-		    server_count(lv->server, VERDICT_ACCEPTED),
-		    lv->reject_limit.suppressed);
-}
-
+/* The child ended (or was ended): reaped, logged; restarted after a
+ * backoff, or, when it can never work, the daemon stops with rc. */
 static int
-live_append(void *ctx, char *const *argv, int may_fail)
+live_child_ended(struct live *lv, int kill_it, const char *reason)
 {
-	return cmdlist_append(ctx, argv, may_fail);
-}
+	int64_t lived = spawn_now_ms() - lv->child.started_ms;
+	char why[128];
+	int status;
 
-/* Runs the setup or teardown commands of both families.  Returns ok. */
-static int
-live_setup(const struct firewall *fw, enum firewall_verb verb)
-{
-	struct action_values vals;
-	struct cmdlist l = { 0 };
-	int ok = 1;
-
-	for (int family = 4; family <= 6; family += 2) {
-		memset(&vals, 0, sizeof(vals));
-		vals.family[0] = (char)('0' + family);
-		vals.v.family = vals.family;
-		if (actions_fw_each(fw, verb, family, &vals, live_append,
-		    &l) != 0)
-			ok = 0;
+	privsep_relay_logs(&lv->child, &lv->relay_limit, live_now());
+	status = privsep_reap(&lv->child, kill_it, why, sizeof(why));
+	if (status >= 0 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == CHILD_EXIT_CAPTURE) {
+		log_warn("capture process ended: the capture failed");
+		return EX_IOERR;
 	}
-	if (ok && l.n > 0)
-		ok = cmdseq_run_sync(l.words, NULL);
-	cmdlist_free(&l);
-	return ok;
-}
-
-static int
-live_start(struct live *lv, int64_t now)
-{
-	char err[STATE_ERR_MAX];
-	long tags;
-
-	/* A dry run must not close, forget or record a real run's grants. */
-	if (state_open(lv->opt->dry_run ? NULL : lv->conf->sniffer.state,
-	    &lv->state, err) != 0) {
-		log_warn("%s", err);
-		return EX_CANTCREAT;
-	}
-	if (replay_new(&lv->replay) != 0 ||
-	    spawner_new(LIVE_MAX_CHILDREN, &lv->spawner) != 0 ||
-	    grant_engine_new(lv->state, lv->spawner, lv->fw,
-	    lv->opt->rules_dir, &lv->grants) != 0)
+	if (status >= 0 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == CHILD_EXIT_SETUP) {
+		log_warn("capture process could not confine itself (see "
+		    "above); not running without it");
 		return EX_OSERR;
-	if ((tags = state_replay_load(lv->state, lv->replay, now)) < 0) {
-		log_warn("state %s: cannot load the replay cache, not starting: "
-		    "%s", lv->conf->sniffer.state, state_error(lv->state));
-		return EX_CANTCREAT;
 	}
-	if (grant_recover(lv->grants, now) != 0)
-		return EX_CANTCREAT;
-	if (!lv->opt->dry_run && !live_setup(lv->fw, FIREWALL_SETUP)) {
-		log_warn("firewall %s: setup failed", firewall_path(lv->fw));
-		return EX_UNAVAILABLE;
-	}
-	grant_resume(lv->grants, now);
-	log_info("started: %ld replay tags kept, %zu grants recovered, "
-	    "firewall %s", tags, grant_count(lv->grants), firewall_path(lv->fw));
+	if (lived >= LIVE_RESTART_RESET_MS)
+		lv->restart_delay_ms = LIVE_RESTART_FIRST_MS;
+	log_warn("capture process ended%s%s: %s; restarting it in %ld ms, "
+	    "%zu grants kept", reason ? ": " : "", reason ? reason : "", why,
+	    (long)lv->restart_delay_ms, warden_grant_count(lv->warden));
+	lv->restart_at_ms = spawn_now_ms() + lv->restart_delay_ms;
+	live_backoff(lv);
 	return 0;
 }
 
-/* SIGHUP: a new configuration, firewall backend and capture, or, when any
- * of them fails, the old ones with a log line.  Replay cache and grants
- * stay (each grant keeps the backend it was opened with). */
+/* The child's grant messages waiting now.  0, or an exit status. */
+static int
+live_serve(struct live *lv)
+{
+	struct privmsg_grant m;
+	int rc;
+
+	while (lv->child.pid != 0 &&
+	    (rc = privsep_receive(&lv->child, &m)) != 0) {
+		enum warden_verdict v;
+
+		if (rc == -2)
+			return 0;       /* it ended: its pidfd says how */
+		if (rc < 0)
+			return live_child_ended(lv, 1, "malformed message");
+		v = warden_grant(lv->warden, &m, live_now());
+		if (v == WARDEN_INVALID)
+			return live_child_ended(lv, 1, "impossible grant");
+		privsep_answer(&lv->child, v == WARDEN_DONE ? PRIVMSG_DONE :
+		    PRIVMSG_REFUSED);
+	}
+	return 0;
+}
+
+/* Ends the child for good (SIGKILL: it holds nothing to save). */
 static void
-live_do_reload(struct live *lv)
+live_end_child(struct live *lv)
+{
+	char why[128];
+
+	if (lv->child.pid == 0)
+		return;
+	privsep_relay_logs(&lv->child, &lv->relay_limit, live_now());
+	(void)privsep_reap(&lv->child, 1, why, sizeof(why));
+}
+
+/* A new configuration, firewall backend, capture and addresses, all
+ * checked before anything changes; NULLs and -1 (logged) when one fails
+ * and the running configuration stays. */
+static int
+live_load(struct live *lv, struct conf **c, struct firewall **fw,
+    struct capture *cap, struct ownaddr **own)
 {
 	char err[CONF_ERR_MAX] = "";
-	struct conf *c = NULL;
-	struct firewall *fw = NULL;
+	struct replay_cache *probe = NULL;
 	struct server *s = NULL;
-	struct capture cap = { 0 };
-	struct ownaddr *own = NULL;
 
-	if (conf_load(lv->opt->config_path, &c, err) != 0 ||
-	    firewall_load(lv->opt->rules_dir, c->sniffer.firewall, &fw,
-	    err) != 0 || live_open_capture(c, lv->opt, &cap, &own) != 0 ||
-	    server_new(c, lv->replay, own, &s, err, sizeof(err)) != 0) {
-		log_warn("reload refused, the running configuration stays: %s",
-		    err[0] ? err : "cannot open the capture");
-		capture_close(&cap);
-		ownaddr_free(own);
-		firewall_free(fw);
-		conf_free(c);
-		return;
+	*c = NULL;
+	*fw = NULL;
+	*own = NULL;
+	memset(cap, 0, sizeof(*cap));
+	if (conf_load(lv->opt->config_path, c, err) == 0 &&
+	    firewall_load(lv->opt->rules_dir, (*c)->sniffer.firewall, fw,
+	    err) == 0 && live_open_capture(lv, *c, cap, own) == 0 &&
+	    replay_new_capped(1, &probe) == 0 &&
+	    server_new(*c, probe, *own, &s, err, sizeof(err)) == 0) {
+		server_free(s);
+		replay_free(probe);
+		return 0;
 	}
-	capture_close(&lv->cap);
-	server_free(lv->server);
+	log_warn("reload refused, the running configuration stays: %s",
+	    err[0] ? err : "cannot open the capture");
+	replay_free(probe);
+	capture_close(cap);
+	ownaddr_free(*own);
+	firewall_free(*fw);
+	conf_free(*c);
+	*c = NULL;
+	*fw = NULL;
+	*own = NULL;
+	return -1;
+}
+
+/* SIGHUP: a new configuration, firewall backend and capture, or, when any
+ * of them fails, the old ones with a log line.  Replay tags and grants
+ * stay (each grant keeps the backend it was opened with).  The capture
+ * child is replaced: the grants it asked for before are served first,
+ * with the configuration they were decided under. */
+static int
+live_do_reload(struct live *lv)
+{
+	struct conf *c;
+	struct firewall *fw;
+	struct capture cap;
+	struct ownaddr *own;
+	char err[CONF_ERR_MAX];
+	int rc = 0;
+
+	if (live_load(lv, &c, &fw, &cap, &own) != 0)
+		return 0;
+	if (lv->split) {
+		if ((rc = live_serve(lv)) != 0) {
+			capture_close(&cap);
+			ownaddr_free(own);
+			firewall_free(fw);
+			conf_free(c);
+			return rc;
+		}
+		live_end_child(lv);
+		capture_close(&lv->next_cap);
+		lv->next_cap = cap;
+	} else {
+		watch_free(&lv->watch);
+		capture_close(&lv->cap);
+		lv->cap = cap;
+	}
 	ownaddr_free(lv->own);
+	lv->own = own;
+	warden_reconfigure(lv->warden, c, fw);
 	firewall_free(lv->fw);
 	conf_free(lv->conf);
-	lv->cap = cap;
-	lv->own = own;
-	lv->server = s;
 	lv->fw = fw;
 	lv->conf = c;
-	grant_engine_set_firewall(lv->grants, fw);
+	if (lv->split) {
+		lv->restart_delay_ms = LIVE_RESTART_FIRST_MS;
+		live_spawn(lv);
+	} else if (watch_init(&lv->watch, c, lv->replay, own, &lv->cap,
+	    live_accept_here, lv, err, sizeof(err)) != 0) {
+		log_warn("%s", err);    /* live_load built the same */
+		return EX_SOFTWARE;
+	}
 	log_info("configuration reloaded from %s", lv->opt->config_path);
+	return 0;
+}
+
+static void
+live_update_addrs(struct live *lv, int64_t now)
+{
+	int rc;
+
+	/* Each turn, so that a reading that failed is tried again (with
+	 * nothing pending it costs one recvfrom). */
+	if ((rc = ownaddr_update(lv->own)) != 0 &&
+	    log_ratelimit(&lv->addr_limit, now))
+		log_warn("own addresses: cannot read them, the previous "
+		    "ones stay: %s", err_str(rc));
+	if (lv->split)
+		privsep_send_addrs(&lv->child, lv->own);
 }
 
 static int
-live_poll_timeout(const struct live *lv, int64_t now)
+live_timeout(const struct live *lv, int64_t now)
 {
-	int64_t ms = 1000;
-	int64_t grant = grant_next_ms(lv->grants, now);
-	int child = spawner_timeout_ms(lv->spawner, spawn_now_ms());
+	int ms = warden_timeout_ms(lv->warden, now, 1000);
 
-	if (grant >= 0 && grant < ms)
-		ms = grant;
-	if (child >= 0 && child < ms)
-		ms = child;
-	return (int)ms;
+	if (lv->split && lv->child.pid == 0 && lv->restart_at_ms >= 0) {
+		int64_t left = lv->restart_at_ms - spawn_now_ms();
+
+		if (left < ms)
+			ms = left < 0 ? 0 : (int)left;
+	}
+	return ms;
+}
+
+/* One turn with privilege separation.  0, or an exit status. */
+static int
+live_turn_split(struct live *lv, const struct pollfd *fds)
+{
+	int rc;
+
+	privsep_relay_logs(&lv->child, &lv->relay_limit, live_now());
+	if ((rc = live_serve(lv)) != 0)
+		return rc;
+	/* At SIGINT from a terminal the child stops too: not a crash. */
+	if (lv->child.pid != 0 && (fds[2].revents & POLLIN) && !live_stop &&
+	    (rc = live_child_ended(lv, 0, NULL)) != 0)
+		return rc;
+	if (lv->child.pid == 0 && lv->restart_at_ms >= 0 &&
+	    spawn_now_ms() >= lv->restart_at_ms)
+		live_spawn(lv);
+	return 0;
 }
 
 /* Until SIGTERM (0) or an error the loop cannot recover from (an exit
@@ -320,77 +362,97 @@ live_poll_timeout(const struct live *lv, int64_t now)
 static int
 live_loop(struct live *lv)
 {
-	int rc;
+	int rc = 0;
 
-	while (!live_stop) {
-		struct pollfd fds[3] = {
-			{ .fd = pcap_get_selectable_fd(lv->cap.pcap),
+	while (!live_stop && rc == 0) {
+		struct pollfd fds[5] = {
+			{ .fd = lv->split ? lv->child.channel :
+			  pcap_get_selectable_fd(lv->cap.pcap),
 			  .events = POLLIN },
-			{ .fd = spawner_fd(lv->spawner), .events = POLLIN },
+			{ .fd = lv->split ? lv->child.log : -1,
+			  .events = POLLIN },
+			{ .fd = lv->split ? lv->child.pidfd : -1,
+			  .events = POLLIN },
+			{ .fd = warden_fd(lv->warden), .events = POLLIN },
 			{ .fd = ownaddr_fd(lv->own), .events = POLLIN },
 		};
 		int64_t now = live_now();
 
-		if (poll(fds, 3, live_poll_timeout(lv, now)) < 0 &&
+		if (poll(fds, 5, live_timeout(lv, now)) < 0 &&
 		    errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			return EX_OSERR;
 		}
 		if (live_reload) {
 			live_reload = 0;
-			live_do_reload(lv);
+			rc = live_do_reload(lv);
 			continue;
 		}
-		/* Addresses first: a frame to one just added is decided.  Each
-		 * turn, so that a reading that failed is tried again (with
-		 * nothing pending it costs one recvfrom). */
-		if ((rc = ownaddr_update(lv->own)) != 0 &&
-		    log_ratelimit(&lv->addr_limit, now))
-			log_warn("own addresses: cannot read them, the previous "
-			    "ones stay: %s", err_str(rc));
-		if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
-		    pcap_dispatch(lv->cap.pcap, 64, live_frame,
-		    (u_char *)lv) == PCAP_ERROR) {
-			log_warn("capture: %s", pcap_geterr(lv->cap.pcap));
-			return EX_IOERR;
-		}
-		spawner_poll(lv->spawner, spawn_now_ms());
-		grant_expire(lv->grants, live_now());
-		live_prune(lv, live_now());
-		live_stats(lv, live_now());
+		/* Addresses first: a frame to one just added is decided. */
+		live_update_addrs(lv, now);
+		if (lv->split)
+			rc = live_turn_split(lv, fds);
+		else if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    watch_dispatch(&lv->watch) != 0)
+			rc = EX_IOERR;
+		warden_tick(lv->warden, live_now());
+		if (!lv->split)
+			watch_stats(&lv->watch, live_now());
 	}
+	return rc;
+}
+
+/* Privilege separation needs root, and a dry run does without it.  0, or
+ * an exit status (logged). */
+static int
+live_prepare_split(struct live *lv)
+{
+	char err[512];
+
+	if (geteuid() != 0 || lv->opt->dry_run) {
+		log_info("privilege separation off: %s", lv->opt->dry_run ?
+		    "a dry run" : "not running as root");
+		return 0;
+	}
+	if (privdrop_lookup(&lv->target, err, sizeof(err)) != 0 ||
+	    privdrop_prepare_root(SPA_EMPTY_DIR, err, sizeof(err)) != 0) {
+		log_warn("privilege separation: %s", err);
+		return EX_OSERR;
+	}
+	lv->split = 1;
 	return 0;
 }
 
-/* Close every grant (their running commands may end first, bounded), tear
- * down.  Programs of run actions still running are ended with the daemon
- * (spawner_free kills their process groups). */
-static void
-live_shutdown(struct live *lv)
+static int
+live_start_packet_side(struct live *lv)
 {
-	size_t left = grant_close_all(lv->grants,
-	    spawn_now_ms() + LIVE_SHUTDOWN_MS);
+	char err[CONF_ERR_MAX];
 
-	if (left > 0)
-		log_warn("stopping: %zu grants could not be closed; they stay "
-		    "recorded and the next start closes them", left);
-	if (!lv->opt->dry_run && !live_setup(lv->fw, FIREWALL_TEARDOWN))
-		log_warn("firewall %s: teardown failed", firewall_path(lv->fw));
-	if (spawner_running(lv->spawner) + spawner_queued(lv->spawner) > 0)
-		log_info("stopping: ending %zu running action programs",
-		    spawner_running(lv->spawner) + spawner_queued(lv->spawner));
+	if (lv->split) {
+		live_spawn(lv);
+		return lv->child.pid != 0 ? 0 : EX_OSERR;
+	}
+	if (replay_copy(warden_replay(lv->warden), &lv->replay) != 0)
+		return EX_OSERR;
+	if (watch_init(&lv->watch, lv->conf, lv->replay, lv->own, &lv->cap,
+	    live_accept_here, lv, err, sizeof(err)) != 0) {
+		log_warn("%s", err);
+		return EX_SOFTWARE;
+	}
+	lv->watching = 1;
+	return 0;
 }
 
 static void
 live_free(struct live *lv)
 {
-	grant_engine_free(lv->grants);
-	spawner_free(lv->spawner);
+	live_end_child(lv);
+	if (lv->watching)
+		watch_free(&lv->watch);
+	capture_close(&lv->next_cap);
 	capture_close(&lv->cap);
-	server_free(lv->server);
-	ownaddr_free(lv->own);
 	replay_free(lv->replay);
-	state_close(lv->state);
+	ownaddr_free(lv->own);
 	firewall_free(lv->fw);
 	conf_free(lv->conf);
 }
@@ -399,28 +461,29 @@ int
 live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 {
 	struct live lv = { .conf = c, .fw = fw, .opt = o,
-	    .reject_limit = { .interval = 10, .burst = 20 },
-	    .debug_limit = { .interval = 10, .burst = 20 },
-	    .addr_limit = { .interval = 60, .burst = 1 } };
-	char err[CONF_ERR_MAX];
+	    .wopt = { .rules_dir = o->rules_dir, .dry_run = o->dry_run },
+	    .addr_limit = { .interval = 60, .burst = 1 },
+	    .relay_limit = { .interval = 10, .burst = 2000 },
+	    .restart_delay_ms = LIVE_RESTART_FIRST_MS, .restart_at_ms = -1 };
 	int rc;
 
 	live_signals();
-	lv.stats_at = lv.pruner.last = live_now();
-	if (live_open_capture(c, o, &lv.cap, &lv.own) != 0) {
+	if ((rc = live_prepare_split(&lv)) != 0 ||
+	    live_open_capture(&lv, c, lv.split ? &lv.next_cap : &lv.cap,
+	    &lv.own) != 0) {
 		live_free(&lv);
-		return EX_UNAVAILABLE;
+		return rc != 0 ? rc : EX_UNAVAILABLE;
 	}
-	if ((rc = live_start(&lv, live_now())) != 0 ||
-	    server_new(c, lv.replay, lv.own, &lv.server, err,
-	    sizeof(err)) != 0) {
-		if (rc == 0)
-			log_warn("%s", err);
+	if ((rc = warden_start(c, fw, &lv.wopt, live_now(),
+	    &lv.warden)) != 0) {
 		live_free(&lv);
-		return rc != 0 ? rc : EX_SOFTWARE;
+		return rc;
 	}
-	rc = live_loop(&lv);
-	live_shutdown(&lv);
+	if ((rc = live_start_packet_side(&lv)) == 0)
+		rc = live_loop(&lv);
+	/* The child first: no grant may be asked for while they close. */
+	live_end_child(&lv);
+	warden_stop(lv.warden);
 	log_info("stopped%s", rc == 0 ? "" : " after an error (see above)");
 	live_free(&lv);
 	return rc;

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@ enum sandbox_how {
 	SANDBOX_ANY,            /* whatever the arguments */
 	SANDBOX_OUT_FD,         /* arg0 one of the writable descriptors */
 	SANDBOX_NO_EXEC,        /* arg2 (the protection) without PROT_EXEC */
+	SANDBOX_IFFLAGS,        /* ioctl(capture, SIOCGIFFLAGS) only */
 };
 
 struct sandbox_allow {
@@ -37,6 +39,13 @@ static const struct sandbox_allow sandbox_allowed[] = {
 	 * SO_ERROR, getsockname for libpcap's "is the device still there"
 	 * after an ENETDOWN (pcap-linux.c device_still_exists). */
 	ALLOW(poll, SANDBOX_ANY),
+	/* The same check's next step reads the interface's flags on the
+	 * capture socket; without it a vanished interface would look like
+	 * an attack (SIGSYS) instead of a capture error (exit 74). */
+	ALLOW(ioctl, SANDBOX_IFFLAGS),
+	/* ASan, in test builds, gives each noreturn call (_exit) an
+	 * alternate signal stack; harmless in any build. */
+	ALLOW(sigaltstack, SANDBOX_ANY),
 	ALLOW(ppoll, SANDBOX_ANY),
 	ALLOW(read, SANDBOX_ANY),
 	ALLOW(recvfrom, SANDBOX_ANY),
@@ -188,7 +197,7 @@ sandbox_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a,
 /* The allow list into ctx.  0, or a negative errno from libseccomp with
  * the call's name in *bad. */
 static int
-sandbox_rules(scmp_filter_ctx ctx, const int out[], int nout,
+sandbox_rules(scmp_filter_ctx ctx, int capture, const int out[], int nout,
     const char **bad)
 {
 	const size_t n = sizeof(sandbox_allowed) / sizeof(sandbox_allowed[0]);
@@ -207,6 +216,12 @@ sandbox_rules(scmp_filter_ctx ctx, const int out[], int nout,
 				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 				    a->nr, 1, sandbox_cmp(0, SCMP_CMP_EQ,
 				    (scmp_datum_t)out[j], 0));
+			break;
+		case SANDBOX_IFFLAGS:
+			rc = capture < 0 ? 0 : seccomp_rule_add(ctx,
+			    SCMP_ACT_ALLOW, a->nr, 2, sandbox_cmp(0,
+			    SCMP_CMP_EQ, (scmp_datum_t)capture, 0),
+			    sandbox_cmp(1, SCMP_CMP_EQ, SIOCGIFFLAGS, 0));
 			break;
 		case SANDBOX_NO_EXEC:
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 1,
@@ -243,7 +258,7 @@ sandbox_enter(const struct sandbox_fds *f, char *err, size_t errlen)
 		bad = "the bad-architecture action";
 	else if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0)
 		bad = "TSYNC";
-	else if ((rc = sandbox_rules(ctx, out, nout, &bad)) == 0 &&
+	else if ((rc = sandbox_rules(ctx, f->capture, out, nout, &bad)) == 0 &&
 	    (rc = seccomp_load(ctx)) != 0)
 		bad = "seccomp_load";
 	seccomp_release(ctx);

@@ -1,0 +1,294 @@
+#define _GNU_SOURCE     /* close_range(2) */
+#include "child.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commit.h"
+#include "err.h"
+#include "log.h"
+#include "privmsg.h"
+#include "sandbox.h"
+#include "watch.h"
+
+#define CHILD_ANSWER_MS 10000   /* the parent commits within STATE_BUSY_MS */
+#define CHILD_ADDRS_MAX 4096    /* own addresses kept at most */
+
+static volatile sig_atomic_t child_stop;
+
+struct child {
+	const struct child_setup *s;
+	struct watch watch;
+	struct ownaddr *own;
+	struct spa_addr *next;          /* address chunks being received */
+	size_t nnext;
+	struct commit_pruner pruner;
+};
+
+static void
+child_on_signal(int sig)
+{
+	(void)sig;
+	child_stop = 1;
+}
+
+static void
+child_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = child_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* The parent reloads; a SIGHUP for the process group is its own. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
+}
+
+static int
+child_fd_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every descriptor but stdio, the capture and the two sockets: the
+ * state database, the firewall's, a directory (a way out of a chroot)
+ * stay with the parent. */
+static void
+child_close_others(const struct child_setup *s)
+{
+	int keep[] = { 2, pcap_get_selectable_fd(s->cap->pcap), s->channel,
+	    s->log };
+	int from = 3;
+
+	qsort(keep, sizeof(keep) / sizeof(keep[0]), sizeof(keep[0]),
+	    child_fd_cmp);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		if (keep[i] > from)
+			(void)close_range((unsigned)from,
+			    (unsigned)keep[i] - 1, 0);
+		if (keep[i] + 1 > from)
+			from = keep[i] + 1;
+	}
+	(void)close_range((unsigned)from, ~0u, 0);
+}
+
+/* An address chunk: kept until the last one, then the set is replaced. */
+static int
+child_addrs(struct child *k, const struct privmsg_addrs *m)
+{
+	size_t room = CHILD_ADDRS_MAX - k->nnext;
+	size_t n = m->count < room ? m->count : room;
+	int rc = 0;
+
+	if (k->next == NULL &&
+	    (k->next = calloc(CHILD_ADDRS_MAX, sizeof(*k->next))) == NULL)
+		return SPA_ERR_NOMEM;
+	memcpy(k->next + k->nnext, m->addr, n * sizeof(*k->next));
+	k->nnext += n;
+	if (m->more)
+		return 0;
+	rc = ownaddr_set(k->own, k->next, k->nnext);
+	k->nnext = 0;
+	return rc;
+}
+
+/* One message from the parent, if any: 1 an answer (in *ans), 0 nothing
+ * more to read now (addresses were applied), -1 the channel closed or
+ * carried something the parent never sends (logged). */
+static int
+child_receive(struct child *k, struct privmsg_answer *ans)
+{
+	union {
+		struct privmsg_addrs addrs;
+		uint8_t bytes[PRIVMSG_MAX + 1];
+	} buf;
+	ssize_t len;
+
+	for (;;) {
+		len = recv(k->s->channel, &buf, sizeof(buf), MSG_DONTWAIT);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (len <= 0)
+			return -1;      /* the parent is gone */
+		if (privmsg_answer_decode(&buf, (size_t)len, ans) == 0)
+			return 1;
+		if (privmsg_addrs_decode(&buf, (size_t)len, &buf.addrs) != 0) {
+			log_warn("privsep: a message from the parent of %zd "
+			    "bytes that is none of ours", len);
+			return -1;
+		}
+		if (child_addrs(k, &buf.addrs) != 0)
+			log_warn("own addresses: out of memory, the previous "
+			    "ones stay");
+	}
+}
+
+#ifdef SPA_TEST_FAULTS
+/* Test builds only (tests/root/sniffer_privsep.sh): a knock for the
+ * request "fault-malformed" sends the parent a message one byte short,
+ * one for "fault-syscall" makes a system call outside the filter. */
+static void
+child_fault(const struct child *k, const struct privmsg_grant *m)
+{
+	const char *name = m->action < k->s->conf->nactions ?
+	    k->s->conf->actions[m->action].name : "";
+
+	if (strcmp(name, "fault-malformed") == 0)
+		(void)send(k->s->channel, m, sizeof(*m) - 1, 0);
+	else if (strcmp(name, "fault-syscall") == 0)
+		(void)socket(AF_INET, SOCK_DGRAM, 0);
+}
+#endif
+
+/* watch_accept_fn: the grant to the parent, then its answer. */
+static enum privmsg_result
+child_accept(void *ctx, const struct privmsg_grant *m)
+{
+	struct child *k = ctx;
+	struct privmsg_answer ans;
+	struct timespec start, t;
+	int rc;
+
+#ifdef SPA_TEST_FAULTS
+	child_fault(k, m);
+#endif
+	if (send(k->s->channel, m, sizeof(*m), 0) != (ssize_t)sizeof(*m)) {
+		log_warn("privsep: cannot reach the parent: %s",
+		    strerror(errno));
+		_exit(CHILD_EXIT_CHANNEL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = k->s->channel, .events = POLLIN };
+		long waited;
+
+		if ((rc = child_receive(k, &ans)) == 1)
+			return (enum privmsg_result)ans.result;
+		if (rc < 0)
+			_exit(CHILD_EXIT_CHANNEL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited = (t.tv_sec - start.tv_sec) * 1000L +
+		    (t.tv_nsec - start.tv_nsec) / 1000000L;
+		if (waited >= CHILD_ANSWER_MS) {
+			log_warn("privsep: no answer from the parent in %d ms",
+			    CHILD_ANSWER_MS);
+			_exit(CHILD_EXIT_CHANNEL);
+		}
+		(void)poll(&p, 1, (int)(CHILD_ANSWER_MS - waited));
+	}
+}
+
+/* Everything that needs files or privileges, before the drop: the users'
+ * keys are derived here, while OpenSSL can still read its configuration. */
+static void
+child_prepare(struct child *k)
+{
+	const struct child_setup *s = k->s;
+	const struct spa_addr *a;
+	char err[512];
+	size_t n;
+
+	/* gmtime_r reads the time zone file on its first call (classic). */
+	tzset();
+	a = ownaddr_list(s->own, &n);
+	if (ownaddr_new_list(a, n, &k->own) != 0) {
+		log_warn("privsep: out of memory");
+		_exit(CHILD_EXIT_SETUP);
+	}
+	if (watch_init(&k->watch, s->conf, s->replay, k->own, s->cap,
+	    child_accept, k, err, sizeof(err)) != 0) {
+		log_warn("%s", err);
+		_exit(CHILD_EXIT_SETUP);
+	}
+	k->pruner.last = (int64_t)time(NULL);
+}
+
+static void
+child_confine(const struct child_setup *s)
+{
+	struct sandbox_fds fds = {
+		.capture = pcap_get_selectable_fd(s->cap->pcap),
+		.channel = s->channel, .log = s->log };
+	char err[512];
+
+	if (privdrop_drop(s->target, s->root, err, sizeof(err)) != 0) {
+		log_warn("privsep: %s", err);
+		_exit(CHILD_EXIT_SETUP);
+	}
+	/* Armed after the drop, which clears it; the parent may be gone
+	 * already, so look. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != s->parent)
+		_exit(0);
+	if (sandbox_enter(&fds, err, sizeof(err)) != 0) {
+		log_warn("privsep: %s", err);
+		_exit(CHILD_EXIT_SETUP);
+	}
+}
+
+static void __attribute__((noreturn))
+child_loop(struct child *k)
+{
+	struct pollfd fds[2] = {
+		{ .fd = pcap_get_selectable_fd(k->s->cap->pcap),
+		  .events = POLLIN },
+		{ .fd = k->s->channel, .events = POLLIN },
+	};
+	struct privmsg_answer ans;
+
+	while (!child_stop) {
+		int64_t now;
+
+		if (poll(fds, 2, 1000) < 0 && errno != EINTR) {
+			log_warn("poll: %s", strerror(errno));
+			_exit(CHILD_EXIT_CHANNEL);
+		}
+		if (fds[1].revents != 0) {
+			int rc = child_receive(k, &ans);
+
+			if (rc < 0)
+				_exit(0);
+			if (rc == 1) {
+				log_warn("privsep: an answer nobody asked for");
+				_exit(CHILD_EXIT_CHANNEL);
+			}
+		}
+		if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    watch_dispatch(&k->watch) != 0)
+			_exit(CHILD_EXIT_CAPTURE);
+		now = (int64_t)time(NULL);
+		watch_stats(&k->watch, now);
+		(void)commit_prune(&k->pruner, k->s->replay, NULL, now);
+	}
+	_exit(0);
+}
+
+void
+child_main(const struct child_setup *s)
+{
+	struct child k = { .s = s };
+
+	child_signals();
+	log_to_socket(s->log);
+	child_close_others(s);
+	child_prepare(&k);
+	child_confine(s);
+	log_info("privsep: capture process %ld runs as %s (uid %lu) in %s, "
+	    "seccomp filter on", (long)getpid(), s->target->user,
+	    (unsigned long)s->target->uid, s->root);
+	child_loop(&k);
+}

@@ -1,0 +1,300 @@
+#include "warden.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "actions.h"
+#include "cmdseq.h"
+#include "commit.h"
+#include "grant.h"
+#include "log.h"
+#include "spawn.h"
+#include "state.h"
+
+#define WARDEN_MAX_CHILDREN 16  /* commands running at once */
+#define WARDEN_SHUTDOWN_MS 10000        /* for the grants' running commands */
+/* How far the packet side's clock may be behind ours when the message
+ * arrives: it read the clock before deciding, we after. */
+#define WARDEN_CLOCK_SLACK 5
+
+struct warden {
+	const struct conf *conf;
+	struct firewall *fw;
+	const struct warden_options *opt;
+	struct state *state;
+	struct replay_cache *replay;    /* the tags committed */
+	struct spawner *spawner;
+	struct grant_engine *grants;
+	struct commit_pruner pruner;
+};
+
+static int
+warden_append(void *ctx, char *const *argv, int may_fail)
+{
+	return cmdlist_append(ctx, argv, may_fail);
+}
+
+/* Runs the setup or teardown commands of both families.  Returns ok. */
+static int
+warden_setup(const struct firewall *fw, enum firewall_verb verb)
+{
+	struct action_values vals;
+	struct cmdlist l = { 0 };
+	int ok = 1;
+
+	for (int family = 4; family <= 6; family += 2) {
+		memset(&vals, 0, sizeof(vals));
+		vals.family[0] = (char)('0' + family);
+		vals.v.family = vals.family;
+		if (actions_fw_each(fw, verb, family, &vals, warden_append,
+		    &l) != 0)
+			ok = 0;
+	}
+	if (ok && l.n > 0)
+		ok = cmdseq_run_sync(l.words, NULL);
+	cmdlist_free(&l);
+	return ok;
+}
+
+static void
+warden_free(struct warden *w)
+{
+	if (w == NULL)
+		return;
+	grant_engine_free(w->grants);
+	spawner_free(w->spawner);
+	replay_free(w->replay);
+	state_close(w->state);
+	free(w);
+}
+
+int
+warden_start(const struct conf *c, struct firewall *fw,
+    const struct warden_options *o, int64_t now, struct warden **out)
+{
+	struct warden *w = calloc(1, sizeof(*w));
+	char err[STATE_ERR_MAX];
+	long tags;
+
+	*out = NULL;
+	if (w == NULL)
+		return EX_OSERR;
+	w->conf = c;
+	w->fw = fw;
+	w->opt = o;
+	w->pruner.last = now;
+	/* A dry run must not close, forget or record a real run's grants. */
+	if (state_open(o->dry_run ? NULL : c->sniffer.state, &w->state,
+	    err) != 0) {
+		log_warn("%s", err);
+		warden_free(w);
+		return EX_CANTCREAT;
+	}
+	if (replay_new(&w->replay) != 0 ||
+	    spawner_new(WARDEN_MAX_CHILDREN, &w->spawner) != 0 ||
+	    grant_engine_new(w->state, w->spawner, fw, o->rules_dir,
+	    &w->grants) != 0) {
+		warden_free(w);
+		return EX_OSERR;
+	}
+	if ((tags = state_replay_load(w->state, w->replay, now)) < 0) {
+		log_warn("state %s: cannot load the replay cache, not starting: "
+		    "%s", c->sniffer.state, state_error(w->state));
+		warden_free(w);
+		return EX_CANTCREAT;
+	}
+	if (grant_recover(w->grants, now) != 0) {
+		warden_free(w);
+		return EX_CANTCREAT;
+	}
+	if (!o->dry_run && !warden_setup(fw, FIREWALL_SETUP)) {
+		log_warn("firewall %s: setup failed", firewall_path(fw));
+		warden_free(w);
+		return EX_UNAVAILABLE;
+	}
+	grant_resume(w->grants, now);
+	log_info("started: %ld replay tags kept, %zu grants recovered, "
+	    "firewall %s", tags, grant_count(w->grants), firewall_path(fw));
+	*out = w;
+	return 0;
+}
+
+/* Close every grant (their running commands may end first, bounded), tear
+ * down.  Programs of run actions still running are ended with the daemon
+ * (spawner_free kills their process groups). */
+void
+warden_stop(struct warden *w)
+{
+	size_t left = grant_close_all(w->grants,
+	    spawn_now_ms() + WARDEN_SHUTDOWN_MS);
+
+	if (left > 0)
+		log_warn("stopping: %zu grants could not be closed; they stay "
+		    "recorded and the next start closes them", left);
+	if (!w->opt->dry_run && !warden_setup(w->fw, FIREWALL_TEARDOWN))
+		log_warn("firewall %s: teardown failed", firewall_path(w->fw));
+	if (spawner_running(w->spawner) + spawner_queued(w->spawner) > 0)
+		log_info("stopping: ending %zu running action programs",
+		    spawner_running(w->spawner) + spawner_queued(w->spawner));
+	warden_free(w);
+}
+
+void
+warden_reconfigure(struct warden *w, const struct conf *c,
+    struct firewall *fw)
+{
+	w->conf = c;
+	w->fw = fw;
+	grant_engine_set_firewall(w->grants, fw);
+}
+
+struct replay_cache *
+warden_replay(const struct warden *w)
+{
+	return w->replay;
+}
+
+size_t
+warden_grant_count(const struct warden *w)
+{
+	return grant_count(w->grants);
+}
+
+static bool
+warden_user_may(const struct conf_user *u, const char *action)
+{
+	for (size_t i = 0; i < u->nallow; i++)
+		if (strcmp(u->allow[i], action) == 0)
+			return true;
+	return false;
+}
+
+/* The latest tag expiry user u's accepted knock can carry at now. */
+static int64_t
+warden_tag_horizon(const struct conf *c, const struct conf_user *u,
+    int64_t now)
+{
+	int64_t h = now + 2 * (int64_t)c->sniffer.window +
+	    VERIFY_NATIVE_REPLAY_EXTRA;
+
+	if (c->sniffer.classic && u->classic)
+		h = now + VERIFY_CLASSIC_REPLAY_SECONDS;
+	return h + WARDEN_CLOCK_SLACK;
+}
+
+/* Every field against our configuration; NULL when all hold, else why. */
+static const char *
+warden_check(const struct warden *w, const struct privmsg_grant *m,
+    int64_t now)
+{
+	const struct conf *c = w->conf;
+	const struct conf_user *u;
+
+	if (m->user >= c->nusers)
+		return "no such user";
+	if (m->action >= c->nactions)
+		return "no such action";
+	u = &c->users[m->user];
+	if (!warden_user_may(u, c->actions[m->action].name))
+		return "the user may not ask for the action";
+	/* Every format keeps a tag at least VERIFY_NATIVE_REPLAY_EXTRA past
+	 * the decision; so a tag the check below calls new is not one that
+	 * expired a moment ago and could come twice. */
+	if (m->tag_expiry < now + VERIFY_NATIVE_REPLAY_EXTRA -
+	    WARDEN_CLOCK_SLACK ||
+	    m->tag_expiry > warden_tag_horizon(c, u, now))
+		return "a tag expiry no knock can have";
+	if (replay_seen(w->replay, m->tag, now))
+		return "a tag already committed";
+	return NULL;
+}
+
+static void
+warden_act(struct warden *w, const struct conf_action *a,
+    const struct spa_decision *d, int64_t now)
+{
+	if (w->opt->dry_run) {
+		struct actions_dry_run dry = { w->conf, w->fw };
+		struct server_frame f = { .decision = *d, .action = a };
+
+		actions_print_dry_run(&dry, &f, stderr);
+	} else if (a->kind == CONF_ACTION_RUN) {
+		(void)actions_run_program(w->spawner, d, a);
+	} else {
+		struct grantrec r = { .addr = d->allow, .proto = a->proto,
+		    .port = a->port, .expiry = now + a->timeout };
+
+		snprintf(r.user, sizeof(r.user), "%s", d->user_name);
+		snprintf(r.action, sizeof(r.action), "%s", a->name);
+		(void)grant_grant(w->grants, &r, now);
+	}
+}
+
+enum warden_verdict
+warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
+{
+	const char *why = warden_check(w, m, now);
+	const struct conf_action *a;
+	struct spa_decision d;
+	char err[STATE_ERR_MAX + 128];
+
+	if (why != NULL) {
+		log_warn("privsep: refused a grant from the capture process: %s "
+		    "(user %u, action %u)", why, m->user, m->action);
+		return WARDEN_INVALID;
+	}
+	a = &w->conf->actions[m->action];
+	memset(&d, 0, sizeof(d));
+	d.verdict = VERDICT_ACCEPTED;
+	d.user = (int)m->user;
+	d.user_name = w->conf->users[m->user].name;
+	snprintf(d.request, sizeof(d.request), "%s", a->name);
+	d.allow.family = (uint8_t)m->family;
+	memcpy(d.allow.bytes, m->addr, sizeof(d.allow.bytes));
+	memcpy(d.tag, m->tag, sizeof(d.tag));
+	d.replay_until = m->tag_expiry;
+	/* Committed before anything acts (doc/protocol.md step 9). */
+	if (replay_add(w->replay, d.tag, d.replay_until, now) != 0) {
+		log_warn("refused: user %s request %s: the replay cache is full "
+		    "(%zu tags), so nothing runs", d.user_name, d.request,
+		    replay_count(w->replay));
+		return WARDEN_REFUSED;
+	}
+	if (commit_accepted(w->state, &d, err, sizeof(err)) != 0) {
+		log_warn("%s", err);
+		return WARDEN_REFUSED;
+	}
+	warden_act(w, a, &d, now);
+	return WARDEN_DONE;
+}
+
+int
+warden_fd(const struct warden *w)
+{
+	return spawner_fd(w->spawner);
+}
+
+int
+warden_timeout_ms(const struct warden *w, int64_t now, int max_ms)
+{
+	int64_t ms = max_ms;
+	int64_t grant = grant_next_ms(w->grants, now);
+	int child = spawner_timeout_ms(w->spawner, spawn_now_ms());
+
+	if (grant >= 0 && grant < ms)
+		ms = grant;
+	if (child >= 0 && child < ms)
+		ms = child;
+	return (int)ms;
+}
+
+void
+warden_tick(struct warden *w, int64_t now)
+{
+	spawner_poll(w->spawner, spawn_now_ms());
+	grant_expire(w->grants, now);
+	if (commit_prune(&w->pruner, w->replay, w->state, now) != 0)
+		log_warn("state: cannot prune the replay tags: %s",
+		    state_error(w->state));
+}
