@@ -9,6 +9,7 @@
 #     runs, the child is restarted; and make a system call outside its
 #     filter (request fault-syscall): killed by SIGSYS, logged, restarted;
 #     the open grant survives both and knocks work after each;
+#   - SIGHUP: the child is replaced, and the new one has the new users;
 #   - kill -9 of the parent: the child is gone within a second; a restart
 #     on the same state re-arms the grant.
 # Root only.
@@ -109,7 +110,20 @@ sniffer_knock -s $C ssh
 sniffer_wait_log "$log" 'verdict=accepted .*request=ssh' 3 5 || fail "the third child does not decide"
 sniffer_wait_log "$log" "open $C_RE tcp/22 until" 3 5 || fail "the grant was not extended"
 
-# 5. kill -9 of the parent: the child follows within a second.
+# 5. SIGHUP: a new child with the new tables (bob's key, new here).
+printf '%s\n' 7w0gC8Jd8o9yqvQ1c0m1aZ9z3Zr0hJ5tYV1x2cB3d4E= >"$tmp/bob.key"
+chmod 600 "$tmp/bob.key"
+printf '[user bob]\nkeyfile = %s\nallow = ssh\n' "$tmp/bob.key" >>"$tmp/sniffer.conf"
+kill -HUP "$SNIFFER_PID"
+sniffer_wait_log "$log" 'configuration reloaded' 1 5 || fail "no reload"
+k4=$(child_pid 4)
+gone "$k3" || fail "the old child outlived the reload"
+netns_exec client "$SNIFFER_KNOCK_BIN" -k "$tmp/bob.key" -d "$SNIFFER_SERVER" -s $C ssh
+sniffer_wait_log "$log" 'verdict=accepted .*user=bob' 1 5 || fail "the new child does not know bob"
+sniffer_wait_log "$log" "open $C_RE tcp/22 until" 4 5 || fail "bob's grant did not open"
+k3=$k4
+
+# 6. kill -9 of the parent: the child follows within a second.
 sniffer_stop KILL || true
 for _ in $(seq 10); do
 	gone "$k3" && break
@@ -118,7 +132,7 @@ done
 gone "$k3" || fail "the child outlived its parent by a second"
 [ "$(sniffer_grants iptables 22 "$C_RE")" = 1 ] || fail "the rule went with the parent"
 
-# 6. A restart on the same state re-arms the grant.
+# 7. A restart on the same state re-arms the grant.
 start || fail "no restart"
 sniffer_wait_log "$log" 'started: [0-9]+ replay tags kept, 1 grants recovered' 1 3 || fail "the grant was not recovered"
 sniffer_wait_grants iptables 22 "$C_RE" 1 3000 || fail "the grant was not re-armed"
