@@ -23,7 +23,7 @@ struct warden {
 	struct firewall *fw;
 	const struct warden_options *opt;
 	struct state *state;
-	struct replay_cache *replay;    /* the tags committed */
+	struct replay_cache *replay;    /* the tags committed (or refused) */
 	struct spawner *spawner;
 	struct grant_engine *grants;
 	struct commit_pruner pruner;

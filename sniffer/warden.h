@@ -40,8 +40,10 @@ void warden_stop(struct warden *w);
 void warden_reconfigure(struct warden *w, const struct conf *c,
     struct firewall *fw);
 
-/* The committed replay tags: the packet side starts from a copy (a
- * forked child's is its own; never written through in this process). */
+/* The replay tags committed, and those refused because the disk would
+ * not take them (kept, so the same frame is never let through later):
+ * the packet side starts from a copy (a forked child's is its own;
+ * never written through in this process). */
 struct replay_cache *warden_replay(const struct warden *w);
 /* How many grants there are. */
 size_t warden_grant_count(const struct warden *w);
