@@ -25,6 +25,7 @@
 #define LIVE_RESTART_FIRST_MS 100       /* a child that ended: backoff */
 #define LIVE_RESTART_MAX_MS 30000
 #define LIVE_RESTART_RESET_MS 60000     /* lived this long: start over */
+#define LIVE_SERVE_MAX 64               /* grant messages served per turn */
 
 static volatile sig_atomic_t live_stop, live_reload;
 
@@ -191,8 +192,10 @@ live_serve(struct live *lv)
 	struct privmsg_grant m;
 	int rc;
 
-	while (lv->child.pid != 0 &&
-	    (rc = privsep_receive(&lv->child, &m)) != 0) {
+	/* Bounded, so that a child that floods cannot hold back the
+	 * grants' expiry: the rest waits for the next turn. */
+	for (int i = 0; i < LIVE_SERVE_MAX && lv->child.pid != 0 &&
+	    (rc = privsep_receive(&lv->child, &m)) != 0; i++) {
 		enum warden_verdict v;
 
 		if (rc == -2)
