@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testfile.h"
 #include "addr.h"
 #include "conf.h"
 #include "crypto.h"
@@ -724,16 +725,7 @@ teardown_dir(void **state)
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
-	char path[sizeof(tmpdir) + 128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	unlink(path);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, mode), 0);
+	testfile_write(tmpdir, name, text, mode);
 }
 
 static int

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testfile.h"
 #include "err.h"
 #include "key.h"
 
@@ -64,12 +65,7 @@ test_key_decode_bad(void **state)
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-	assert_int_equal(chmod(path, mode), 0);
+	testfile_write(NULL, path, text, mode);
 }
 
 static void

@@ -28,6 +28,7 @@
 
 #include <sqlite3.h>
 
+#include "testfile.h"
 #include "grantrec.h"
 #include "log.h"
 #include "spawn.h"
@@ -57,14 +58,7 @@ static const char fw_script[] =
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
-	char path[128];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(text, fp);
-	fclose(fp);
-	assert_int_equal(chmod(path, mode), 0);
+	testfile_write(dir, name, text, mode);
 }
 
 /* rules file "fake": every verb of both families goes to fw.sh. */

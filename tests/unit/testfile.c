@@ -1,0 +1,30 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testfile.h"
+
+void
+testfile_write(const char *dir, const char *name, const char *text,
+    mode_t mode)
+{
+	char path[4096];
+	FILE *f;
+
+	if (dir != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+	else
+		snprintf(path, sizeof(path), "%s", name);
+	unlink(path);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
