@@ -26,6 +26,7 @@
 #include "inilines.h"
 #include "key.h"
 #include "request.h"
+#include "sign.h"
 
 #define BLANKS " \t\r\n\v\f"
 #define CONF_LINE_MAX INI_MAX_LINE      /* inih's line buffer */
@@ -67,6 +68,7 @@ struct parser {
 	unsigned sec_line;
 	unsigned seen[KEYS_MAX];        /* line of each key given in it */
 	unsigned sniffer_line;          /* of [sniffer], 0 until seen */
+	unsigned formats_line;          /* of formats = ; 0: the default */
 	struct user_lines *ulines;      /* per user */
 	unsigned key_line;              /* of the first inline key =; 0: none */
 	bool have_st;                   /* st: the file read (not a string) */
@@ -76,6 +78,7 @@ struct parser {
 struct user_lines {
 	unsigned allow;                 /* of allow = */
 	unsigned key;                   /* of key = or keyfile = */
+	unsigned public;                /* of public = ; 0: none */
 };
 
 #define NO_LINE 0u
@@ -418,15 +421,12 @@ sniffer_formats(struct parser *p, const char *v)
 	struct conf_sniffer *s = &p->c->sniffer;
 
 	s->native = s->signed_fmt = s->classic = false;
+	p->formats_line = p->in.lineno;
 	if (each_word(p, v, format_word) != 0)
 		return -1;
 	if (!s->native && !s->signed_fmt && !s->classic)
 		return perr(p, p->in.lineno, "formats needs at least one of "
 		    "native, signed and classic");
-	if (!s->native && !s->classic)
-		return perr(p, p->in.lineno, "formats = signed alone would "
-		    "accept no packet: this sniffer does not verify the signed "
-		    "format yet; add native");
 	return 0;
 }
 
@@ -513,7 +513,7 @@ static const struct keyword sniffer_keys[] = {
 
 /* ---- [user NAME] ---- */
 
-enum { U_KEY, U_KEYFILE, U_ALLOW, U_NAT, U_CLASSIC };
+enum { U_KEY, U_KEYFILE, U_ALLOW, U_NAT, U_CLASSIC, U_PUBLIC };
 
 static struct conf_user *
 cur_user(struct parser *p)
@@ -678,6 +678,28 @@ user_classic(struct parser *p, const char *v)
 	return parse_yesno(p, "classic", v, &cur_user(p)->classic);
 }
 
+/* doc/protocol.md "Signed format": the user's Ed25519 public key, which
+ * must be one a signature can be checked against (sign.h). */
+static int
+user_public(struct parser *p, const char *v)
+{
+	struct conf_user *u = cur_user(p);
+	int len = -1;
+
+	if (key_decode(v, u->public_key, &len) != 0)
+		return perr(p, p->in.lineno, "public must be 32 bytes in "
+		    "base64 (44 characters), as knock --keygen --sign prints "
+		    "it%s", len > 0 ? "; this one is not 32 bytes" : "");
+	if (!sign_public_valid(u->public_key))
+		return perr(p, p->in.lineno, "public is not a valid Ed25519 "
+		    "public key (not a point of the curve, or one of small "
+		    "order that would take anyone's signature): print it again "
+		    "with knock --public -k KEYFILE");
+	u->has_public = true;
+	p->ulines[p->c->nusers - 1].public = p->in.lineno;
+	return 0;
+}
+
 static int
 user_begin(struct parser *p, const char *name)
 {
@@ -744,6 +766,7 @@ static const struct keyword user_keys[] = {
 	[U_ALLOW] = { "allow", user_allow },
 	[U_NAT] = { "nat", user_nat },
 	[U_CLASSIC] = { "classic", user_classic },
+	[U_PUBLIC] = { "public", user_public },
 };
 
 /* ---- [action NAME] ---- */
@@ -1048,12 +1071,36 @@ conf_handler(void *user, const char *section, const char *name,
 	return rc == 0;
 }
 
+/* Signing users and the formats that let them in. */
+static int
+conf_check_signed(struct parser *p)
+{
+	const struct conf *c = p->c;
+	bool any = false;
+
+	for (size_t i = 0; i < c->nusers; i++) {
+		any |= c->users[i].has_public;
+		if (c->users[i].has_public && !c->sniffer.signed_fmt)
+			return perr(p, p->ulines[i].public, "user %s has a "
+			    "public key, but formats does not name signed: "
+			    "every knock of this user would be refused",
+			    c->users[i].name);
+	}
+	if (!any && !c->sniffer.native && !c->sniffer.classic)
+		return perr(p, p->formats_line, "formats = signed accepts "
+		    "only signing users' knocks, and no user has public =");
+	return 0;
+}
+
 /* What only the whole file tells: every allow names an action. */
 static int
 conf_check(struct parser *p)
 {
 	const struct conf *c = p->c;
 	char q[SHOWN_MAX + 4];
+
+	if (conf_check_signed(p) != 0)
+		return -1;
 
 	for (size_t i = 0; i < c->nusers; i++)
 		for (size_t j = 0; j < c->users[i].nallow; j++)

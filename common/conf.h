@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "crypto.h"
+#include "sign.h"
 #include "template.h"
 
 #define CONF_DEFAULT_PATH "/etc/spa/sniffer.conf"
@@ -27,9 +28,7 @@ struct conf_sniffer {
 	size_t npublic;
 	unsigned window;                /* seconds, default 60 */
 	bool native, classic;           /* formats = native signed classic; */
-	bool signed_fmt;                /* default native signed.  The signed
-	                                 * format is not verified yet: only
-	                                 * recorded, and never alone */
+	bool signed_fmt;                /* default native signed */
 	char *firewall;                 /* backend name, default "iptables" */
 	char *state;                    /* directory, default "/var/lib/spa";
 	                                 * "" when given empty: memory only */
@@ -46,6 +45,8 @@ struct conf_user {
 	size_t nallow;
 	bool nat;                       /* default no */
 	bool classic;                   /* default no */
+	bool has_public;                /* public = : a signing user */
+	uint8_t public_key[SIGN_PUBLIC_LEN];    /* Ed25519, checked valid */
 	unsigned line;                  /* of the section header */
 };
 

@@ -8,6 +8,7 @@
 #include "userkey.h"
 #include "wire_classic.h"
 #include "wire_native.h"
+#include "wire_signed.h"
 
 struct vuser {
 	char *name;
@@ -15,6 +16,7 @@ struct vuser {
 	size_t nrequests;
 	bool nat, classic;
 	struct user_keys keys;
+	struct sign_verifier *sig;      /* a signing user; NULL: not one */
 };
 
 struct verifier {
@@ -35,6 +37,7 @@ static const char *const verdict_words[VERDICT_COUNT] = {
 	[VERDICT_STALE] = "stale",
 	[VERDICT_SOURCE_MISMATCH] = "source-mismatch",
 	[VERDICT_DENIED] = "denied",
+	[VERDICT_FORGED] = "forged",
 };
 
 const char *
@@ -53,6 +56,7 @@ vuser_clear(struct vuser *u)
 	free(u->requests);
 	free(u->name);
 	user_keys_clear(&u->keys);
+	sign_verifier_free(u->sig);
 }
 
 static int
@@ -69,6 +73,12 @@ vuser_init(struct vuser *u, const struct verifier_user *in)
 		u->requests[u->nrequests] = strdup(in->requests[u->nrequests]);
 		if (u->requests[u->nrequests] == NULL)
 			return SPA_ERR_NOMEM;
+	}
+	if (in->has_public) {
+		int rc = sign_verifier_new(in->public_key, &u->sig);
+
+		if (rc != 0)
+			return rc;
 	}
 	return user_keys_derive(in->secret, &u->keys);
 }
@@ -144,48 +154,53 @@ vuser_may_run(const struct vuser *u, const char *request)
 }
 
 /* Step 3: the tag against the packet's destination, then each public
- * address (a server behind NAT). */
-static bool
+ * address (a server behind NAT).  The address it matched, or NULL. */
+static const struct spa_addr *
 native_tag_matches(const struct verifier *v, const struct vuser *u,
     const struct spa_packet *pkt, uint8_t tag_out[SPA_MAC_LEN])
 {
 	const uint8_t *tag = pkt->payload + NATIVE_OFF_TAG;
+	const struct spa_addr *server = &pkt->dst;
 	uint8_t want[SPA_MAC_LEN];
 
-	native_tag(&u->keys.mac, pkt->payload, &pkt->dst, pkt->dport, want);
 	for (size_t i = 0;; i++) {
+		native_tag(&u->keys.mac, pkt->payload, server, pkt->dport, want);
 		if (mac_equal(want, tag)) {
 			memcpy(tag_out, tag, SPA_MAC_LEN);
-			return true;
+			return server;
 		}
 		if (i >= v->opt.npublic)
-			return false;
-		native_tag(&u->keys.mac, pkt->payload, &v->public_addrs[i],
-		    pkt->dport, want);
+			return NULL;
+		server = &v->public_addrs[i];
 	}
 }
 
-/* Steps 2 and 3: which user, and which epoch, sent this packet. */
+/* Steps 2 and 3: which user, and which epoch, sent this packet, and the
+ * address its MAC bound; for a signed packet, among signing users only. */
 static enum spa_verdict
 native_authenticate(struct verifier *v, const struct spa_packet *pkt,
-    int64_t now, struct spa_decision *out, uint64_t *epoch)
+    int64_t now, bool signing_only, struct spa_decision *out,
+    uint64_t *epoch, const struct spa_addr **server)
 {
 	struct loc_match m[LOC_MAX_MATCHES];
-	size_t n;
+	size_t n, tried = 0;
 
 	loc_table_refresh(v->loc, now);
 	n = loc_table_find(v->loc, pkt->payload, m, LOC_MAX_MATCHES);
-	if (n == 0)
-		return VERDICT_UNKNOWN;
 	for (size_t i = 0; i < n; i++) {
-		if (!native_tag_matches(v, &v->users[m[i].user], pkt, out->tag))
+		const struct vuser *u = &v->users[m[i].user];
+
+		if (signing_only && u->sig == NULL)
+			continue;
+		tried++;
+		if ((*server = native_tag_matches(v, u, pkt, out->tag)) == NULL)
 			continue;
 		out->user = (int)m[i].user;
-		out->user_name = v->users[m[i].user].name;
+		out->user_name = u->name;
 		*epoch = m[i].epoch;
 		return VERDICT_ACCEPTED;
 	}
-	return VERDICT_BAD_MAC;
+	return tried == 0 ? VERDICT_UNKNOWN : VERDICT_BAD_MAC;
 }
 
 /* |now - t| <= window, without overflow for any t. */
@@ -200,7 +215,7 @@ within_window(uint64_t t, int64_t now, unsigned window)
 /* Steps 5 to 8, on an authenticated packet. */
 static enum spa_verdict
 native_check_request(struct verifier *v, const struct spa_packet *pkt,
-    int64_t now, uint64_t epoch, struct spa_decision *out)
+    int64_t now, uint64_t epoch, uint8_t version, struct spa_decision *out)
 {
 	const struct vuser *u = &v->users[out->user];
 	uint8_t plain[NATIVE_PLAIN_LEN];
@@ -212,7 +227,7 @@ native_check_request(struct verifier *v, const struct spa_packet *pkt,
 	if (rc == 0)
 		rc = native_plaintext_decode(plain, &req);
 	crypto_wipe(plain, sizeof(plain));
-	if (rc != 0)
+	if (rc != 0 || req.version != version)
 		return VERDICT_MALFORMED;
 	if (!within_window(req.time, now, v->opt.window) ||
 	    req.time / NATIVE_EPOCH_SECONDS != epoch)
@@ -232,14 +247,43 @@ static enum spa_verdict
 decide_native(struct verifier *v, struct replay_cache *replay,
     const struct spa_packet *pkt, int64_t now, struct spa_decision *out)
 {
+	const struct spa_addr *server;
 	uint64_t epoch = 0;
-	enum spa_verdict verdict = native_authenticate(v, pkt, now, out, &epoch);
+	enum spa_verdict verdict = native_authenticate(v, pkt, now, false, out,
+	    &epoch, &server);
 
 	if (verdict != VERDICT_ACCEPTED)
 		return verdict;
+	/* A signing user never sends an unsigned packet (step 3). */
+	if (v->users[out->user].sig != NULL)
+		return VERDICT_FORGED;
 	if (replay_seen(replay, out->tag, now))
 		return VERDICT_REPLAY;
-	return native_check_request(v, pkt, now, epoch, out);
+	return native_check_request(v, pkt, now, epoch, NATIVE_VERSION, out);
+}
+
+/* doc/protocol.md "Signed format": steps 2 and 3 on the native part, then
+ * the signature over what the MAC bound, then steps 4 to 9. */
+static enum spa_verdict
+decide_signed(struct verifier *v, struct replay_cache *replay,
+    const struct spa_packet *pkt, int64_t now, struct spa_decision *out)
+{
+	const struct spa_addr *server;
+	uint8_t msg[SIGNED_MESSAGE_LEN];
+	uint64_t epoch = 0;
+	enum spa_verdict verdict = native_authenticate(v, pkt, now, true, out,
+	    &epoch, &server);
+
+	if (verdict != VERDICT_ACCEPTED)
+		return verdict;
+	signed_message(pkt->payload, server, pkt->dport, msg);
+	if (!sign_verify(v->users[out->user].sig, msg, sizeof(msg),
+	    pkt->payload + NATIVE_LEN))
+		return VERDICT_FORGED;
+	if (replay_seen(replay, out->tag, now))
+		return VERDICT_REPLAY;
+	return native_check_request(v, pkt, now, epoch, NATIVE_SIGNED_VERSION,
+	    out);
 }
 
 /* Every classic user, request and minute around now (doc/protocol.md classic). */
@@ -305,6 +349,8 @@ verifier_decide(struct verifier *v, struct replay_cache *replay,
 	decision_reset(out);
 	if (v->opt.native && pkt->len == NATIVE_LEN)
 		verdict = decide_native(v, replay, pkt, now, out);
+	else if (v->opt.signed_fmt && pkt->len == SIGNED_LEN)
+		verdict = decide_signed(v, replay, pkt, now, out);
 	else if (v->opt.classic && classic_looks_like(pkt->payload, pkt->len))
 		verdict = decide_classic(v, replay, pkt, now, out);
 	/* Step 9: record the tag before anything acts on the grant.  A tag

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "replay.h"
 #include "request.h"
+#include "sign.h"
 
 enum spa_verdict {
 	VERDICT_ACCEPTED,
@@ -25,8 +26,11 @@ enum spa_verdict {
 	VERDICT_STALE,
 	VERDICT_SOURCE_MISMATCH,
 	VERDICT_DENIED,
+	VERDICT_FORGED,                 /* the MAC of a signing user, without
+	                                 * its signature: S is known to someone
+	                                 * without the signing key */
 };
-#define VERDICT_COUNT 9
+#define VERDICT_COUNT 10
 
 /* doc/protocol.md classic: a matched tag is remembered for 32 days, since
  * ddHHMM repeats every month: the same frame is valid again a month later,
@@ -47,11 +51,14 @@ struct verifier_user {
 	size_t nrequests;
 	bool nat;                       /* allow may differ from the source */
 	bool classic;                   /* accept the classic format */
+	bool has_public;                /* a signing user: signed packets only */
+	uint8_t public_key[SIGN_PUBLIC_LEN];
 };
 
 struct verifier_options {
 	unsigned window;                /* seconds; doc/protocol.md default 60 */
 	bool native;                    /* formats accepted */
+	bool signed_fmt;
 	bool classic;
 	const struct spa_addr *public_addrs;    /* more addresses the MAC binds */
 	size_t npublic;

@@ -44,8 +44,10 @@ native_plaintext_encode(const struct native_request *req,
 		return SPA_ERR_REQUEST;
 	if (req->allow.family != 4 && req->allow.family != 6)
 		return SPA_ERR_ADDRESS;
+	if (req->version > NATIVE_SIGNED_VERSION)
+		return SPA_ERR_INVALID;
 	writer_init(&w, out, NATIVE_PLAIN_LEN);
-	if (writer_put_u8(&w, NATIVE_VERSION) != 0 ||
+	if (writer_put_u8(&w, req->version ? req->version : NATIVE_VERSION) != 0 ||
 	    writer_put_u64(&w, req->time) != 0 ||
 	    writer_put_u8(&w, req->allow.family) != 0 ||
 	    writer_put_bytes(&w, req->allow.bytes, SPA_ADDR_LEN) != 0 ||
@@ -81,7 +83,8 @@ native_plaintext_decode(const uint8_t in[NATIVE_PLAIN_LEN],
 	    reader_get_u8(&r, &reqlen) != 0 ||
 	    reader_get_bytes(&r, request, sizeof(request)) != 0)
 		return SPA_ERR_TRUNCATED;
-	if (version != NATIVE_VERSION || !native_allow_valid(family, allow) ||
+	if ((version != NATIVE_VERSION && version != NATIVE_SIGNED_VERSION) ||
+	    !native_allow_valid(family, allow) ||
 	    !request_valid((const char *)request, reqlen))
 		return SPA_ERR_INVALID;
 	for (size_t i = reqlen; i < sizeof(request); i++)
@@ -93,6 +96,7 @@ native_plaintext_decode(const uint8_t in[NATIVE_PLAIN_LEN],
 		addr_from_v6(&req->allow, allow);
 	memcpy(req->request, request, reqlen);
 	req->request[reqlen] = '\0';
+	req->version = version;
 	return 0;
 }
 

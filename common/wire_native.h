@@ -22,10 +22,13 @@
 #define NATIVE_OFF_CIPHER 24
 #define NATIVE_OFF_TAG 83
 #define NATIVE_VERSION 1
+#define NATIVE_SIGNED_VERSION 2         /* the plaintext inside a signed packet */
 #define NATIVE_EPOCH_SECONDS 60
 
 /* What the client asks for, in clear. */
 struct native_request {
+	uint8_t version;                        /* NATIVE_VERSION (0 means it
+	                                         * too) or NATIVE_SIGNED_VERSION */
 	uint64_t time;                          /* client clock, Unix seconds */
 	struct spa_addr allow;                  /* the address to open for */
 	char request[SPA_REQUEST_MAX + 1];      /* NUL-terminated */
@@ -40,7 +43,9 @@ void native_tag(const struct mac_key *mac, const uint8_t packet[NATIVE_LEN],
 /* Serialises req; SPA_ERR_REQUEST for a bad request text. */
 int native_plaintext_encode(const struct native_request *req,
     uint8_t out[NATIVE_PLAIN_LEN]);
-/* Parses and validates a plaintext (step 5); SPA_ERR_INVALID if malformed. */
+/* Parses and validates a plaintext (step 5); SPA_ERR_INVALID if malformed.
+ * Either version is taken and reported in req->version: which one the
+ * packet's length asks for is the caller's check. */
 int native_plaintext_decode(const uint8_t in[NATIVE_PLAIN_LEN],
     struct native_request *req);
 /* Builds a whole packet for server:port with the given nonce. */

@@ -32,6 +32,9 @@ server_users(const struct conf *c)
 		u[i].nrequests = c->users[i].nallow;
 		u[i].nat = c->users[i].nat;
 		u[i].classic = c->users[i].classic;
+		u[i].has_public = c->users[i].has_public;
+		memcpy(u[i].public_key, c->users[i].public_key,
+		    sizeof(u[i].public_key));
 	}
 	return u;
 }
@@ -43,6 +46,7 @@ server_new(const struct conf *c, struct replay_cache *replay,
 	struct verifier_options opt = {
 		.window = c->sniffer.window,
 		.native = c->sniffer.native,
+		.signed_fmt = c->sniffer.signed_fmt,
 		.classic = c->sniffer.classic,
 		.public_addrs = c->sniffer.public_addrs,
 		.npublic = c->sniffer.npublic,

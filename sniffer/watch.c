@@ -94,7 +94,13 @@ watch_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	}
 	if (f.decision.verdict == VERDICT_ACCEPTED)
 		watch_accepted(w, &f);
-	else if (log_ratelimit(&w->reject_limit, now)) {
+	else if (f.decision.verdict == VERDICT_FORGED) {
+		/* Never rate-limited: someone holds this user's shared secret
+		 * without its signing key (doc/protocol.md "Signed format"). */
+		report_log_line(&f.pkt, &f.decision, line);
+		log_warn("%s: the shared secret of user %s is known to someone "
+		    "without its signing key", line, f.decision.user_name);
+	} else if (log_ratelimit(&w->reject_limit, now)) {
 		report_log_line(&f.pkt, &f.decision, line);
 		log_info("%s", line);
 	}
@@ -119,8 +125,10 @@ watch_stats(struct watch *w, int64_t now)
 	w->stats_at = now;
 	if (server_count(w->server, VERDICT_NOT_SPA) > 0 ||
 	    w->reject_limit.suppressed > 0)
-		log_info("stats: not-spa=%lu accepted=%lu suppressed-lines=%lu",
+		log_info("stats: not-spa=%lu accepted=%lu forged=%lu "
+		    "suppressed-lines=%lu",
 		    server_count(w->server, VERDICT_NOT_SPA),
 		    server_count(w->server, VERDICT_ACCEPTED),
+		    server_count(w->server, VERDICT_FORGED),
 		    w->reject_limit.suppressed);
 }

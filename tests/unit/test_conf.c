@@ -19,6 +19,7 @@
 #include "testfile.h"
 #include "addr.h"
 #include "conf.h"
+#include "key.h"
 #include "crypto.h"
 
 /* Bytes 0x00..0x1f; the first 16; 0x00..0x2f. */
@@ -27,6 +28,11 @@
 #define KEY48 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"
 #define KEY_OTHER "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
 #define KEY_THIRD "Z5OLITqourkxo91uCSxGkb/RohkNQf+wTuroT5IeBUU="
+/* Ed25519 public keys: erin's, from the signed vectors; the identity
+ * point (small order: it would take anyone's signature); not a point. */
+#define PUB_ERIN "P9s/UbGMmbj6FJA8WaQl+l66rJuMBKX4UT9xMMeY+io="
+#define PUB_SMALL "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#define PUB_NOT_POINT "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 /* doc/interface.md's example, with a real key and its comments. */
 static const char interface_example[] =
@@ -216,6 +222,26 @@ test_formats(void **state)
 		assert_int_equal(c->sniffer.classic, cases[i].classic);
 		conf_free(c);
 	}
+}
+
+/* A signing user, and formats = signed alone once there is one. */
+static void
+test_signing_user(void **state)
+{
+	struct conf *c;
+	uint8_t want[32];
+
+	(void)state;
+	c = load_ok("t.conf", "[sniffer]\nformats = signed\n[user erin]\n"
+	    "key = " KEY32 "\npublic = " PUB_ERIN "\n[user a]\nkey = "
+	    KEY_OTHER "\n");
+	assert_true(c->users[0].has_public);
+	assert_false(c->users[1].has_public);
+	assert_int_equal(key_decode(PUB_ERIN, want, NULL), 0);
+	assert_memory_equal(c->users[0].public_key, want, 32);
+	assert_true(c->sniffer.signed_fmt);
+	assert_false(c->sniffer.native);
+	conf_free(c);
 }
 
 /* Relative paths are relative to the configuration's directory. */
@@ -422,8 +448,8 @@ static const struct bad bad_sniffer[] = {
 	{ "[sniffer]\nformats =\n", "t.conf:2: ",
 	    "formats needs at least one of native, signed and classic" },
 	{ "[sniffer]\nformats = signed\n", "t.conf:2: ",
-	    "formats = signed alone would accept no packet: this sniffer "
-	    "does not verify the signed format yet; add native" },
+	    "formats = signed accepts only signing users' knocks, and no user "
+	    "has public =" },
 	{ "[sniffer]\nfirewall = IPTables\n", "t.conf:2: ",
 	    "firewall must name a backend in rules/" },
 	{ "[sniffer]\nfirewall = ../x\n", "t.conf:2: ", "not '../x'" },
@@ -441,6 +467,18 @@ static const struct bad bad_sniffer[] = {
 };
 
 static const struct bad bad_users[] = {
+	{ "[user a]\nkey = " KEY32 "\npublic = " PUB_SMALL "\n", "t.conf:3: ",
+	    "public is not a valid Ed25519 public key (not a point of the "
+	    "curve, or one of small order" },
+	{ "[user a]\nkey = " KEY32 "\npublic = " PUB_NOT_POINT "\n",
+	    "t.conf:3: ", "public is not a valid Ed25519 public key" },
+	{ "[user a]\nkey = " KEY32 "\npublic = " KEY16 "\n", "t.conf:3: ",
+	    "public must be 32 bytes in base64 (44 characters), as knock "
+	    "--keygen --sign prints it; this one is not 32 bytes" },
+	{ "[sniffer]\nformats = native\n[user a]\nkey = " KEY32
+	    "\npublic = " PUB_ERIN "\n", "t.conf:5: ", "user a has a public "
+	    "key, but formats does not name signed: every knock of this user "
+	    "would be refused" },
 	{ "[user -x]\n", "t.conf:1: ", "user name '-x' must be 1 to 32 of" },
 	{ "[user al!ce]\n", "t.conf:1: ", "user name 'al!ce'" },
 	{ "[user abcdefghijabcdefghijabcdefghijabc]\n", "t.conf:1: ",
@@ -1033,6 +1071,7 @@ main(void)
 		cmocka_unit_test(test_sniffer_values),
 		cmocka_unit_test(test_relative_state),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_signing_user),
 		cmocka_unit_test(test_users_and_actions),
 		cmocka_unit_test(test_odd_but_valid),
 		cmocka_unit_test(test_line_length),

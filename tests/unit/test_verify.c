@@ -48,33 +48,50 @@ fixture_user(struct fixture *fx, const struct vec_block *b)
 	u->nrequests = n;
 	u->nat = strcmp(vec_need(b, "nat"), "yes") == 0;
 	u->classic = strcmp(vec_need(b, "classic"), "yes") == 0;
+	if (vec_get(b, "public") != NULL) {
+		assert_int_equal(key_decode(vec_need(b, "public"),
+		    u->public_key, NULL), 0);
+		u->has_public = true;
+	}
 	fx->nusers++;
+}
+
+/* The users of a vector file: its blocks that have `requests`. */
+static struct fixture *
+fixture_load(const char *file)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	vec_load(file, &fx->f);
+	for (size_t i = 0; i < fx->f.nblocks; i++)
+		if (vec_get(&fx->f.blocks[i], "requests") != NULL)
+			fixture_user(fx, &fx->f.blocks[i]);
+	assert_true(fx->nusers > 0);
+	return fx;
 }
 
 static int
 fixture_setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	vec_load("verdicts.txt", &fx->f);
-	for (size_t i = 0; i < fx->f.nblocks; i++)
-		if (vec_get(&fx->f.blocks[i], "secret") != NULL)
-			fixture_user(fx, &fx->f.blocks[i]);
-	assert_true(fx->nusers > 0);
-	*state = fx;
+	*state = fixture_load("verdicts.txt");
 	return 0;
 }
 
-static int
-fixture_teardown(void **state)
+static void
+fixture_free(struct fixture *fx)
 {
-	struct fixture *fx = *state;
-
 	for (size_t u = 0; u < MAX_USERS; u++)
 		for (size_t w = 0; w < MAX_WORDS; w++)
 			free(fx->words[u][w]);
 	vec_free(&fx->f);
 	free(fx);
+}
+
+static int
+fixture_teardown(void **state)
+{
+	fixture_free(*state);
 	return 0;
 }
 
@@ -119,15 +136,17 @@ expect_decision(const struct vec_block *b, const struct spa_decision *d)
 	assert_string_equal(addr_format(&d->allow, addr), vec_need(b, "allow"));
 }
 
-static void
-test_verdict_vectors(void **state)
+/* Every verdict block of fx, in order, each sequence with a fresh
+ * replay cache; returns how many frames were decided. */
+static size_t
+run_verdicts(const struct fixture *fx, const struct verifier_options *opt)
 {
-	struct fixture *fx = *state;
-	struct verifier *v = fixture_verifier(fx);
+	struct verifier *v;
 	struct replay_cache *rc = NULL;
 	const char *seq = NULL;
 	size_t frames = 0;
 
+	assert_int_equal(verifier_new(fx->users, fx->nusers, opt, &v), 0);
 	for (size_t i = 0; i < fx->f.nblocks; i++) {
 		const struct vec_block *b = &fx->f.blocks[i];
 		const char *s = vec_get(b, "sequence");
@@ -135,7 +154,7 @@ test_verdict_vectors(void **state)
 		struct spa_packet p;
 		struct spa_decision d;
 
-		if (vec_get(b, "name") == NULL)
+		if (vec_get(b, "verdict") == NULL)
 			continue;
 		/* A fresh server unless this block continues a sequence. */
 		if (s == NULL || seq == NULL || strcmp(s, seq) != 0) {
@@ -149,9 +168,66 @@ test_verdict_vectors(void **state)
 		expect_decision(b, &d);
 		frames++;
 	}
-	assert_true(frames >= 20);
 	replay_free(rc);
 	verifier_free(v);
+	return frames;
+}
+
+static void
+test_verdict_vectors(void **state)
+{
+	struct verifier_options opt = { .window = 60, .native = true,
+	    .classic = true };
+
+	assert_true(run_verdicts(*state, &opt) >= 20);
+}
+
+/* The signed vectors, with the formats a default configuration accepts;
+ * a forged knock names the user whose secret it used. */
+static void
+test_signed_vectors(void **state)
+{
+	struct fixture *fx = fixture_load("signed.txt");
+	struct verifier_options opt = { .window = 60, .native = true,
+	    .signed_fmt = true };
+	struct replay_cache *rc;
+	struct verifier *v;
+	struct spa_decision d;
+	struct spa_packet p;
+	uint8_t buf[512];
+	size_t forged = 0;
+	(void)state;
+
+	assert_true(run_verdicts(fx, &opt) >= 12);
+	assert_int_equal(replay_new(&rc), 0);
+	assert_int_equal(verifier_new(fx->users, fx->nusers, &opt, &v), 0);
+	for (size_t i = 0; i < fx->f.nblocks; i++) {
+		const struct vec_block *b = &fx->f.blocks[i];
+		const char *want = vec_get(b, "verdict");
+
+		if (want == NULL || strcmp(want, "forged") != 0)
+			continue;
+		packet_of(b, &p, buf, sizeof(buf));
+		verifier_decide(v, rc, &p, strtoll(vec_need(b, "now"), NULL,
+		    10), &d);
+		assert_int_equal(d.verdict, VERDICT_FORGED);
+		assert_non_null(d.user_name);
+		assert_string_equal(d.user_name, "erin");
+		forged++;
+	}
+	assert_int_equal(forged, 3);
+	verifier_free(v);
+	/* Without signed in formats a 179-byte payload is not SPA at all. */
+	opt.signed_fmt = false;
+	assert_int_equal(verifier_new(fx->users, fx->nusers, &opt, &v), 0);
+	packet_of(&fx->f.blocks[fx->nusers + 3], &p, buf, sizeof(buf));
+	assert_int_equal(p.len, 179);
+	verifier_decide(v, rc, &p, strtoll(vec_need(&fx->f.blocks[
+	    fx->nusers + 3], "now"), NULL, 10), &d);
+	assert_int_equal(d.verdict, VERDICT_NOT_SPA);
+	verifier_free(v);
+	replay_free(rc);
+	fixture_free(fx);
 }
 
 /* The first accepted native vector, re-sent to another server address:
@@ -396,6 +472,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_vectors),
+		cmocka_unit_test(test_signed_vectors),
 		cmocka_unit_test(test_public_address),
 		cmocka_unit_test(test_formats_disabled),
 		cmocka_unit_test(test_classic_replay_a_month_later),

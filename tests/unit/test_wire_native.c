@@ -115,7 +115,8 @@ static void
 test_native_plaintext_malformed(void **state)
 {
 	static const struct { size_t off; uint8_t val; } bad[] = {
-		{ 0, 2 },       /* version */
+		{ 0, 3 },       /* version: 1 native, 2 inside a signed packet */
+		{ 0, 0 },
 		{ 9, 5 },       /* family */
 		{ 9, 0 },
 		{ 10, 1 },      /* family 4, allow not mapped */
@@ -139,6 +140,13 @@ test_native_plaintext_malformed(void **state)
 		assert_int_equal(native_plaintext_decode(copy, &out),
 		    SPA_ERR_INVALID);
 	}
+	/* Version 2 decodes, and says so: the packet's length decides. */
+	memcpy(copy, plain, sizeof(copy));
+	copy[0] = 2;
+	assert_int_equal(native_plaintext_decode(copy, &out), 0);
+	assert_int_equal(out.version, NATIVE_SIGNED_VERSION);
+	assert_int_equal(native_plaintext_decode(plain, &out), 0);
+	assert_int_equal(out.version, NATIVE_VERSION);
 	strcpy(req.request, "two words");
 	assert_int_equal(native_plaintext_encode(&req, plain), SPA_ERR_REQUEST);
 	req.request[0] = '\0';
