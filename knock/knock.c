@@ -58,6 +58,7 @@ knock_payload(const struct knock_spec *spec, const struct knock_draw *d,
 {
 	struct payload_input in = {
 		.format = spec->format, .secret = spec->secret,
+		.seed = spec->format == PAYLOAD_SIGNED ? spec->seed : NULL,
 		.src = rep->src, .dst = spec->dst, .allow = rep->allow,
 		.sport = d->sport, .dport = spec->dport,
 		.request = spec->request, .time = (int64_t)d->now.tv_sec,

@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "crypto.h"
 #include "payload.h"
+#include "sign.h"
 
 #define KNOCK_ERR_MAX 512
 #define KNOCK_DEFAULT_PORT 5001
@@ -22,6 +23,7 @@
 struct knock_spec {
 	enum payload_format format;
 	uint8_t secret[SPA_SECRET_LEN];
+	uint8_t seed[SIGN_SEED_LEN];    /* PAYLOAD_SIGNED only */
 	struct spa_addr dst;
 	struct spa_addr src;            /* used when has_src */
 	struct spa_addr allow;          /* native; used when has_allow, else src */

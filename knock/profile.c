@@ -59,11 +59,13 @@ profile_port(const struct profile_ctx *c, const char *value, void *field)
 	return 0;
 }
 
+/* A 32-byte secret, or a 64-byte signing key (S || seed). */
 static int
 profile_key(const struct profile_ctx *c, const char *value, void *field)
 {
-	(void)c;
-	return key_decode(value, field, NULL);
+	(void)field;
+	return key_decode_client(value, c->out->key, c->out->seed,
+	    &c->out->has_seed);
 }
 
 /* Relative key files follow the profile, not the working directory. */
@@ -130,7 +132,8 @@ static const struct profile_keyword {
 	{ "allow", PROFILE_ALLOW, offsetof(struct profile, allow),
 	    profile_addr, "an IPv4 or IPv6 address" },
 	{ "key", PROFILE_KEY, offsetof(struct profile, key), profile_key,
-	    "a base64 32-byte key (knock --keygen)" },
+	    "a base64 key of 32 bytes (knock --keygen) or of 64 (knock "
+	    "--keygen --sign)" },
 	{ "keyfile", PROFILE_KEYFILE, offsetof(struct profile, keyfile),
 	    profile_keyfile, "a file name" },
 	{ "request", PROFILE_REQUEST, offsetof(struct profile, request),
@@ -281,5 +284,7 @@ void
 profile_wipe(struct profile *p)
 {
 	crypto_wipe(p->key, sizeof(p->key));
+	crypto_wipe(p->seed, sizeof(p->seed));
+	p->has_seed = 0;
 	p->have &= ~(unsigned)PROFILE_KEY;
 }

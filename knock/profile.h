@@ -1,7 +1,8 @@
 /*
  * Profiles (doc/interface.md "knock"): ~/.config/spa/knock.conf, INI, one
  * [NAME] section per server with the keys address, port, source, allow,
- * key (base64) or keyfile, request, format.  Parsed once with libinih into
+ * key (base64: a 32-byte secret, or S || seed to sign) or keyfile,
+ * request, format.  Parsed once with libinih into
  * typed fields; command-line flags override them (main.c).
  */
 #ifndef KNOCK_PROFILE_H
@@ -13,6 +14,7 @@
 #include "crypto.h"
 #include "payload.h"
 #include "request.h"
+#include "sign.h"
 
 #define PROFILE_PATH_MAX 4096
 #define PROFILE_ERR_MAX 1024
@@ -34,6 +36,8 @@ struct profile {
 	uint16_t port;
 	enum payload_format format;
 	uint8_t key[SPA_SECRET_LEN];    /* wipe with profile_wipe */
+	uint8_t seed[SIGN_SEED_LEN];    /* when key = held S || seed */
+	int has_seed;
 	char keyfile[PROFILE_PATH_MAX]; /* absolute, or as given */
 	char request[SPA_REQUEST_MAX + 1];
 };
@@ -55,6 +59,7 @@ int profile_default_path(char out[PROFILE_PATH_MAX]);
  * error *out is all zero. */
 int profile_load(const char *path, const char *name, struct profile *out,
     char err[PROFILE_ERR_MAX]);
+/* Wipes the key (and seed) and clears PROFILE_KEY. */
 void profile_wipe(struct profile *p);
 
 #endif
