@@ -30,10 +30,10 @@
 struct cli {
 	const char *src, *dst, *port, *sport, *allow, *keyfile;
 	const char *pcap, *profile, *output, *request;
-	int classic, native, verbose, keygen, force;
+	int classic, native, verbose, keygen, force, sign, public_key;
 };
 
-enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN };
+enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN, OPT_SIGN, OPT_PUBLIC };
 
 static const struct option cli_options[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -50,6 +50,8 @@ static const struct option cli_options[] = {
 	{ "classic", no_argument, NULL, OPT_CLASSIC },
 	{ "native", no_argument, NULL, OPT_NATIVE },
 	{ "keygen", no_argument, NULL, OPT_KEYGEN },
+	{ "sign", no_argument, NULL, OPT_SIGN },
+	{ "public", no_argument, NULL, OPT_PUBLIC },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -59,7 +61,8 @@ static const char usage_text[] =
     "usage: knock [-s SRC] -d DST [-p PORT] [-S SPORT] [-a ALLOW] [-k KEYFILE]\n"
     "             [--classic] [-w FILE.pcap] [-v] REQUEST\n"
     "       knock -n PROFILE [options] [REQUEST]\n"
-    "       knock --keygen [-o KEYFILE] [-f]\n";
+    "       knock --keygen [--sign] [-o KEYFILE] [-f]\n"
+    "       knock --public -k KEYFILE | -n PROFILE\n";
 
 static const char help_text[] =
     "Sends one Single Packet Authorization knock: a TCP SYN whose payload\n"
@@ -69,17 +72,27 @@ static const char help_text[] =
     "  -s, --source SRC      IP source address (default: the kernel's choice)\n"
     "  -S, --sport SPORT     TCP source port (default: random 1024..65535)\n"
     "  -a, --allow ALLOW     native: the address to open for (default: SRC)\n"
-    "  -k, --key KEYFILE     base64 secret, mode 0600 or stricter\n"
-    "      --classic         the paper's 35-byte format; --native the default\n"
+    "  -k, --key KEYFILE     base64 key, mode 0600 or stricter: a 32-byte\n"
+    "                        secret sends native, a 64-byte signing key\n"
+    "                        (S || seed) the signed format (179 bytes)\n"
+    "      --classic         the paper's 35-byte format (no signing key);\n"
+    "                        --native the default (signed if the key signs)\n"
     "  -w, --write FILE      write the frame to a pcap file instead of sending\n"
     "  -n, --profile NAME    [NAME] of ~/.config/spa/knock.conf; flags override\n"
     "  -v, --verbose         print what was sent (never the key)\n"
     "      --keygen          print a new key, or write it to -o FILE (0600);\n"
     "                        -f replaces an existing file\n"
+    "      --sign            with --keygen: a signing key.  With -o FILE, FILE\n"
+    "                        gets it and stdout the server's [user] lines\n"
+    "                        'key = S' and 'public = A'; without -o, stdout\n"
+    "                        gets the 88-character key line, then those two\n"
+    "      --public          print those two lines again for the signing key\n"
+    "                        of -k KEYFILE or -n PROFILE (never the seed)\n"
     "  -h, --help            this text;  -V, --version\n\n"
     "Exit status: 0 sent or written, 64 usage, 66 key or profile missing or\n"
-    "unreadable, 69 network error, 73 output file not created, 77 not\n"
-    "permitted (raw socket without root or CAP_NET_RAW, key file too open).\n";
+    "unreadable (--public: not a signing key), 69 network error, 73 output\n"
+    "file not created, 77 not permitted (raw socket without root or\n"
+    "CAP_NET_RAW, key file too open).\n";
 
 __attribute__((format(printf, 2, 3)))
 static int
@@ -124,6 +137,8 @@ cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_CLASSIC: c->classic = 1; break;
 	case OPT_NATIVE: c->native = 1; break;
 	case OPT_KEYGEN: c->keygen = 1; break;
+	case OPT_SIGN: c->sign = 1; break;
+	case OPT_PUBLIC: c->public_key = 1; break;
 	case 'h': fputs(usage_text, stdout); fputs(help_text, stdout); return 0;
 	case 'V': printf("knock %s\n", SPA_VERSION); return 0;
 	default: return usage_error(NULL);
@@ -169,11 +184,23 @@ cli_parse(int argc, char **argv, struct cli *c)
 		return usage_error("one REQUEST only; a request has no spaces");
 	if (c->classic && c->native)
 		return usage_error("--classic and --native exclude each other");
+	if (c->keygen && c->public_key)
+		return usage_error("--keygen and --public exclude each other");
 	if (c->keygen && (c->src || c->dst || c->port || c->sport || c->allow ||
 	    c->keyfile || c->pcap || c->profile || c->request || c->classic))
-		return usage_error("--keygen takes only -o FILE and -f");
+		return usage_error("--keygen takes only --sign, -o FILE and -f");
 	if (!c->keygen && (c->output || c->force))
 		return usage_error("-o and -f go with --keygen");
+	if (!c->keygen && c->sign)
+		return usage_error("--sign goes with --keygen (a signing key "
+		    "signs every knock; no flag is needed to send one)");
+	if (c->public_key && (c->src || c->dst || c->port || c->sport ||
+	    c->allow || c->pcap || c->request || c->classic || c->native ||
+	    c->verbose))
+		return usage_error("--public takes only -k KEYFILE or -n PROFILE");
+	if (c->public_key && c->keyfile == NULL && c->profile == NULL)
+		return usage_error("--public needs a signing key: give -k "
+		    "KEYFILE or -n PROFILE");
 	return -1;
 }
 
@@ -183,11 +210,18 @@ run_keygen(const struct cli *c)
 	int rc;
 
 	if (c->output == NULL) {
-		rc = keygen_print(stdout);
+		rc = c->sign ? keygen_sign_print(stdout) : keygen_print(stdout);
 		return rc == 0 ? 0 : fail(EX_OSERR, "cannot make a key: %s",
 		    err_str(rc));
 	}
-	rc = keygen_write(c->output, c->force);
+	if (c->sign)
+		rc = keygen_sign_write(c->output, c->force, stdout);
+	else
+		rc = keygen_write(c->output, c->force);
+	if (rc == SPA_ERR_SYSTEM && ferror(stdout))
+		return fail(EX_IOERR, "wrote %s, but cannot print its public "
+		    "lines: %s; print them with knock --public -k %s",
+		    c->output, strerror(errno), c->output);
 	if (rc == SPA_ERR_SYSTEM && errno == EEXIST)
 		return fail(EX_CANTCREAT, "%s exists; add -f to replace it, or "
 		    "choose another file with -o", c->output);
@@ -289,10 +323,19 @@ resolve_rest(const struct cli *c, const struct profile *p,
 	return 0;
 }
 
+/* The key: a secret, and a seed when it is a signing key. */
+struct knock_key {
+	uint8_t secret[SPA_SECRET_LEN];
+	uint8_t seed[SIGN_SEED_LEN];
+	int has_seed;
+	char from[PROFILE_PATH_MAX + 32];       /* where it came from, for
+	                                         * messages */
+};
+
 static int
-load_keyfile(const char *path, uint8_t secret[SPA_SECRET_LEN])
+load_keyfile(const char *path, struct knock_key *k)
 {
-	int rc = key_load_file(path, secret);
+	int rc = key_load_client_file(path, k->secret, k->seed, &k->has_seed);
 
 	if (rc == SPA_ERR_SYSTEM)
 		return fail(EX_NOINPUT, "cannot read key file %s: %s; check the "
@@ -301,24 +344,33 @@ load_keyfile(const char *path, uint8_t secret[SPA_SECRET_LEN])
 	if (rc == SPA_ERR_KEY_MODE)
 		return fail(EX_NOPERM, "key file %s is readable by group or "
 		    "others; run chmod 600 %s", path, path);
+	if (rc == SPA_ERR_KEY_NOT_FILE)
+		return fail(EX_NOINPUT, "key file %s is not a regular file; "
+		    "give the path of a key file", path);
 	if (rc != 0)
-		return fail(EX_NOINPUT, "key file %s does not hold a key (%s); "
-		    "make one with knock --keygen -o FILE", path, err_str(rc));
+		return fail(EX_NOINPUT, "key file %s does not hold a key (one "
+		    "line of base64: 32 bytes, or 64 for a signing key); make "
+		    "one with knock --keygen -o FILE", path);
+	snprintf(k->from, sizeof(k->from), "key file %s", path);
 	return 0;
 }
 
 static int
 resolve_key(const struct cli *c, const struct profile *p,
-    struct knock_spec *s)
+    struct knock_key *k)
 {
 	if (c->keyfile != NULL)
-		return load_keyfile(c->keyfile, s->secret);
+		return load_keyfile(c->keyfile, k);
 	if (p->have & PROFILE_KEY) {
-		memcpy(s->secret, p->key, SPA_SECRET_LEN);
+		memcpy(k->secret, p->key, SPA_SECRET_LEN);
+		memcpy(k->seed, p->seed, SIGN_SEED_LEN);
+		k->has_seed = p->has_seed;
+		snprintf(k->from, sizeof(k->from), "the key of profile [%s]",
+		    c->profile);
 		return 0;
 	}
 	if (p->have & PROFILE_KEYFILE)
-		return load_keyfile(p->keyfile, s->secret);
+		return load_keyfile(p->keyfile, k);
 	return usage_error("no key; give -k KEYFILE (make one with knock "
 	    "--keygen -o KEYFILE), or a profile with key = or keyfile =");
 }
@@ -363,7 +415,7 @@ print_report(const struct knock_spec *s, const struct knock_report *r)
 	    s->pcap_path != NULL ? "wrote" : "sent", addr_format(&r->src, src),
 	    (unsigned)r->sport, addr_format(&r->dst, dst), (unsigned)r->dport,
 	    payload_format_name(r->format), s->request);
-	if (r->format == PAYLOAD_NATIVE)
+	if (r->format != PAYLOAD_CLASSIC)
 		fprintf(out, " allow=%s", addr_format(&r->allow, allow));
 	fprintf(out, " payload=%zu frame=%zu tag=%s\n", r->payload_len,
 	    r->frame_len, tag);
@@ -393,24 +445,47 @@ knock_error(const struct knock_spec *s, int rc, const char *err)
 	}
 }
 
+/* A signing key signs every native knock (doc/protocol.md "Signed
+ * format"); the classic format has no room for a signature. */
+static int
+resolve_format(const struct cli *c, const struct knock_key *k,
+    struct knock_spec *s)
+{
+	memcpy(s->secret, k->secret, SPA_SECRET_LEN);
+	if (!k->has_seed)
+		return 0;
+	if (s->format == PAYLOAD_CLASSIC)
+		return fail(EX_USAGE, "%s is a signing key, and the classic "
+		    "format carries no signature; %s, or use a 32-byte key",
+		    k->from, c->classic ? "drop --classic" : "drop the "
+		    "profile's format = classic (or give --native)");
+	s->format = PAYLOAD_SIGNED;
+	memcpy(s->seed, k->seed, SIGN_SEED_LEN);
+	return 0;
+}
+
 static int
 run_knock(const struct cli *c)
 {
 	struct profile p;
+	struct knock_key k;
 	struct knock_spec s;
 	struct knock_report r;
 	char err[KNOCK_ERR_MAX];
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	memset(&k, 0, sizeof(k));
 	memset(&s, 0, sizeof(s));
 	if (c->profile != NULL && (rc = load_profile(c->profile, &p)) != 0)
 		goto wipe;
 	if ((rc = resolve_addresses(c, &p, &s)) != 0 ||
 	    (rc = resolve_rest(c, &p, &s)) != 0 ||
-	    (rc = resolve_key(c, &p, &s)) != 0)
+	    (rc = resolve_key(c, &p, &k)) != 0 ||
+	    (rc = resolve_format(c, &k, &s)) != 0)
 		goto wipe;
 	profile_wipe(&p);
+	crypto_wipe(&k, sizeof(k));
 	rc = knock_fire(&s, &r, err);
 	if (rc != KNOCK_OK)
 		rc = knock_error(&s, rc, err);
@@ -418,7 +493,42 @@ run_knock(const struct cli *c)
 		print_report(&s, &r);
 wipe:
 	profile_wipe(&p);
+	crypto_wipe(&k, sizeof(k));
 	crypto_wipe(s.secret, sizeof(s.secret));
+	crypto_wipe(s.seed, sizeof(s.seed));
+	return rc;
+}
+
+/* --public: the server's two lines for a signing key, never its seed. */
+static int
+run_public(const struct cli *c)
+{
+	struct profile p;
+	struct knock_key k;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&k, 0, sizeof(k));
+	if (c->profile != NULL && (rc = load_profile(c->profile, &p)) != 0)
+		goto wipe;
+	if ((rc = resolve_key(c, &p, &k)) != 0)
+		goto wipe;
+	if (!k.has_seed) {
+		rc = fail(EX_NOINPUT, "%s is a 32-byte secret, not a signing "
+		    "key, and has no public key; make a signing key with knock "
+		    "--keygen --sign -o FILE", k.from);
+		goto wipe;
+	}
+	rc = keygen_print_public(k.secret, k.seed, stdout);
+	if (rc == SPA_ERR_SYSTEM)
+		rc = fail(EX_IOERR, "cannot print the public lines: %s",
+		    strerror(errno));
+	else if (rc != 0)
+		rc = fail(EX_SOFTWARE, "cannot compute the public key: %s",
+		    err_str(rc));
+wipe:
+	profile_wipe(&p);
+	crypto_wipe(&k, sizeof(k));
 	return rc;
 }
 
@@ -433,5 +543,7 @@ main(int argc, char **argv)
 		return rc;
 	if (c.keygen)
 		return run_keygen(&c);
+	if (c.public_key)
+		return run_public(&c);
 	return run_knock(&c);
 }
