@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # knock's command line: exit codes and one-line messages of doc/interface.md
 # (64 usage, 66 key/profile missing, 77 not permitted, 69 network), --help,
-# --version, --keygen, profiles.  Nothing is sent: every knock here either
+# --version, --keygen, --keygen --sign and --public, signed knocks,
+# profiles.  Nothing is sent: every knock here either
 # fails before sending or writes with -w.  Needs no root (root adds the
 # no-privilege and no-route cases, run in an empty network namespace).
 set -eu
@@ -39,6 +40,76 @@ expect 0 "" --keygen -o "$key" -f
 cmp -s "$key" "$tmp/key.before" && fail "keygen -f did not write a new key"
 "$knock" --keygen | grep -qxE '[A-Za-z0-9+/]{43}=' || fail "keygen to stdout"
 
+# b64bytes TEXT: how many bytes the base64 TEXT decodes to.
+b64bytes() { printf '%s' "$1" | base64 -d 2>/dev/null | wc -c; }
+# public_of_seed KEYFILE: base64 of the Ed25519 public key of the seed in
+# the signing key file (bytes 32..63), computed by openssl(1), not by knock.
+public_of_seed() {
+	{ printf '302e020100300506032b657004220420' | xxd -r -p
+	  base64 -d <"$1" | tail -c 32; } |
+		openssl pkey -inform DER -pubout -outform DER | tail -c 32 | base64
+}
+have_openssl=0
+command -v openssl >/dev/null && command -v xxd >/dev/null && have_openssl=1
+
+# --keygen --sign -o: the key file holds S || seed (88 characters, 0600);
+# stdout the server's two lines: key = S and public = the seed's key.
+sk=$tmp/signkey
+expect 0 "" --keygen --sign -o "$sk"
+[ "$(stat -c %a "$sk")" = 600 ] || fail "keygen --sign: mode $(stat -c %a "$sk")"
+[ "$(wc -l <"$sk")" = 1 ] && grep -qxE '[A-Za-z0-9+/]{86}==' "$sk" ||
+	fail "keygen --sign: not one line of 88 base64 characters: $(cat "$sk")"
+[ "$(b64bytes "$(cat "$sk")")" = 64 ] || fail "keygen --sign: not 64 bytes"
+cp "$tmp/out" "$tmp/sign.lines"
+[ "$(wc -l <"$tmp/sign.lines")" = 2 ] || fail "keygen --sign printed: $(cat "$tmp/sign.lines")"
+skey=$(sed -n 's/^key = //p' "$tmp/sign.lines")
+spub=$(sed -n 's/^public = //p' "$tmp/sign.lines")
+[ "$(sed -n 1p "$tmp/sign.lines")" = "key = $skey" ] && [ "$(sed -n 2p "$tmp/sign.lines")" = "public = $spub" ] ||
+	fail "keygen --sign: lines not 'key = ' then 'public = ': $(cat "$tmp/sign.lines")"
+[ "${#skey}" = 44 ] && [ "$(b64bytes "$skey")" = 32 ] || fail "keygen --sign: key = '$skey' is not 32 bytes"
+[ "${#spub}" = 44 ] && [ "$(b64bytes "$spub")" = 32 ] || fail "keygen --sign: public = '$spub' is not 32 bytes"
+[ "$(base64 -d <"$sk" | head -c 32 | base64)" = "$skey" ] || fail "keygen --sign: key = is not the file's S"
+if [ "$have_openssl" = 1 ]; then
+	[ "$(public_of_seed "$sk")" = "$spub" ] || fail "keygen --sign: public = is not the seed's public key"
+fi
+grep -qF "$(cat "$sk")" "$tmp/sign.lines" && fail "keygen --sign -o printed the key file's line"
+# --public prints the same two lines, never the seed.
+expect 0 "" --public -k "$sk"
+cmp -s "$tmp/out" "$tmp/sign.lines" || fail "--public printed: $(cat "$tmp/out")"
+cp "$sk" "$tmp/signkey.before"
+expect 73 "exists; add -f" --keygen --sign -o "$sk"
+cmp -s "$sk" "$tmp/signkey.before" || fail "keygen --sign without -f changed the file"
+[ -s "$tmp/out" ] && fail "keygen --sign printed lines for a key it did not write"
+expect 0 "" --keygen --sign -o "$sk" -f
+cmp -s "$sk" "$tmp/signkey.before" && fail "keygen --sign -f did not write a new key"
+expect 0 "" --public -k "$sk"
+cmp -s "$tmp/out" "$tmp/sign.lines" && fail "--public after -f: the old lines"
+cp "$tmp/signkey.before" "$sk"
+# Without -o: the key file's line, then the two server lines.
+expect 0 "" --keygen --sign
+[ "$(wc -l <"$tmp/out")" = 3 ] && sed -n 1p "$tmp/out" | grep -qxE '[A-Za-z0-9+/]{86}==' &&
+	sed -n 2p "$tmp/out" | grep -qxE 'key = [A-Za-z0-9+/]{43}=' &&
+	sed -n 3p "$tmp/out" | grep -qxE 'public = [A-Za-z0-9+/]{43}=' ||
+	fail "keygen --sign to stdout: $(cat "$tmp/out")"
+sed -n 1p "$tmp/out" >"$tmp/printed"; chmod 600 "$tmp/printed"
+[ "$(base64 -d <"$tmp/printed" | head -c 32 | base64)" = "$(sed -n 's/^key = //p' "$tmp/out")" ] ||
+	fail "keygen --sign to stdout: key = is not the first line's S"
+sed -n '2,3p' "$tmp/out" >"$tmp/printed.lines"
+expect 0 "" --public -k "$tmp/printed"
+cmp -s "$tmp/out" "$tmp/printed.lines" || fail "--public of the printed key: $(cat "$tmp/out")"
+# --public refuses a 32-byte secret (66), a key file too open (77), and
+# goes with -k or -n alone (64).
+expect 66 "key file $key is a 32-byte secret, not a signing key" --public -k "$key"
+[ -s "$tmp/out" ] && fail "--public of a 32-byte key printed: $(cat "$tmp/out")"
+cp "$sk" "$tmp/signopen"; chmod 640 "$tmp/signopen"
+expect 77 "readable by group or others" --public -k "$tmp/signopen"
+expect 66 "cannot read key file $tmp/missing" --public -k "$tmp/missing"
+expect 64 "--public needs a signing key" --public
+expect 64 "--public takes only -k KEYFILE or -n PROFILE" --public -k "$sk" -d 192.0.2.1
+expect 64 "--keygen and --public exclude each other" --keygen --public -k "$sk"
+expect 64 "--sign goes with --keygen" --sign -d 192.0.2.1 -k "$sk" ssh
+expect 64 "--keygen takes only --sign, -o FILE and -f" --keygen --sign -k "$sk"
+
 w="-w $tmp/k.pcap"
 # Key files: missing 66, too open 77, not a key 66; the key never printed.
 expect 66 "cannot read key file $tmp/missing" -d 192.0.2.1 -s 192.0.2.2 $w -k "$tmp/missing" ssh
@@ -49,6 +120,46 @@ expect 77 "readable by group or others" -d 192.0.2.1 -s 192.0.2.2 $w -k "$tmp/op
 echo "not a key" >"$tmp/bad"; chmod 600 "$tmp/bad"
 expect 66 "does not hold a key" -d 192.0.2.1 -s 192.0.2.2 $w -k "$tmp/bad" ssh
 [ ! -e "$tmp/k.pcap" ] || fail "a failed knock wrote $tmp/k.pcap"
+
+# A signing key sends the signed format: 179 bytes of TCP payload, IPv4
+# and IPv6, whose signature openssl(1) verifies; never with --classic.
+expect 0 "" -v -d 192.0.2.1 -s 192.0.2.2 -k "$sk" -w "$tmp/signed.pcap" ssh
+grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 format=signed request=ssh allow=192.0.2.2 payload=179 frame=219 tag=[0-9a-f]\{64\}$" "$tmp/out" ||
+	fail "signed -v output: $(cat "$tmp/out")"
+grep -qF "$(cat "$sk")" "$tmp/out" "$tmp/err" && fail "a signed knock printed the key"
+expect 0 "" -v -d 2001:db8::1 -s 2001:db8::2 -p 62201 -k "$sk" -w "$tmp/signed6.pcap" backup:full
+grep -q " format=signed request=backup:full allow=2001:db8::2 payload=179 frame=239 " "$tmp/out" ||
+	fail "signed IPv6 -v output: $(cat "$tmp/out")"
+if command -v tcpdump >/dev/null; then
+	. "$top/tests/lib/pcapcheck.sh"
+	pcap_segment "$tmp/signed.pcap" || fail "signed.pcap is not one valid TCP segment"
+	[ "$SEG_LEN $SEG_DST $SEG_DPORT $SEG_FLAGS" = "179 192.0.2.1 5001 S" ] ||
+		fail "signed.pcap: tcpdump saw $SEG_DST.$SEG_DPORT [$SEG_FLAGS] length $SEG_LEN"
+	if [ "$have_openssl" = 1 ]; then
+		# "spa/1 sig" || native[115] || ::ffff:192.0.2.1 || u16(5001)
+		{ printf 'spa/1 sig'
+		  printf '%s00000000000000000000ffffc00002011389' "${SEG_PAYLOAD:0:230}" | xxd -r -p; } >"$tmp/sig.msg"
+		printf '%s' "${SEG_PAYLOAD:230}" | xxd -r -p >"$tmp/sig.bin"
+		{ printf '302a300506032b6570032100' | xxd -r -p; printf '%s' "$spub" | base64 -d; } |
+			openssl pkey -pubin -inform DER -out "$tmp/pub.pem"
+		openssl pkeyutl -verify -pubin -inkey "$tmp/pub.pem" -rawin -in "$tmp/sig.msg" \
+			-sigfile "$tmp/sig.bin" >/dev/null 2>&1 || fail "openssl does not verify the signed knock's signature"
+		printf '%s00000000000000000000ffffc00002021389' "${SEG_PAYLOAD:0:230}" | xxd -r -p |
+			cat <(printf 'spa/1 sig') - >"$tmp/sig.other"
+		openssl pkeyutl -verify -pubin -inkey "$tmp/pub.pem" -rawin -in "$tmp/sig.other" \
+			-sigfile "$tmp/sig.bin" >/dev/null 2>&1 && fail "the signature holds for another server"
+		echo "ok openssl verifies the signed knock's signature"
+	fi
+	pcap_segment "$tmp/signed6.pcap" || fail "signed6.pcap is not one valid TCP segment"
+	[ "$SEG_LEN $SEG_DPORT" = "179 62201" ] || fail "signed6.pcap: length $SEG_LEN to port $SEG_DPORT"
+	echo "ok tcpdump reads 179-byte signed knocks"
+fi
+rm -f "$tmp/k.pcap"
+expect 64 "key file $sk is a signing key, and the classic format carries no signature; drop --classic" \
+	-d 192.0.2.1 -s 192.0.2.2 -k "$sk" --classic $w ssh
+[ ! -e "$tmp/k.pcap" ] || fail "--classic with a signing key wrote $tmp/k.pcap"
+echo "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" >"$tmp/bad48"; chmod 600 "$tmp/bad48"
+expect 66 "does not hold a key (one line of base64: 32 bytes, or 64" -d 192.0.2.1 -s 192.0.2.2 $w -k "$tmp/bad48" ssh
 
 # Usage errors: 64 with the usage line or a precise message.
 expect 64 "'192.0.2.300' is not an IPv4 or IPv6 address" -d 192.0.2.300 -k "$key" $w ssh
@@ -109,6 +220,22 @@ expect 77 "holds a key and is readable by group or others" -n lab $w
 chmod 600 "$conf"
 expect 0 "" -n lab $w
 grep -qF "$(cat "$key")" "$tmp/err" "$tmp/out" && fail "a profile key was printed"
+# A profile's signing key, inline or in a file: signed knocks, --public.
+printf '[lab]\naddress = 198.51.100.2\nsource = 198.51.100.1\nkey = %s\nrequest = ssh\n' "$(cat "$sk")" >"$conf"
+expect 0 "" -n lab $w -v
+grep -q " format=signed request=ssh allow=198.51.100.1 payload=179 " "$tmp/out" || fail "profile signing key: $(cat "$tmp/out")"
+grep -qF "$(cat "$sk")" "$tmp/err" "$tmp/out" && fail "a profile signing key was printed"
+expect 0 "" --public -n lab
+cmp -s "$tmp/out" "$tmp/sign.lines" || fail "--public -n lab: $(cat "$tmp/out")"
+printf '[lab]\naddress = 198.51.100.2\nsource = 198.51.100.1\nkeyfile = ../../signkey\nformat = classic\n' >"$conf"
+cp "$sk" "$HOME/signkey"
+expect 64 "is a signing key, and the classic format carries no signature; drop the profile's format = classic" -n lab $w ssh
+expect 0 "" -n lab $w -v --native ssh
+grep -q " format=signed " "$tmp/out" || fail "--native over a profile's classic, signing key: $(cat "$tmp/out")"
+expect 0 "" --public -n lab
+cmp -s "$tmp/out" "$tmp/sign.lines" || fail "--public -n lab (keyfile): $(cat "$tmp/out")"
+printf '[lab]\naddress = 198.51.100.2\nkey = %s\n' "$(cat "$key")" >"$conf"
+expect 66 "the key of profile \[lab\] is a 32-byte secret, not a signing key" --public -n lab
 
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
 	# An empty network namespace: nothing can leave even if a check is wrong.

@@ -3,7 +3,8 @@
  * tests/vectors/signed.txt, byte for byte: its packet blocks (those with a
  * seed) through signed_encode, their keys through sign_public_of and
  * key_decode_client, their signatures through sign_verify; then public
- * keys that must be refused, and signing key files (common/key.h).
+ * keys that must be refused, and signing key files (common/key.h).  knock
+ * builds its signed payload (knock/payload.c) to the same bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include "err.h"
 #include "key.h"
+#include "payload.h"
 #include "sign.h"
 #include "testfile.h"
 #include "userkey.h"
@@ -115,6 +117,39 @@ test_signed_packets(void **state)
 {
 	(void)state;
 	each_packet_block(check_packet);
+}
+
+/* knock's payload builder, with the vector's time and nonce. */
+static void
+check_payload(const struct vec_block *b, const struct sig_vec *v)
+{
+	uint8_t out[PAYLOAD_MAX];
+	struct payload_input in = {
+		.format = PAYLOAD_SIGNED, .secret = v->secret, .seed = v->seed,
+		.dst = v->server, .src = v->server, .dport = v->port,
+		.sport = 40000, .allow = v->req.allow,
+		.request = vec_need(b, "request"), .time = (int64_t)v->req.time,
+	};
+	size_t len = 0;
+
+	memcpy(in.nonce, v->nonce, sizeof(in.nonce));
+	assert_int_equal(payload_build(&in, out, &len), 0);
+	assert_int_equal(len, SIGNED_LEN);
+	assert_memory_equal(out, v->packet, SIGNED_LEN);
+	assert_memory_equal(payload_tag(PAYLOAD_SIGNED, out),
+	    v->packet + NATIVE_OFF_TAG, SPA_MAC_LEN);
+	assert_string_equal(payload_format_name(PAYLOAD_SIGNED), "signed");
+	/* Signed without a seed is a caller's mistake, never a native knock. */
+	in.seed = NULL;
+	assert_int_equal(payload_build(&in, out, &len), SPA_ERR_INVALID);
+	assert_int_equal(len, 0);
+}
+
+static void
+test_signed_payload_build(void **state)
+{
+	(void)state;
+	each_packet_block(check_payload);
 }
 
 static void
@@ -362,6 +397,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signed_packets),
+		cmocka_unit_test(test_signed_payload_build),
 		cmocka_unit_test(test_signed_keys),
 		cmocka_unit_test(test_signed_user_public),
 		cmocka_unit_test(test_signed_verify),
