@@ -13,6 +13,9 @@
 #include "verify.h"
 #include "wire_classic.h"
 #include "wire_native.h"
+#ifndef BENCH_NO_SIGNED         /* to build against a tree without it */
+#include "wire_signed.h"
+#endif
 
 #define RUNS 7
 #define NOW 1764237000
@@ -89,18 +92,50 @@ measure(struct verifier *v, struct spa_packet *p, size_t count,
 	return rates[RUNS / 2];
 }
 
+#ifndef BENCH_NO_SIGNED
+/* Signed knocks of users[n], made a signing user here: one Ed25519
+ * verification each, after the same look-up and HMAC as native. */
+static double
+bench_signed(struct verifier_user *users, size_t n,
+    const struct verifier_options *opt, struct spa_packet *p,
+    const struct native_request *req)
+{
+	static uint8_t pkts[2000][SIGNED_LEN];
+	uint8_t seed[SIGN_SEED_LEN], nonce[16] = { 0 };
+	struct user_keys k;
+	struct verifier *v;
+	double rate;
+
+	crypto_random(seed, sizeof(seed));
+	sign_public_of(seed, users[n].public_key);
+	users[n].has_public = 1;
+	user_keys_derive(users[n].secret, &k);
+	for (size_t i = 0; i < 2000; i++) {
+		memcpy(nonce, &i, sizeof(i));
+		signed_encode(&k, seed, req, nonce, &p->dst, 5001, pkts[i]);
+	}
+	verifier_new(users, n + 1, opt, &v);
+	p->payload = pkts[0];
+	p->len = SIGNED_LEN;
+	rate = measure(v, p, 2000, 2000, VERDICT_ACCEPTED);
+	verifier_free(v);
+	user_keys_clear(&k);
+	return rate;
+}
+#endif
+
 static void
 bench_users(size_t nusers)
 {
 	struct verifier_options opt = { .window = 60, .native = 1, .classic = 1 };
-	struct verifier_user *users = make_users(nusers);
+	struct verifier_user *users = make_users(nusers + 1);
 	struct native_request req = { .time = NOW };
 	static uint8_t native[NPACKETS][NATIVE_LEN];
 	uint8_t classic[CLASSIC_LEN], nonce[16] = { 0 };
 	struct spa_packet p = { .sport = 40000, .dport = 5001 };
 	struct user_keys k;
 	struct verifier *v;
-	double t0 = now_s(), build, acc, junk, cls;
+	double t0 = now_s(), build, acc, junk, badmac, cls, sig = 0;
 
 	verifier_new(users, nusers, &opt, &v);
 	build = now_s() - t0;
@@ -119,16 +154,24 @@ bench_users(size_t nusers)
 	p.payload = native[0];
 	p.len = NATIVE_LEN;
 	acc = measure(v, &p, NPACKETS, NPACKETS, VERDICT_ACCEPTED);
+	native[1][NATIVE_LEN - 1] ^= 1; /* a right locator, a wrong tag */
+	p.payload = native[1];
+	badmac = measure(v, &p, 200000, 1, VERDICT_BAD_MAC);
 	native[0][0] ^= 1;      /* an unknown locator: the flood case */
+	p.payload = native[0];
 	junk = measure(v, &p, 200000, 1, VERDICT_UNKNOWN);
 	p.payload = classic;
 	p.len = CLASSIC_LEN;
 	cls = measure(v, &p, 1, 1, VERDICT_ACCEPTED);
-	printf("%8zu users  setup %7.3f s  native accept %9.0f/s  "
-	    "native unknown %10.0f/s  classic accept %9.0f/s\n", nusers, build,
-	    acc, junk, cls);
-	user_keys_clear(&k);
 	verifier_free(v);
+#ifndef BENCH_NO_SIGNED
+	opt.signed_fmt = 1;
+	sig = bench_signed(users, nusers, &opt, &p, &req);
+#endif
+	printf("%8zu users  setup %7.3f s  native accept %9.0f/s  unknown "
+	    "%10.0f/s  bad-mac %9.0f/s  classic accept %8.0f/s  signed accept "
+	    "%7.0f/s\n", nusers, build, acc, junk, badmac, cls, sig);
+	user_keys_clear(&k);
 }
 
 int
