@@ -3,7 +3,7 @@
 # hidden behind a firewall that drops 22/tcp and the knock port, a scan that
 # shows nothing, one knock, ssh in, hidden again after the grant's timeout.
 #
-#   tests/demo/story.sh [-4|-6] [--format native|classic] [--timeout S]
+#   tests/demo/story.sh [-4|-6] [--format native|signed|classic] [--timeout S]
 #                       [--narrate|--quiet] [--record DIR] [--break WHAT]
 #
 # Three hosts in network namespaces on one bridge (tests/lib/netns.sh),
@@ -22,13 +22,16 @@
 #
 # Options:
 #   -4, -6             the address family the client uses (default 4)
-#   --format F         native (default) or classic: the knock's wire format
+#   --format F         native (default), signed (the client's key signs:
+#                      knock --keygen --sign, the server holds only the
+#                      public key) or classic: the knock's wire format
 #   --timeout S        the grant's timeout in seconds (default 5)
 #   --narrate          one line per step on stdout (default); --quiet: only
 #                      failures and the final verdict
 #   --record DIR       keep the captured knock as DIR/real-vF-FORMAT.pcap and
-#                      knock with the pcap table's key of alice
-#                      (tests/pcap/sniffer.conf), so the table can replay it
+#                      knock with the pcap table's key of alice (of erin for
+#                      signed: tests/pcap/sniffer.conf), so the table can
+#                      replay it
 #   --break WHAT       sabotage one part, to see the checks catch it:
 #                      skip-knock  the client never knocks
 #                      open-all    the firewall grants 22/tcp to every source
@@ -68,7 +71,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $family in 4 | 6) ;; *) echo "story: family is 4 or 6" >&2; exit 64 ;; esac
-case $format in native | classic) ;; *) echo "story: format is native or classic" >&2; exit 64 ;; esac
+case $format in native | signed | classic) ;; *) echo "story: format is native, signed or classic" >&2; exit 64 ;; esac
 case $grant in '' | *[!0-9]* | 0*) echo "story: --timeout takes whole seconds, at least 1" >&2; exit 64 ;; esac
 case $sabotage in '' | skip-knock | open-all | no-close) ;;
 *) echo "story: --break skip-knock, open-all or no-close" >&2; exit 64 ;; esac
@@ -177,9 +180,18 @@ for _ in $(seq 50); do listening && break; sleep 0.1; done
 listening || die "sshd is not listening on 22 (IPv4 and IPv6) in the server namespace"
 
 # The sniffer: the key of alice, the action ssh = 22/tcp for $grant s.
-if [ -n "$record" ]; then
+# Signed: the client's file holds S || seed, the server's [user] gets the
+# two lines knock printed (key =, public =), never the seed.
+key_lines="keyfile = $tmp/key"
+if [ -n "$record" ] && [ "$format" = signed ]; then
+	printf '%s\n' RgSmeolA53k0vigF4OiTK8E+81MwqS4G8QiCmnXnkA4e8lgvDZphV6KwYtDaT+ocDXI0M0BFk+bcPGohK8+C7Q== >"$tmp/key"
+	chmod 600 "$tmp/key"
+	key_lines=$("$knock" --public -k "$tmp/key") || die "knock --public failed"
+elif [ -n "$record" ]; then
 	printf '%s\n' PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0= >"$tmp/key"
 	chmod 600 "$tmp/key"
+elif [ "$format" = signed ]; then
+	key_lines=$("$knock" --keygen --sign -o "$tmp/key") || die "knock --keygen --sign failed"
 else
 	"$knock" --keygen -o "$tmp/key" || die "knock --keygen failed"
 fi
@@ -196,11 +208,11 @@ conf() {        # conf STATE_DIR
 [sniffer]
 interface = eth0
 port = $KNOCK_PORT
-formats = native classic
+formats = native signed classic
 firewall = iptables
 state = $1
 [user alice]
-keyfile = $tmp/key
+$key_lines
 allow = ssh
 classic = yes
 [action ssh]
@@ -210,11 +222,12 @@ CONF
 }
 conf "$tmp/state" >"$tmp/sniffer.conf"
 conf "" >"$tmp/offline.conf"
+chmod 600 "$tmp/sniffer.conf" "$tmp/offline.conf"      # inline keys (signed)
 mkdir -m 700 "$tmp/state"
 "$sniffer" -R "$rules" -c "$tmp/sniffer.conf" -t || die "sniffer -t refused the configuration"
 ip netns exec "$(netns_ns server)" "$sniffer" -f -R "$rules" -c "$tmp/sniffer.conf" >"$tmp/sniffer.log" 2>&1 &
 sniffer_pid=$!
-for _ in $(seq 50); do grep -q started "$tmp/sniffer.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -qs started "$tmp/sniffer.log" && break; sleep 0.1; done
 grep -q started "$tmp/sniffer.log" || die "the sniffer did not start"
 
 # scan FROM: nmap FROM -> server, ports 22 and the knock port.  Prints
@@ -235,7 +248,9 @@ grant_lines() { grep -c "open $C tcp/22" "$tmp/sniffer.log"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 say "spa demo ($fam, $format format).  Server $S: sshd on 22/tcp, its firewall drops 22/tcp"
-say "and $KNOCK_PORT/tcp, sniffer watches $KNOCK_PORT/tcp.  Client $C has a key; stranger $X has none."
+keyword="a key"
+[ "$format" != signed ] || keyword="a signing key (the server holds its public half)"
+say "and $KNOCK_PORT/tcp, sniffer watches $KNOCK_PORT/tcp.  Client $C has $keyword; stranger $X has none."
 
 # 1. Nothing to see.
 read -r P22 PKNOCK < <(scan client)
@@ -252,7 +267,7 @@ tcpdump_pid=$!
 for _ in $(seq 50); do grep -q "listening on" "$tmp/tcpdump.log" && break; sleep 0.1; done
 grep -q "listening on" "$tmp/tcpdump.log" || die "tcpdump did not start: $(cat "$tmp/tcpdump.log")"
 classic=()
-[ "$format" = native ] || classic=(--classic)
+[ "$format" != classic ] || classic=(--classic)
 knock_at=$(now_ms)
 if [ "$sabotage" = skip-knock ]; then
 	say "2. knock from client: SKIPPED (--break skip-knock)"

@@ -3,8 +3,8 @@
 # step asserted -- a scan shows 22/tcp filtered, the client knocks, 22/tcp is
 # open for the client and filtered for a stranger, ssh runs a command on the
 # server, 22/tcp is filtered again after the grant's timeout, and teardown
-# leaves nothing -- for IPv4 and IPv6, native and classic format.  Then three
-# sabotaged runs must fail, at the step that catches each: no knock (ssh
+# leaves nothing -- for IPv4 and IPv6, native, signed and classic format.
+# Then three sabotaged runs must fail, at the step that catches each: no knock (ssh
 # must not connect), a firewall backend that opens 22/tcp for every source
 # (the stranger gets in), a grant that does not expire in time.
 # The runs are independent (their own namespaces) and run at once.  Root only.
@@ -24,6 +24,8 @@ cases=(
 	"v6-native   ok -6 --format native"
 	"v4-classic  ok -4 --format classic"
 	"v6-classic  ok -6 --format classic"
+	"v4-signed   ok -4 --format signed"
+	"v6-signed   ok -6 --format signed"
 	"skip-knock  ssh should run the command on the server|-4 --break skip-knock"
 	"open-all    22/tcp should stay filtered for the stranger|-4 --break open-all"
 	"no-close    22/tcp should be filtered again after|-4 --break no-close"
@@ -64,7 +66,7 @@ for c in "${cases[@]}"; do
 	sed 's/^/  | /' "$logs/$name"
 	fails=$((fails + 1))
 done
-echo "--- the story, IPv4 native:"
-cat "$logs/v4-native"
+echo "--- the story, IPv4 signed (make demo):"
+cat "$logs/v4-signed"
 [ "$fails" = 0 ] || { echo "demo story: $fails case(s) failed"; exit 1; }
-echo "demo story: 4 scenarios as described, 3 sabotaged runs caught"
+echo "demo story: 6 scenarios as described, 3 sabotaged runs caught"
