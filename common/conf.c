@@ -536,6 +536,12 @@ user_key(struct parser *p, const char *v)
 		return perr(p, p->in.lineno, "key is not valid base64: it must "
 		    "be 44 characters of A-Z a-z 0-9 + / ending in '=' (this "
 		    "one has %zu); knock --keygen makes one", strlen(v));
+	if (rc == SPA_ERR_KEY_LENGTH && len == SPA_SIGNING_KEY_LEN)
+		return perr(p, p->in.lineno, "key must be exactly 32 bytes (44 "
+		    "base64 characters), this one decodes to 64: a client's "
+		    "signing key, whose seed the server must never hold; "
+		    "knock --public -k FILE prints the key = and public = lines "
+		    "to use");
 	if (rc == SPA_ERR_KEY_LENGTH && len >= 0)
 		return perr(p, p->in.lineno, "key must be exactly 32 bytes (44 "
 		    "base64 characters), this one decodes to %d", len);

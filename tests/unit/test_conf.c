@@ -494,6 +494,10 @@ static const struct bad bad_users[] = {
 	    "decodes to 16" },
 	{ "[user a]\nkey = " KEY48 "\n", "t.conf:2: ",
 	    "this one decodes to 48" },
+	{ "[user a]\nkey = RgSmeolA53k0vigF4OiTK8E+81MwqS4G8QiCmnXnkA4e8lgvDZ"
+	    "phV6KwYtDaT+ocDXI0M0BFk+bcPGohK8+C7Q==\n", "t.conf:2: ",
+	    "this one decodes to 64: a client's signing key, whose seed the "
+	    "server must never hold; knock --public -k FILE prints" },
 	{ "[user a]\nkey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",
 	    "t.conf:2: ", "key is not valid base64: it must be 44 characters "
 	    "of A-Z a-z 0-9 + / ending in '=' (this one has 43)" },
