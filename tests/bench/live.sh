@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# make bench, the live half (root): our sniffer and fwknopd side by side,
+# each in network namespaces of its own (documentation addresses only),
+# measured the same way in the same run.  Bounded: N knocks per server,
+# each waited for at most 3 s.
+#
+#   knock to open   a prober in the client sends a SYN to 22/tcp every
+#                   0.25 ms from the address the knock asks for; tcpdump on
+#                   the server's eth0 gives the knock's arrival and the
+#                   first SYN-ACK of 22/tcp back: the difference is the
+#                   latency (median, p90, max over N knocks; resolution
+#                   0.25 ms, the same for both servers)
+#   client          wall time of one knock (knock / fwknop), median of N
+#   idle memory     Pss and anonymous memory of the server's processes
+#                   (all of them: the sniffer's parent and capture process),
+#                   after the knocks
+#
+# Writes markdown rows to $1 (default build/bench-live.md) and prints them.
+# A server whose program is missing gets a row saying so.
+set -u
+top=${SPA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${SPA_BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+out=${1:-$build/bench-live.md}
+N=${BENCH_KNOCKS:-30}
+. "$top/tests/lib/netns.sh"
+netns_require_root
+for cmd in tcpdump iptables python3; do
+	command -v "$cmd" >/dev/null || { echo "bench: needs $cmd (make deps)"; exit 77; }
+done
+tmp=$(mktemp -d)
+netns_on_cleanup 'rm -rf "$tmp"'
+netns_init
+C=198.51.100.1 S=198.51.100.2
+addrs=()
+for i in $(seq "$N"); do addrs+=("198.51.100.$((10 + i))"); done
+netns_host client "$C/24" $(printf '%s/24 ' "${addrs[@]}")
+netns_host server "$S/24"
+# sshd stands in for any service: something must answer on 22/tcp.
+netns_exec server python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 22)); s.listen(1024); time.sleep(36000)' &
+netns_on_cleanup "kill $! 2>/dev/null || true"
+# Drop 22/tcp unless a grant opens it: the iptables backends and fwknopd
+# accept before this rule, in chains of their own; an nft backend accepts
+# in a table of its own and marks the packet (0x5350), which another
+# table's drop would otherwise still see.
+netns_exec server iptables -A INPUT -p tcp --dport 22 -m mark ! --mark 0x5350/0x5350 -j DROP
+
+ms() { awk '{ printf "%.3f", $1 * 1000 }'; }
+stats() {       # median p90 max of the numbers on stdin
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "- - -"; exit }
+		printf "%.2f %.2f %.2f\n", v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.999)], v[NR] }'
+}
+mem() {         # Pss and Anonymous (kB) summed over the pids given
+	local p pss=0 anon=0 a b
+	for p in "$@"; do
+		a=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+		b=$(awk '/^Anonymous:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+		pss=$((pss + ${a:-0})) anon=$((anon + ${b:-0}))
+	done
+	awk -v p="$pss" -v a="$anon" -v n="$#" 'BEGIN { printf "%.2f MB Pss, %.2f MB anonymous (%d processes)", p / 1024, a / 1024, n }'
+}
+
+# run NAME KNOCK_FILTER START_CMD KNOCK_FN READY_RE: one server's row; the
+# knocks start once the server's output matches READY_RE (at most 10 s).
+run() {
+	local name=$1 filter=$2 start=$3 knockfn=$4 ready=$5 pid cap=$tmp/$1.pcap lat
+	netns_exec server tcpdump -i eth0 -n -j adapter_unsynced -w "$cap" -U \
+		"($filter) or (tcp src port 22 and tcp[tcpflags] & tcp-syn != 0)" 2>"$tmp/$name.tcpdump" &
+	local tcpd=$!
+	for _ in $(seq 50); do grep -q listening "$tmp/$name.tcpdump" && break; sleep 0.1; done
+	ip netns exec "$(netns_ns server)" sh -c "$start" >"$tmp/$name.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -qE "$ready" "$tmp/$name.log" && break; sleep 0.1; done
+	sleep 0.5
+	for a in "${addrs[@]}"; do
+		: >"$tmp/probing"
+		netns_exec client python3 "$top/tests/bench/probe.py" "$a" "$S" 22 0.00025 3 >"$tmp/probing" &
+		local prober=$!
+		for _ in $(seq 200); do [ -s "$tmp/probing" ] && break; sleep 0.01; done
+		sleep 0.01
+		"$knockfn" "$a"
+		wait "$prober" || true
+	done
+	sleep 0.3
+	local memory
+	# shellcheck disable=SC2046
+	memory=$(mem $(pgrep -f "$tmp/$name"))
+	kill "$tcpd" 2>/dev/null; wait "$tcpd" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null; pkill -TERM -f "$tmp/$name" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	# Knock arrivals in order; the first SYN-ACK to each address.
+	lat=$(tcpdump -n -tt -r "$cap" 2>/dev/null | awk -v filt="$filter" '
+		/ > [0-9.]+\.(5001|62201):/ { k[++nk] = $1; next }
+		/\.22 > / && /Flags \[S\.\]/ {
+			split($5, d, "."); a = d[1] "." d[2] "." d[3] "." d[4]
+			if (!(a in first)) first[a] = $1 }
+		END { for (i = 1; i <= nk; i++) { a = "198.51.100." (10 + i)
+			if (a in first) printf "%.3f\n", (first[a] - k[i]) * 1000 } }')
+	local n
+	n=$(printf '%s\n' "$lat" | grep -c . || true)
+	[ "$n" = "$N" ] || { echo "bench: $name opened $n of $N; its log:"; tail -5 "$tmp/$name.log"; } >&2
+	read -r med p90 max <<<"$(printf '%s\n' "$lat" | grep . | stats)"
+	printf '| %s | %s / %s | %s | %s | %s |\n' "$name" "$n" "$N" "$med" "$p90" "$max" >>"$tmp/latency"
+	printf '| %s | %s |\n' "$name" "$memory" >>"$tmp/memory"
+}
+
+# Our sniffer, one backend at a time.
+key=$tmp/alice.key
+"$build/knock" --keygen -o "$key" >/dev/null
+sniffer_conf() {        # BACKEND
+	cat <<CONF
+[sniffer]
+interface = eth0
+firewall = $1
+state = $tmp/state-$1
+[user alice]
+keyfile = $key
+allow = ssh
+nat = yes
+[action ssh]
+open = tcp/22
+timeout = 600
+CONF
+}
+knock_ours() { netns_exec client "$build/knock" -k "$key" -s "$C" -a "$1" -d "$S" ssh; }
+: >"$tmp/latency"
+: >"$tmp/memory"
+for backend in iptables nft nft-set; do
+	[ -e "$top/rules/$backend" ] || continue
+	mkdir -m 700 "$tmp/state-$backend"
+	sniffer_conf "$backend" >"$tmp/sniffer-$backend.conf"
+	run "sniffer-$backend" "tcp dst port 5001" \
+		"exec $build/sniffer -f -R $top/rules -c $tmp/sniffer-$backend.conf" knock_ours \
+		'seccomp filter on|privilege separation off'
+done
+
+# fwknopd 2.6 (Debian fwknop-server): Rijndael + HMAC-SHA256 keys, iptables.
+if command -v fwknopd >/dev/null && command -v fwknop >/dev/null; then
+	fwkeys=$(fwknop --key-gen)
+	fk=$(printf '%s\n' "$fwkeys" | sed -n 's/^KEY_BASE64: *//p')
+	fh=$(printf '%s\n' "$fwkeys" | sed -n 's/^HMAC_KEY_BASE64: *//p')
+	mkdir -p "$tmp/fwknopd" "$tmp/fwhome"
+	printf 'PCAP_INTF eth0;\nENABLE_PCAP_PROMISC N;\nFW_ACCESS_TIMEOUT 600;\n' >"$tmp/fwknopd/fwknopd.conf"
+	printf 'SOURCE ANY\nKEY_BASE64 %s\nHMAC_KEY_BASE64 %s\nOPEN_PORTS tcp/22\nFW_ACCESS_TIMEOUT 600\n' \
+		"$fk" "$fh" >"$tmp/fwknopd/access.conf"
+	chmod 600 "$tmp/fwknopd/"*.conf
+	knock_fwknop() {
+		netns_exec client env HOME="$tmp/fwhome" fwknop -A tcp/22 -a "$1" -D "$S" \
+			--key-base64-rijndael "$fk" --key-base64-hmac "$fh" --use-hmac \
+			--no-save-args >/dev/null 2>&1
+	}
+	run "fwknopd" "udp dst port 62201" \
+		"exec fwknopd -f -c $tmp/fwknopd/fwknopd.conf -a $tmp/fwknopd/access.conf -d $tmp/fwknopd/digest -p $tmp/fwknopd/pid -i eth0" \
+		knock_fwknop 'Starting fwknopd|[Ss]niffing'
+	fwclient=1
+else
+	echo "| fwknopd | missing: apt-get install fwknop-server fwknop-client | - | - | - |" >>"$tmp/latency"
+	fwclient=0
+fi
+
+# The clients' wall time: N runs each, to a server that listens to nobody.
+wall() {        # CMD...: median milliseconds of N runs
+	local i t0 t1
+	for i in $(seq "$N"); do
+		t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+		echo "$(( (t1 - t0) / 1000 ))" | awk '{ printf "%.3f\n", $1 / 1000 }'
+	done | stats | awk '{ print $1 }'
+}
+client_knock=$(wall netns_exec client "$build/knock" -k "$key" -d "$S" ssh)
+client_fwknop=-
+[ "$fwclient" = 0 ] || client_fwknop=$(wall netns_exec client env HOME="$tmp/fwhome" fwknop -A tcp/22 -a "$C" -D "$S" \
+	--key-base64-rijndael "$fk" --key-base64-hmac "$fh" --use-hmac --no-save-args)
+
+{
+	echo "### Knock on the wire to port open (ms; $N knocks each, prober resolution 0.25 ms)"
+	echo
+	echo "| server | opened | median | p90 | max |"
+	echo "|---|---|---|---|---|"
+	cat "$tmp/latency"
+	echo
+	echo "### Client, start to exit (median of $N, ms; each run includes ip netns exec)"
+	echo
+	echo "| knock | fwknop |"
+	echo "|---|---|"
+	echo "| $client_knock | $client_fwknop |"
+	echo
+	echo "### Server memory after the knocks (all its processes)"
+	echo
+	echo "| server | memory |"
+	echo "|---|---|"
+	cat "$tmp/memory"
+} >"$out"
+cat "$out"
