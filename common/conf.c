@@ -40,6 +40,7 @@
 #define TIMEOUT_MAX 86400
 #define TIMEOUT_OPEN 30
 #define TIMEOUT_RUN 60
+#define GROW_FIRST 4                    /* elements of an array's first block */
 
 struct parser;
 
@@ -73,6 +74,9 @@ struct parser {
 	unsigned key_line;              /* of the first inline key =; 0: none */
 	bool have_st;                   /* st: the file read (not a string) */
 	struct stat st;
+	/* Elements allocated (see grow) in c->users, ulines, c->actions,
+	 * the current user's allow and sniffer.public_addrs. */
+	size_t users_cap, ulines_cap, actions_cap, allow_cap, public_cap;
 };
 
 struct user_lines {
@@ -175,6 +179,34 @@ perr(struct parser *p, unsigned line, const char *fmt, ...)
 	crypto_wipe(msg, sizeof(msg));
 	p->failed = line != NO_LINE ? line : FAILED_NO_LINE;
 	return -1;
+}
+
+/* Room for element n of arr, which has *cap elements of size bytes:
+ * the capacity doubles, so n appends cost O(n) in all.  wipe: the old
+ * block holds secrets, so it is copied and wiped rather than left in
+ * the heap by realloc.  Returns the array, maybe moved, or NULL (arr
+ * then unchanged). */
+static void *
+grow(void *arr, size_t n, size_t *cap, size_t size, bool wipe)
+{
+	size_t want;
+	void *a;
+
+	if (n < *cap)
+		return arr;
+	if (*cap > SIZE_MAX / 2)
+		return NULL;
+	want = *cap != 0 ? *cap * 2 : GROW_FIRST;
+	if (!wipe)
+		a = reallocarray(arr, want, size);
+	else if ((a = calloc(want, size)) != NULL && arr != NULL) {
+		memcpy(a, arr, *cap * size);
+		crypto_wipe(arr, *cap * size);
+		free(arr);
+	}
+	if (a != NULL)
+		*cap = want;
+	return a;
 }
 
 /* What a file that is not a regular one is, for messages. */
@@ -368,7 +400,8 @@ public_word(struct parser *p, const char *word)
 	struct spa_addr *a;
 	char q[SHOWN_MAX + 4];
 
-	a = reallocarray(s->public_addrs, s->npublic + 1, sizeof(*a));
+	a = grow(s->public_addrs, s->npublic, &p->public_cap, sizeof(*a),
+	    false);
 	if (a == NULL)
 		return nomem(p);
 	s->public_addrs = a;
@@ -655,7 +688,7 @@ allow_word(struct parser *p, const char *word)
 		return perr(p, p->in.lineno, "allow takes action names, and "
 		    "this one looks like a key (not shown): a key goes in key = "
 		    "or in a key file");
-	a = reallocarray(u->allow, u->nallow + 1, sizeof(*a));
+	a = grow(u->allow, u->nallow, &p->allow_cap, sizeof(*a), false);
 	if (a == NULL)
 		return nomem(p);
 	u->allow = a;
@@ -722,13 +755,16 @@ user_begin(struct parser *p, const char *name)
 		if (strcmp(c->users[i].name, name) == 0)
 			return perr(p, p->in.lineno, "[user %s] appears twice "
 			    "(first on line %u)", name, c->users[i].line);
-	if ((u = reallocarray(c->users, c->nusers + 1, sizeof(*u))) == NULL)
+	u = grow(c->users, c->nusers, &p->users_cap, sizeof(*u), true);
+	if (u == NULL)
 		return nomem(p);
 	c->users = u;
-	lines = reallocarray(p->ulines, c->nusers + 1, sizeof(*lines));
+	lines = grow(p->ulines, c->nusers, &p->ulines_cap, sizeof(*lines),
+	    false);
 	if (lines == NULL)
 		return nomem(p);
 	p->ulines = lines;
+	p->allow_cap = 0;       /* the new user's allow, still NULL */
 	u = &c->users[c->nusers];
 	memset(u, 0, sizeof(*u));
 	memset(&lines[c->nusers++], 0, sizeof(*lines));
@@ -867,7 +903,7 @@ action_begin(struct parser *p, const char *name)
 			return perr(p, p->in.lineno, "[action %s] appears "
 			    "twice (first on line %u)", name,
 			    c->actions[i].line);
-	a = reallocarray(c->actions, c->nactions + 1, sizeof(*a));
+	a = grow(c->actions, c->nactions, &p->actions_cap, sizeof(*a), false);
 	if (a == NULL)
 		return nomem(p);
 	c->actions = a;
