@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -63,9 +64,12 @@ struct spawn_list {
 struct spawner {
 	int epfd;
 	int nullfd;                     /* /dev/null, for stdin and stdout */
+	int wakefd;                     /* eventfd in the epoll set: readable
+	                                 * while ended jobs wait */
 	unsigned max_running;
 	struct spawn_list running;      /* unordered */
 	struct spawn_list queue;        /* FIFO */
+	struct spawn_list ended;        /* spawner_submit_ended, FIFO */
 };
 
 /* The whole environment of a child: OpenSSH subprocess() also gives its
@@ -475,10 +479,17 @@ start_queued(struct spawner *sp, struct spawn_list *done, int64_t now)
 int
 spawner_poll(struct spawner *sp, int64_t now)
 {
-	struct spawn_list done = { NULL, NULL, 0 };
+	struct spawn_list done = sp->ended;
 	struct spawn_job *j;
+	uint64_t count;
 	int called = 0;
 
+	/* Jobs that ended in-process before this call come first; those
+	 * the callbacks below submit wait for the next call, so a callback
+	 * that submits again never loops here. */
+	sp->ended = (struct spawn_list){ NULL, NULL, 0 };
+	while (read(sp->wakefd, &count, sizeof(count)) < 0 && errno == EINTR)
+		continue;
 	/* No epoll_wait: every running job is looked at, and poll() on the
 	 * epoll descriptor re-checks its ready items, so once pipes are
 	 * drained and pidfds closed it is quiet again. */
@@ -522,6 +533,30 @@ spawner_submit(struct spawner *sp, char *const argv[],
 }
 
 int
+spawner_submit_ended(struct spawner *sp, const struct spawn_status *st,
+    const char *err, spawn_done_fn *done, void *cookie)
+{
+	struct spawn_job *j = calloc(1, sizeof(*j));
+	uint64_t one = 1;
+	ssize_t wrote;
+
+	if (j == NULL)
+		return SPA_ERR_NOMEM;
+	j->st = *st;
+	j->done = done;
+	j->cookie = cookie;
+	j->pidfd = j->errfd = -1;
+	j->errlen = strnlen(err, sizeof(j->err) - 1);
+	memcpy(j->err, err, j->errlen);
+	list_push(&sp->ended, j);
+	/* Only a counter near 2^64 - 1 fails this write; the fd would then
+	 * be readable already, and spawner_timeout_ms says 0 anyway. */
+	wrote = write(sp->wakefd, &one, sizeof(one));
+	(void)wrote;
+	return 0;
+}
+
+int
 spawner_new(unsigned max_running, struct spawner **out)
 {
 	struct spawner *sp;
@@ -534,7 +569,9 @@ spawner_new(unsigned max_running, struct spawner **out)
 	sp->max_running = max_running;
 	sp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	sp->nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (sp->epfd < 0 || sp->nullfd < 0) {
+	sp->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sp->epfd < 0 || sp->nullfd < 0 || sp->wakefd < 0 ||
+	    epoll_add(sp->epfd, sp->wakefd) != 0) {
 		spawner_free(sp);
 		return SPA_ERR_SYSTEM;
 	}
@@ -556,10 +593,14 @@ spawner_free(struct spawner *sp)
 	}
 	while ((j = list_shift(&sp->queue)) != NULL)
 		job_free(j);
+	while ((j = list_shift(&sp->ended)) != NULL)
+		job_free(j);
 	if (sp->epfd >= 0)
 		close(sp->epfd);
 	if (sp->nullfd >= 0)
 		close(sp->nullfd);
+	if (sp->wakefd >= 0)
+		close(sp->wakefd);
 	free(sp);
 }
 
@@ -574,6 +615,8 @@ spawner_timeout_ms(const struct spawner *sp, int64_t now)
 {
 	int64_t best = -1, left;
 
+	if (sp->ended.n > 0)
+		return 0;
 	for (const struct spawn_job *j = sp->running.head; j; j = j->next) {
 		if (j->killed)
 			continue;       /* its pidfd will wake the loop */

@@ -15,7 +15,9 @@
  * at a time; the rest wait in FIFO order.  Children are reaped through
  * pidfds by pid, never waitpid(-1), so the caller's other children are not
  * disturbed; SIGCHLD must not be set to SIG_IGN (children would then be
- * reaped by the kernel before we see their status).
+ * reaped by the kernel before we see their status).  A command the caller
+ * runs in-process can hand its outcome to the same loop
+ * (spawner_submit_ended), so its callback comes the same way.
  */
 #ifndef SPA_SPAWN_H
 #define SPA_SPAWN_H
@@ -71,7 +73,8 @@ int spawner_new(unsigned max_running, struct spawner **out);
  * jobs are dropped.  No callback is called.  NULL is allowed. */
 void spawner_free(struct spawner *sp);
 /* One descriptor to poll for POLLIN (an epoll set of the children's pidfds
- * and stderr pipes): readable when spawner_poll has work to do. */
+ * and stderr pipes, and an eventfd for ended jobs): readable when
+ * spawner_poll has work to do. */
 int spawner_fd(const struct spawner *sp);
 
 /*
@@ -86,16 +89,29 @@ int spawner_fd(const struct spawner *sp);
 int spawner_submit(struct spawner *sp, char *const argv[],
     const struct spawn_opts *opts, spawn_done_fn *done, void *cookie);
 /*
+ * A job the caller has already run in-process (sniffer/nftexec.c): its
+ * outcome st and err (copied, the first SPAWN_ERR_MAX - 1 bytes) reach
+ * done(cookie, ...) from the next spawner_poll, exactly once, as an exec'd
+ * command's would, never from this call; spawner_fd is readable and
+ * spawner_timeout_ms 0 until then.  It takes no child slot and waits for
+ * no queued job.  spawner_free first drops it, without a callback.
+ * Returns 0 or SPA_ERR_NOMEM.
+ */
+int spawner_submit_ended(struct spawner *sp, const struct spawn_status *st,
+    const char *err, spawn_done_fn *done, void *cookie);
+/*
  * Without blocking: reads the children's stderr, reaps those that ended,
  * kills those past their time limit, starts queued jobs, then calls the
  * callbacks of the jobs that ended.  now is spawn_now_ms().  Returns the
  * number of callbacks called.
  */
 int spawner_poll(struct spawner *sp, int64_t now);
-/* Milliseconds until the next time limit runs out (a poll() timeout), or
- * -1 when no running child has a limit to enforce. */
+/* Milliseconds until the next time limit runs out (a poll() timeout), 0
+ * while a job of spawner_submit_ended waits for its callback, or -1 when
+ * no running child has a limit to enforce. */
 int spawner_timeout_ms(const struct spawner *sp, int64_t now);
-/* Children running now, and jobs waiting to start. */
+/* Children running now, and jobs waiting to start (neither counts the
+ * jobs of spawner_submit_ended). */
 size_t spawner_running(const struct spawner *sp);
 size_t spawner_queued(const struct spawner *sp);
 
