@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "nftexec.h"
 #include "template.h"
 
 static int
@@ -139,6 +140,24 @@ struct cmdseq {
 };
 
 static void cmdseq_step(struct cmdseq *q, int ok);
+static spawn_done_fn cmdseq_after;
+
+/* Starts q's current command: exec'd by the spawner, or run now
+ * in-process with its outcome handed to the spawner, so that cmdseq_after
+ * comes from spawner_poll either way, never from inside the caller.  0, or
+ * an error of the spawner. */
+static int
+cmdseq_submit(struct cmdseq *q)
+{
+	struct spawn_status st;
+	char err[SPAWN_ERR_MAX];
+
+	if (!nftexec_is(q->argv[0]))
+		return spawner_submit(q->sp, q->argv, &q->opts, cmdseq_after,
+		    q);
+	nftexec_run(q->argv, &st, err, sizeof(err));
+	return spawner_submit_ended(q->sp, &st, err, cmdseq_after, q);
+}
 
 static void
 cmdseq_after(void *cookie, const struct spawn_status *st, const char *err)
@@ -158,8 +177,7 @@ cmdseq_step(struct cmdseq *q, int ok)
 	while (ok && cmdseq_next(q->words, &q->pos, q->argv,
 	    TEMPLATE_MAX_WORDS + 1, &q->may_fail)) {
 		cmdseq_log_start(q->argv);
-		if (spawner_submit(q->sp, q->argv, &q->opts, cmdseq_after,
-		    q) == 0)
+		if (cmdseq_submit(q) == 0)
 			return;
 		log_warn("cannot start %s", q->argv[0]);
 		ok = 0;
@@ -203,7 +221,10 @@ cmdseq_sync(char *const *words, const struct spawn_opts *opts,
 	while (cmdseq_next(words, &pos, argv, TEMPLATE_MAX_WORDS + 1,
 	    &may_fail)) {
 		cmdseq_log_start(argv);
-		if (spawn_run_sync(argv, opts, &st, err, sizeof(err)) != 0) {
+		if (nftexec_is(argv[0]))
+			nftexec_run(argv, &st, err, sizeof(err));
+		else if (spawn_run_sync(argv, opts, &st, err,
+		    sizeof(err)) != 0) {
 			st.outcome = SPAWN_FAILED;
 			st.code = 0;
 			snprintf(err, sizeof(err), "cannot start it");

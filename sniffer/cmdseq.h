@@ -3,7 +3,12 @@
  * close commands can be stored and run later as recorded: the words of each
  * command in order, commands separated by an empty word, and argv[0]
  * prefixed with '-' when the command's failure is expected (rules/ files'
- * '-' prefix; argv[0] is otherwise always an absolute path).
+ * '-' prefix; argv[0] is otherwise always an absolute path, or
+ * NFTEXEC_PROGRAM for an nft command run in-process, nftexec.h).  Either
+ * kind of command ends the same way: its status, its stderr or nft's error
+ * text, the same log lines.  In-process commands ignore spawn_opts: they
+ * are a backend's, run by the daemon itself, without a time limit (one
+ * netlink transaction).
  */
 #ifndef SPA_CMDSEQ_H
 #define SPA_CMDSEQ_H
@@ -35,7 +40,9 @@ typedef void cmdseq_done_fn(void *cookie, int ok);
 /* Runs the commands of words one after another through sp, each command
  * failure logged with its status and stderr; the first unexpected failure
  * ends the sequence.  words is copied.  0, or -1 when it cannot start (no
- * callback then). */
+ * callback then).  done comes from spawner_poll, except when no command
+ * of words could be handed to sp at all (it is then called before this
+ * returns, with ok 0). */
 int cmdseq_start(struct spawner *sp, char *const *words,
     const struct spawn_opts *opts, cmdseq_done_fn *done, void *cookie);
 /* The same, synchronously, for start-up and shutdown.  Returns ok. */
