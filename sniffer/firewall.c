@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "inilines.h"
+#include "nftexec.h"
 
 #define BLANKS " \t\r\n\v\f"
 #define SHOWN_MAX 48            /* bytes of a token quoted in a message */
@@ -57,6 +58,13 @@ static const struct template_values probe_grant = {
 	"192.0.2.1", "tcp", "22", "30", "user", "request", "4",
 };
 static const struct template_values probe_family = { .family = "4" };
+/* An in-process nft command (nftexec.h) is one nft input line: only
+ * values formatted from binary fields (an address, a proto name, digits)
+ * may go into it, never {user} or {request}, which are names nft would
+ * read as its own syntax. */
+static const struct template_values probe_nft = {
+	"192.0.2.1", "tcp", "22", "30", NULL, NULL, "4",
+};
 
 static int perr(struct fw_parser *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -171,25 +179,52 @@ list_append(struct fw_parser *p, enum firewall_verb verb,
 	return 0;
 }
 
-/* Parses one command; value loses a leading '-', its may_fail mark. */
+/* Nonzero when the command text starts with the word NFTEXEC_PROGRAM. */
+static int
+in_process(const char *value)
+{
+	size_t n = strlen(NFTEXEC_PROGRAM);
+
+	value += strspn(value, BLANKS);
+	return strncmp(value, NFTEXEC_PROGRAM, n) == 0 &&
+	    (value[n] == '\0' || strchr(BLANKS, value[n]) != NULL);
+}
+
+/* Parses one command; value loses a leading '-', its may_fail mark.  The
+ * program is an absolute path, or NFTEXEC_PROGRAM. */
 static int
 add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 {
 	struct firewall_cmd cmd = { .line = p->in.lineno };
 	const struct template_values *probe = &probe_grant;
 	char terr[TEMPLATE_ERR_MAX], **argv;
+	int nft;
 
 	if ((cmd.may_fail = value[0] == '-'))
 		value++;
-	if (template_parse(value, 1, &cmd.tmpl, terr) != 0)
+	nft = in_process(value);
+	if (template_parse(value, !nft, &cmd.tmpl, terr) != 0)
 		return perr(p, p->in.lineno, "%s: %s", verb_names[verb], terr);
 	if (verb == FIREWALL_SETUP || verb == FIREWALL_TEARDOWN)
 		probe = &probe_family;
+	else if (nft)
+		probe = &probe_nft;
 	if (template_expand(&cmd.tmpl, probe, &argv) != 0) {
 		template_free(&cmd.tmpl);
+		if (probe == &probe_nft)
+			return perr(p, p->in.lineno, "%s: a %s command may use "
+			    "only {addr} {proto} {port} {timeout} {family}: "
+			    "nft would read a name as its own syntax",
+			    verb_names[verb], NFTEXEC_PROGRAM);
 		return perr(p, p->in.lineno, "%s may use only the {family} "
 		    "placeholder: it runs when there is no grant",
 		    verb_names[verb]);
+	}
+	if (nft && cmd.tmpl.nwords < 2) {
+		template_argv_free(argv);
+		template_free(&cmd.tmpl);
+		return perr(p, p->in.lineno, "%s: %s needs an nft command "
+		    "after it", verb_names[verb], NFTEXEC_PROGRAM);
 	}
 	template_argv_free(argv);
 	if (list_append(p, verb, &cmd) != 0) {

@@ -27,7 +27,9 @@ enum firewall_verb {
 };
 
 struct firewall_cmd {
-	struct template tmpl;   /* words[0] is an absolute path */
+	struct template tmpl;   /* words[0] is an absolute path, or
+	                         * NFTEXEC_PROGRAM: an nft command run
+	                         * in-process (nftexec.h) */
 	int may_fail;           /* '-' prefix: a failure is expected, does not
 	                         * stop the sequence and is not an error */
 	unsigned line;          /* in the rules file, for messages */
@@ -44,9 +46,10 @@ int firewall_name_valid(const char *name);
  * *out NULL and, in err, "FILE:LINE: what is wrong" (or "FILE: ..." when no
  * line applies, "NAME: ..." for an invalid name).  Refused: an invalid
  * name, an unknown section or key, a key outside a section, an unknown
- * placeholder, a program that is not an absolute path, a setup or teardown
- * using a placeholder other than {family}, a family without open or close,
- * a missing [ipv4] or [ipv6].
+ * placeholder, a program that is neither an absolute path nor
+ * NFTEXEC_PROGRAM, NFTEXEC_PROGRAM alone or with {user} or {request}, a
+ * setup or teardown using a placeholder other than {family}, a family
+ * without open or close, a missing [ipv4] or [ipv6].
  */
 int firewall_load(const char *dir, const char *name, struct firewall **out,
     char err[FIREWALL_ERR_MAX]);
