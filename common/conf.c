@@ -44,6 +44,23 @@
 
 struct parser;
 
+/* Element numbers (of users or actions) in open addressing, so that
+ * finding a duplicate among n costs O(1) expected, not a scan of all n.
+ * The caller hashes, and compares what a number stands for. */
+struct numset {
+	struct numslot *slot;           /* mask + 1 of them; NULL: none yet */
+	size_t mask;
+	size_t n;                       /* numbers held */
+};
+
+struct numslot {
+	uint64_t hash;
+	size_t num;                     /* NUMSET_NONE: free */
+};
+
+#define NUMSET_NONE SIZE_MAX
+#define NUMSET_FIRST 64                 /* slots of a set's first table */
+
 struct keyword {
 	const char *name;
 	int (*set)(struct parser *p, const char *value);
@@ -77,6 +94,9 @@ struct parser {
 	/* Elements allocated (see grow) in c->users, ulines, c->actions,
 	 * the current user's allow and sniffer.public_addrs. */
 	size_t users_cap, ulines_cap, actions_cap, allow_cap, public_cap;
+	struct numset user_names;       /* users, by name */
+	struct numset user_keys;        /* users, by secret */
+	struct numset action_names;     /* actions, by name */
 };
 
 struct user_lines {
@@ -207,6 +227,101 @@ grow(void *arr, size_t n, size_t *cap, size_t size, bool wipe)
 	if (a != NULL)
 		*cap = want;
 	return a;
+}
+
+/* FNV-1a: names are short and come from a root-owned file. */
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return h;
+}
+
+/* A secret is uniformly random: its first 8 bytes are hash enough. */
+static uint64_t
+secret_hash(const uint8_t secret[SPA_SECRET_LEN])
+{
+	uint64_t h;
+
+	memcpy(&h, secret, sizeof(h));
+	return h;
+}
+
+/* Where hash's probe starts: the high bits folded into the low. */
+static size_t
+numset_start(const struct numset *s, uint64_t hash)
+{
+	return (size_t)(hash ^ hash >> 32) & s->mask;
+}
+
+/* The number in s whose hash is hash and for which same(ctx, number,
+ * key) says 1, or NUMSET_NONE. */
+static size_t
+numset_find(const struct numset *s, uint64_t hash,
+    int (*same)(const struct parser *p, size_t num, const void *key),
+    const struct parser *p, const void *key)
+{
+	if (s->slot == NULL)
+		return NUMSET_NONE;
+	for (size_t i = numset_start(s, hash); s->slot[i].num != NUMSET_NONE;
+	    i = (i + 1) & s->mask)
+		if (s->slot[i].hash == hash && same(p, s->slot[i].num, key))
+			return s->slot[i].num;
+	return NUMSET_NONE;
+}
+
+static void
+numset_put(struct numset *s, uint64_t hash, size_t num)
+{
+	size_t i = numset_start(s, hash);
+
+	while (s->slot[i].num != NUMSET_NONE)
+		i = (i + 1) & s->mask;
+	s->slot[i].hash = hash;
+	s->slot[i].num = num;
+	s->n++;
+}
+
+/* Wiped: a set of users by secret holds the first bytes of each. */
+static void
+numset_free(struct numset *s)
+{
+	if (s->slot != NULL)
+		crypto_wipe(s->slot, (s->mask + 1) * sizeof(*s->slot));
+	free(s->slot);
+	s->slot = NULL;
+	s->mask = s->n = 0;
+}
+
+/* Adds num, not yet in s; the table doubles to stay at most half full.
+ * Returns 0, or -1 when out of memory (s then unchanged). */
+static int
+numset_add(struct numset *s, uint64_t hash, size_t num)
+{
+	struct numset big;
+	size_t slots = s->slot != NULL ? 2 * (s->mask + 1) : NUMSET_FIRST;
+
+	if (s->slot != NULL && 2 * (s->n + 1) <= s->mask + 1) {
+		numset_put(s, hash, num);
+		return 0;
+	}
+	if (slots < NUMSET_FIRST ||
+	    (big.slot = calloc(slots, sizeof(*big.slot))) == NULL)
+		return -1;
+	big.mask = slots - 1;
+	big.n = 0;
+	for (size_t i = 0; i < slots; i++)
+		big.slot[i].num = NUMSET_NONE;
+	for (size_t i = 0; s->slot != NULL && i <= s->mask; i++)
+		if (s->slot[i].num != NUMSET_NONE)
+			numset_put(&big, s->slot[i].hash, s->slot[i].num);
+	numset_put(&big, hash, num);
+	numset_free(s);
+	*s = big;
+	return 0;
 }
 
 /* What a file that is not a regular one is, for messages. */
@@ -740,21 +855,36 @@ user_public(struct parser *p, const char *v)
 }
 
 static int
+user_named(const struct parser *p, size_t num, const void *name)
+{
+	return strcmp(p->c->users[num].name, name) == 0;
+}
+
+static int
+user_keyed(const struct parser *p, size_t num, const void *secret)
+{
+	return mac_equal(p->c->users[num].secret, secret);
+}
+
+static int
 user_begin(struct parser *p, const char *name)
 {
 	struct conf *c = p->c;
 	struct conf_user *u;
 	struct user_lines *lines;
 	char q[SHOWN_MAX + 4];
+	uint64_t hash;
+	size_t i;
 
 	if (!name_valid(name))
 		return perr(p, p->in.lineno, "user name '%s' must be 1 to 32 "
 		    "of A-Z a-z 0-9 . _ - (not starting with . or -)",
 		    shown(name, q));
-	for (size_t i = 0; i < c->nusers; i++)
-		if (strcmp(c->users[i].name, name) == 0)
-			return perr(p, p->in.lineno, "[user %s] appears twice "
-			    "(first on line %u)", name, c->users[i].line);
+	hash = name_hash(name);
+	if ((i = numset_find(&p->user_names, hash, user_named, p, name)) !=
+	    NUMSET_NONE)
+		return perr(p, p->in.lineno, "[user %s] appears twice (first "
+		    "on line %u)", name, c->users[i].line);
 	u = grow(c->users, c->nusers, &p->users_cap, sizeof(*u), true);
 	if (u == NULL)
 		return nomem(p);
@@ -769,7 +899,8 @@ user_begin(struct parser *p, const char *name)
 	memset(u, 0, sizeof(*u));
 	memset(&lines[c->nusers++], 0, sizeof(*lines));
 	u->line = p->in.lineno;
-	if ((u->name = strdup(name)) == NULL)
+	if ((u->name = strdup(name)) == NULL ||
+	    numset_add(&p->user_names, hash, c->nusers - 1) != 0)
 		return nomem(p);
 	return 0;
 }
@@ -780,14 +911,18 @@ user_key_unique(struct parser *p)
 {
 	const struct conf *c = p->c;
 	const struct conf_user *u = cur_user(p);
+	uint64_t hash = secret_hash(u->secret);
+	size_t i;
 
-	for (size_t i = 0; i + 1 < c->nusers; i++)
-		if (mac_equal(c->users[i].secret, u->secret))
-			return perr(p, p->ulines[c->nusers - 1].key, "user %s "
-			    "has the same key as user %s (line %u): every knock "
-			    "would go to %s; give each user a key of its own "
-			    "(knock --keygen)", u->name, c->users[i].name,
-			    p->ulines[i].key, c->users[i].name);
+	i = numset_find(&p->user_keys, hash, user_keyed, p, u->secret);
+	if (i != NUMSET_NONE)
+		return perr(p, p->ulines[c->nusers - 1].key, "user %s has the "
+		    "same key as user %s (line %u): every knock would go to "
+		    "%s; give each user a key of its own (knock --keygen)",
+		    u->name, c->users[i].name, p->ulines[i].key,
+		    c->users[i].name);
+	if (numset_add(&p->user_keys, hash, c->nusers - 1) != 0)
+		return nomem(p);
 	return 0;
 }
 
@@ -888,21 +1023,28 @@ action_run_as(struct parser *p, const char *v)
 }
 
 static int
+action_named(const struct parser *p, size_t num, const void *name)
+{
+	return strcmp(p->c->actions[num].name, name) == 0;
+}
+
+static int
 action_begin(struct parser *p, const char *name)
 {
 	struct conf *c = p->c;
 	struct conf_action *a;
 	char q[SHOWN_MAX + 4];
+	uint64_t hash = name_hash(name);
+	size_t i;
 
 	if (!request_valid(name, strlen(name)))
 		return perr(p, p->in.lineno, "action name '%s' must be a valid "
 		    "request: 1 to 32 printable ASCII characters, no spaces",
 		    shown(name, q));
-	for (size_t i = 0; i < c->nactions; i++)
-		if (strcmp(c->actions[i].name, name) == 0)
-			return perr(p, p->in.lineno, "[action %s] appears "
-			    "twice (first on line %u)", name,
-			    c->actions[i].line);
+	if ((i = numset_find(&p->action_names, hash, action_named, p, name)) !=
+	    NUMSET_NONE)
+		return perr(p, p->in.lineno, "[action %s] appears twice (first "
+		    "on line %u)", name, c->actions[i].line);
 	a = grow(c->actions, c->nactions, &p->actions_cap, sizeof(*a), false);
 	if (a == NULL)
 		return nomem(p);
@@ -910,7 +1052,8 @@ action_begin(struct parser *p, const char *name)
 	a = &c->actions[c->nactions++];
 	memset(a, 0, sizeof(*a));
 	a->line = p->in.lineno;
-	if ((a->name = strdup(name)) == NULL)
+	if ((a->name = strdup(name)) == NULL ||
+	    numset_add(&p->action_names, hash, c->nactions - 1) != 0)
 		return nomem(p);
 	return 0;
 }
@@ -1248,6 +1391,9 @@ conf_parse(struct parser *p, struct conf **out)
 	crypto_wipe(p->in.line, sizeof(p->in.line));   /* key lines */
 	free(p->dir);
 	free(p->ulines);
+	numset_free(&p->user_names);
+	numset_free(&p->user_keys);
+	numset_free(&p->action_names);
 	return p->failed ? -1 : 0;
 }
 
