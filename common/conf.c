@@ -1277,22 +1277,27 @@ conf_check_signed(struct parser *p)
 	return 0;
 }
 
-/* What only the whole file tells: every allow names an action. */
+/* What only the whole file tells: every allow names an action (found
+ * by hash: users times actions would be slow with many of both). */
 static int
 conf_check(struct parser *p)
 {
 	const struct conf *c = p->c;
 	char q[SHOWN_MAX + 4];
+	const char *w;
 
 	if (conf_check_signed(p) != 0)
 		return -1;
 
 	for (size_t i = 0; i < c->nusers; i++)
-		for (size_t j = 0; j < c->users[i].nallow; j++)
-			if (conf_find_action(c, c->users[i].allow[j]) == NULL)
-				return perr(p, p->ulines[i].allow, "allow names "
-				    "'%s', but there is no [action %s]",
-				    shown(c->users[i].allow[j], q), q);
+		for (size_t j = 0; j < c->users[i].nallow; j++) {
+			w = c->users[i].allow[j];
+			if (numset_find(&p->action_names, name_hash(w),
+			    action_named, p, w) == NUMSET_NONE)
+				return perr(p, p->ulines[i].allow, "allow "
+				    "names '%s', but there is no [action %s]",
+				    shown(w, q), q);
+		}
 	return 0;
 }
 
