@@ -257,8 +257,8 @@ numset_start(const struct numset *s, uint64_t hash)
 	return (size_t)(hash ^ hash >> 32) & s->mask;
 }
 
-/* The number in s whose hash is hash and for which same(ctx, number,
- * key) says 1, or NUMSET_NONE. */
+/* The number in s whose hash is hash and for which same(p, number, key)
+ * says 1, or NUMSET_NONE. */
 static size_t
 numset_find(const struct numset *s, uint64_t hash,
     int (*same)(const struct parser *p, size_t num, const void *key),
