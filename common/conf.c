@@ -33,7 +33,8 @@
 #define KEYS_MAX 16                     /* keywords of one section */
 #define NAME_LEN_MAX 32                 /* user, run_as, firewall names */
 #define SHOWN_MAX 200                   /* bytes of a token in a message */
-#define CONF_SIZE_MAX (1024 * 1024)     /* bytes of a configuration file */
+#define CONF_SIZE_MAX (16 * 1024 * 1024)        /* bytes of a configuration
+                                                 * file: 100,000 users fit */
 #define SECRET_RUN_MIN 40               /* base64 characters: most of a key */
 #define HIDDEN "[not shown: looks like a key]"
 #define WINDOW_MAX 86400
@@ -1430,7 +1431,7 @@ conf_open(struct parser *p)
 		perr(p, NO_LINE, "is %s, not a regular file",
 		    file_kind(p->st.st_mode));
 	else if (p->st.st_size > CONF_SIZE_MAX)
-		perr(p, NO_LINE, "is larger than 1 MiB (%lld bytes): not a "
+		perr(p, NO_LINE, "is larger than 16 MiB (%lld bytes): not a "
 		    "configuration file?", (long long)p->st.st_size);
 	else if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)

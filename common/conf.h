@@ -80,7 +80,7 @@ struct conf {
 
 /* Loads path.  Returns 0 and *out, or -1 with "FILE:LINE: message" (or
  * "FILE: message" when no line applies) in err.  Free with conf_free.
- * path must be a regular file of at most 1 MiB (a FIFO or a device is
+ * path must be a regular file of at most 16 MiB (a FIFO or a device is
  * refused at once, never read); one that holds an inline key = must be
  * owned by root or the effective uid and closed to group and others.  A
  * keyfile = must be a regular file of that same owner and mode, in a

@@ -72,14 +72,14 @@ chmod 755 "$tmp/shared"
 # run_as is looked up at load time: an unknown user is a configuration error.
 printf '[action backup]\nrun = /bin/true {addr}\nrun_as = no-such-user-spa\n' >"$tmp/bad.conf"
 expect_78 "3: run_as user no-such-user-spa does not exist"
-# Only a regular file, of at most 1 MiB, is read: a FIFO or /dev/zero is
+# Only a regular file, of at most 16 MiB, is read: a FIFO or /dev/zero is
 # refused at once instead of blocking or reading forever.
 mkfifo "$tmp/fifo"
 expect_78 " is a FIFO, not a regular file" "$tmp/fifo"
 expect_78 " is a character device, not a regular file" /dev/zero
 expect_78 " is a directory, not a regular file" "$tmp"
-head -c 1048577 /dev/zero | tr '\0' '#' >"$tmp/big.conf"
-expect_78 " is larger than 1 MiB (1048577 bytes)" "$tmp/big.conf"
+head -c 16777217 /dev/zero | tr '\0' '#' >"$tmp/big.conf"
+expect_78 " is larger than 16 MiB (16777217 bytes)" "$tmp/big.conf"
 rc=0; "$sniffer" -R rules -c "$tmp/none.conf" -t 2>/dev/null || rc=$?
 [ "$rc" = 78 ] || { echo "missing config: exit $rc"; exit 1; }
 rc=0; "$sniffer" --bogus 2>/dev/null || rc=$?

@@ -866,7 +866,7 @@ test_file_nul(void **state)
 	assert_non_null(strstr(err, "nul.conf:2: NUL byte in line"));
 }
 
-/* Only a regular file of at most 1 MiB is read: a FIFO would block the
+/* Only a regular file of at most 16 MiB is read: a FIFO would block the
  * reader, /dev/zero would never end.  SIGALRM ends a test that hangs. */
 static void
 test_file_not_regular(void **state)
@@ -889,11 +889,11 @@ test_file_not_regular(void **state)
 	    "regular file");
 	assert_int_equal(conf_load(tmpdir, &c, err), -1);
 	assert_non_null(strstr(err, ": is a directory, not a regular file"));
-	/* 1 MiB of comments is still read; one byte more is not. */
+	/* 16 MiB of comments is still read; one byte more is not. */
 	snprintf(path, sizeof(path), "%s/big.conf", tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	for (int i = 0; i < 1024 * 1024 / 64; i++)
+	for (int i = 0; i < 16 * 1024 * 1024 / 64; i++)
 		fprintf(f, "# %61s\n", "");
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(conf_load(path, &c, err), 0);
@@ -903,7 +903,7 @@ test_file_not_regular(void **state)
 	fputc('\n', f);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(conf_load(path, &c, err), -1);
-	if (strstr(err, "big.conf: is larger than 1 MiB (1048577 bytes)") ==
+	if (strstr(err, "big.conf: is larger than 16 MiB (16777217 bytes)") ==
 	    NULL)
 		fail_msg("got: %s", err);
 	unlink(path);
