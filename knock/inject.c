@@ -1,58 +1,107 @@
 #include "inject.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <libnet.h>
+/* Where the destination address lies in our own headers (RFC 791, RFC 8200). */
+#define INJECT_IP4_HLEN 20
+#define INJECT_IP4_DST 16
+#define INJECT_IP6_HLEN 40
+#define INJECT_IP6_DST 24
 
 /*
- * libnet_init reports a refused socket only as text, and its cleanup
- * clobbers errno; asking the kernel once for the same kind of socket tells
- * "not permitted" apart from every other failure.
+ * The socket address to route by: the header's own destination, so that
+ * the route and the bytes cannot disagree.  sin_port stays 0: on a raw
+ * socket it would name a protocol (raw(7)), and IPPROTO_RAW sends any.
+ * Returns 0, or -1 when frame is too short to hold its header.
  */
 static int
-inject_permitted(int family, char err[INJECT_ERR_MAX])
+inject_dest(int family, const uint8_t *frame, size_t len,
+    struct sockaddr_storage *ss, socklen_t *sslen)
 {
-	int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
-	    IPPROTO_RAW);
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
-	if (fd >= 0) {
-		close(fd);
-		return INJECT_OK;
+	memset(ss, 0, sizeof(*ss));
+	if (family == 4) {
+		if (len < INJECT_IP4_HLEN)
+			return -1;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, frame + INJECT_IP4_DST, 4);
+		*sslen = sizeof(*sin);
+		return 0;
 	}
-	snprintf(err, INJECT_ERR_MAX, "cannot open a raw socket (%s)", strerror(errno));
-	if (errno == EPERM || errno == EACCES)
-		return INJECT_NOT_PERMITTED;
-	return INJECT_FAILED;
+	if (len < INJECT_IP6_HLEN)
+		return -1;
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, frame + INJECT_IP6_DST, 16);
+	*sslen = sizeof(*sin6);
+	return 0;
+}
+
+/*
+ * IPPROTO_RAW implies IP_HDRINCL on IPv4 (raw(7)); on IPv6 Linux sets the
+ * same header-included mode for IPPROTO_RAW when it creates the socket
+ * (inet6_create), so the frame's IPv6 header is sent as it is.  The kernel
+ * fills in IPv4's checksum and total length, which segment_build already
+ * got right, so the datagram leaves unchanged.  No SO_SNDBUF probing as
+ * libnet_init does: one frame of at most SEGMENT_MAX bytes fits any
+ * buffer.  SO_BROADCAST keeps what libnet allowed: a broadcast DST.
+ * Returns the close-on-exec descriptor, or a negative inject_status with
+ * err set.
+ */
+static int
+inject_socket(int family, char err[INJECT_ERR_MAX])
+{
+	int fd, one = 1;
+
+	fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
+	    IPPROTO_RAW);
+	if (fd < 0) {
+		snprintf(err, INJECT_ERR_MAX, "cannot open a raw socket (%s)",
+		    strerror(errno));
+		return errno == EPERM || errno == EACCES ? INJECT_NOT_PERMITTED :
+		    INJECT_FAILED;
+	}
+	if (family == 4 && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one,
+	    sizeof(one)) != 0) {
+		snprintf(err, INJECT_ERR_MAX, "setsockopt SO_BROADCAST: %s",
+		    strerror(errno));
+		close(fd);
+		return INJECT_FAILED;
+	}
+	return fd;
 }
 
 int
 inject_send(int family, const uint8_t *frame, size_t len,
     char err[INJECT_ERR_MAX])
 {
-	char lerr[LIBNET_ERRBUF_SIZE] = "";
-	libnet_t *l;
-	int rc, n;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	ssize_t n;
+	int fd, rc = INJECT_OK;
 
-	if ((rc = inject_permitted(family, err)) != INJECT_OK)
-		return rc;
-	l = libnet_init(family == 4 ? LIBNET_RAW4 : LIBNET_RAW6, NULL, lerr);
-	if (l == NULL) {
-		snprintf(err, INJECT_ERR_MAX, "libnet_init: %s", lerr);
+	if ((family != 4 && family != 6) ||
+	    inject_dest(family, frame, len, &ss, &sslen) != 0) {
+		snprintf(err, INJECT_ERR_MAX, "not an IPv%d datagram (%zu bytes)",
+		    family, len);
 		return INJECT_FAILED;
 	}
-	if (family == 4)
-		n = libnet_write_raw_ipv4(l, frame, (uint32_t)len);
-	else
-		n = libnet_write_raw_ipv6(l, frame, (uint32_t)len);
-	rc = INJECT_OK;
-	if (n < 0 || (size_t)n != len) {
-		snprintf(err, INJECT_ERR_MAX, "%s", libnet_geterror(l));
+	if ((fd = inject_socket(family, err)) < 0)
+		return fd;
+	n = sendto(fd, frame, len, 0, (const struct sockaddr *)&ss, sslen);
+	if (n < 0)
+		snprintf(err, INJECT_ERR_MAX, "sendto: %s", strerror(errno));
+	else if ((size_t)n != len)
+		snprintf(err, INJECT_ERR_MAX, "sendto: %zd of %zu bytes sent", n,
+		    len);
+	if (n < 0 || (size_t)n != len)
 		rc = INJECT_FAILED;
-	}
-	libnet_destroy(l);
+	close(fd);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
- * Raw injection of a frame built by segment_build, through libnet's raw
- * socket for its family.  The bytes go out as given, so they are those
- * that `-w` would have written.
+ * Raw injection of a frame built by segment_build, through one raw socket
+ * of our own (IPPROTO_RAW: the kernel takes the whole datagram, IP header
+ * included, for IPv4 and for IPv6 alike).  The bytes go out as given, so
+ * they are those that `-w` would have written.
  */
 #ifndef KNOCK_INJECT_H
 #define KNOCK_INJECT_H
@@ -17,8 +18,10 @@ enum inject_status {
 	INJECT_FAILED = -2,             /* the network refused it: see err */
 };
 
-/* Sends the IPv4 (family 4) or IPv6 (6) datagram frame.  Returns an
- * inject_status, with a message in err unless INJECT_OK. */
+/* Sends the IPv4 (family 4) or IPv6 (6) datagram frame, whole header
+ * included, to the destination its header names.  Opens one close-on-exec
+ * socket and closes it before returning.  Returns an inject_status, with a
+ * message in err unless INJECT_OK. */
 int inject_send(int family, const uint8_t *frame, size_t len,
     char err[INJECT_ERR_MAX]);
 
