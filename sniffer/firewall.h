@@ -5,7 +5,8 @@
  * the top of rules/iptables: sections [ipv4] and [ipv6], keys setup, open,
  * close, check and teardown, a key repeated for a sequence, a leading '-'
  * for a command whose failure is expected.  This module only reads; the
- * caller expands (template_expand) and runs (spawn.h) the commands.
+ * caller expands (template_expand) and runs (cmdseq.h: spawn.h, or
+ * nftexec.h for a program "libnftables") the commands.
  */
 #ifndef SPA_FIREWALL_H
 #define SPA_FIREWALL_H
