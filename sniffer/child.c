@@ -110,10 +110,8 @@ child_addrs(struct child *k, const struct privmsg_addrs *m)
 static int
 child_receive(struct child *k, struct privmsg_answer *ans)
 {
-	union {
-		struct privmsg_addrs addrs;
-		uint8_t bytes[PRIVMSG_MAX + 1];
-	} buf;
+	uint8_t buf[PRIVMSG_MAX + 1];
+	struct privmsg_addrs addrs;
 	ssize_t len;
 
 	for (;;) {
@@ -124,14 +122,14 @@ child_receive(struct child *k, struct privmsg_answer *ans)
 			return 0;
 		if (len <= 0)
 			return -1;      /* the parent is gone */
-		if (privmsg_answer_decode(&buf, (size_t)len, ans) == 0)
+		if (privmsg_answer_decode(buf, (size_t)len, ans) == 0)
 			return 1;
-		if (privmsg_addrs_decode(&buf, (size_t)len, &buf.addrs) != 0) {
+		if (privmsg_addrs_decode(buf, (size_t)len, &addrs) != 0) {
 			log_warn("privsep: a message from the parent of %zd "
 			    "bytes that is none of ours", len);
 			return -1;
 		}
-		if (child_addrs(k, &buf.addrs) != 0)
+		if (child_addrs(k, &addrs) != 0)
 			log_warn("own addresses: out of memory, the previous "
 			    "ones stay");
 	}
