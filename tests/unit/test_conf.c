@@ -757,11 +757,8 @@ setup_dir(void **state)
 static int
 teardown_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testfile_remove_tree(tmpdir);
 }
 
 static void

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testfile.h"
 #include "privdrop.h"
 
 #define STATUS_MAX 4096
@@ -38,11 +39,8 @@ setup_dir(void **state)
 static int
 teardown_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testfile_remove_tree(tmpdir);
 }
 
 /* tmpdir/name, in a buffer the next call reuses. */

@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "testfile.h"
 #include "state.h"
 
 static char dir[] = "/tmp/spa-state-XXXXXX";
@@ -326,11 +327,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
 	(void)state;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testfile_remove_tree(dir);
 }
 
 int

@@ -676,11 +676,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
 	(void)state;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testfile_remove_tree(dir);
 }
 
 static int

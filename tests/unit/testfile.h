@@ -12,4 +12,8 @@
 void testfile_write(const char *dir, const char *name, const char *text,
     mode_t mode);
 
+/* Removes dir and everything under it (a test's temporary tree).  0 or
+ * -1. */
+int testfile_remove_tree(const char *dir);
+
 #endif
