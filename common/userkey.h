@@ -13,7 +13,7 @@ struct user_keys {
 	struct mac_key mac;             /* HMAC(K_mac, ...): the native tag */
 	struct mac_key loc;             /* HMAC(K_loc, epoch): locators */
 	struct mac_key classic;         /* HMAC(S, M): the classic tag */
-	struct cipher_key *enc;         /* AES-256-CTR with K_enc */
+	struct cipher_key enc;          /* AES-256-CTR with K_enc */
 };
 
 /* Derives every key from secret.  Returns 0 or a SPA_ERR code; on error

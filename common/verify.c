@@ -222,7 +222,7 @@ native_check_request(struct verifier *v, const struct spa_packet *pkt,
 	struct native_request req;
 	int rc;
 
-	rc = cipher_ctr(u->keys.enc, pkt->payload + NATIVE_OFF_NONCE,
+	rc = cipher_ctr(&u->keys.enc, pkt->payload + NATIVE_OFF_NONCE,
 	    pkt->payload + NATIVE_OFF_CIPHER, NATIVE_PLAIN_LEN, plain);
 	if (rc == 0)
 		rc = native_plaintext_decode(plain, &req);

@@ -112,7 +112,7 @@ native_encode(const struct user_keys *keys, const struct native_request *req,
 		return rc;
 	native_locator(&keys->loc, req->time / NATIVE_EPOCH_SECONDS, out);
 	memcpy(out + NATIVE_OFF_NONCE, nonce, NATIVE_NONCE_LEN);
-	rc = cipher_ctr(keys->enc, nonce, plain, sizeof(plain),
+	rc = cipher_ctr(&keys->enc, nonce, plain, sizeof(plain),
 	    out + NATIVE_OFF_CIPHER);
 	crypto_wipe(plain, sizeof(plain));
 	if (rc != 0)

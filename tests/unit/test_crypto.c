@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 
 #include "crypto.h"
 #include "hex.h"
@@ -85,7 +87,7 @@ test_hkdf_rfc5869(void **state)
 	(void)state;
 
 	assert_int_equal(crypto_random(ikm, sizeof(ikm)), 0);
-	assert_int_equal(crypto_hkdf(ikm, "spa/1 loc", out), 0);
+	crypto_hkdf(ikm, "spa/1 loc", out);
 	assert_non_null(HMAC(EVP_sha256(), salt, 32, ikm, 32, prk, &len));
 	memcpy(t1in, "spa/1 loc", 9);
 	t1in[9] = 0x01;
@@ -93,12 +95,49 @@ test_hkdf_rfc5869(void **state)
 	assert_memory_equal(out, want, 32);
 }
 
+/* The same against OpenSSL's own HKDF, over many secrets and each info. */
+static void
+test_hkdf_matches_openssl(void **state)
+{
+	static const char *const infos[] = { "spa/1 mac", "spa/1 enc",
+	    "spa/1 loc", "" };
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	uint8_t ikm[32], out[32], want[32];
+	(void)state;
+
+	assert_non_null(kdf);
+	for (int round = 0; round < 64; round++) {
+		assert_int_equal(crypto_random(ikm, sizeof(ikm)), 0);
+		for (size_t i = 0; i < sizeof(infos) / sizeof(infos[0]); i++) {
+			OSSL_PARAM params[] = {
+				OSSL_PARAM_construct_utf8_string(
+				    OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+				OSSL_PARAM_construct_octet_string(
+				    OSSL_KDF_PARAM_KEY, ikm, sizeof(ikm)),
+				OSSL_PARAM_construct_octet_string(
+				    OSSL_KDF_PARAM_INFO,
+				    (void *)(uintptr_t)infos[i],
+				    strlen(infos[i])),
+				OSSL_PARAM_construct_end(),
+			};
+			EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+
+			assert_non_null(ctx);
+			assert_int_equal(EVP_KDF_derive(ctx, want, 32, params), 1);
+			EVP_KDF_CTX_free(ctx);
+			crypto_hkdf(ikm, infos[i], out);
+			assert_memory_equal(out, want, 32);
+		}
+	}
+	EVP_KDF_free(kdf);
+}
+
 /* NIST SP 800-38A F.5.5, CTR-AES256.Encrypt, first two blocks. */
 static void
 test_aes_ctr_sp800_38a(void **state)
 {
 	uint8_t key[32], iv[16], in[32], out[32], want[32];
-	struct cipher_key *ck;
+	struct cipher_key ck;
 	(void)state;
 
 	unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
@@ -108,13 +147,13 @@ test_aes_ctr_sp800_38a(void **state)
 	    in, 32);
 	unhex("601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5",
 	    want, 32);
-	assert_int_equal(cipher_key_new(key, &ck), 0);
-	assert_int_equal(cipher_ctr(ck, iv, in, sizeof(in), out), 0);
+	assert_int_equal(cipher_key_init(&ck, key), 0);
+	assert_int_equal(cipher_ctr(&ck, iv, in, sizeof(in), out), 0);
 	assert_memory_equal(out, want, 32);
 	/* The same operation decrypts, and the context can be reused. */
-	assert_int_equal(cipher_ctr(ck, iv, out, sizeof(out), out), 0);
+	assert_int_equal(cipher_ctr(&ck, iv, out, sizeof(out), out), 0);
 	assert_memory_equal(out, in, 32);
-	cipher_key_free(ck);
+	cipher_key_wipe(&ck);
 }
 
 static void
@@ -145,6 +184,7 @@ main(void)
 		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_hmac_matches_openssl),
 		cmocka_unit_test(test_hkdf_rfc5869),
+		cmocka_unit_test(test_hkdf_matches_openssl),
 		cmocka_unit_test(test_aes_ctr_sp800_38a),
 		cmocka_unit_test(test_mac_equal_and_random),
 	};
