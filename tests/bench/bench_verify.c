@@ -124,7 +124,12 @@ bench_signed(struct verifier_user *users, size_t n,
 }
 #endif
 
-static void
+/* Decisions per second, and the verifier's set-up time, for one size. */
+struct bench_rates {
+	double setup, accept, unknown, badmac, classic, sign;
+};
+
+static struct bench_rates
 bench_users(size_t nusers)
 {
 	struct verifier_options opt = { .window = 60, .native = 1, .classic = 1 };
@@ -171,16 +176,39 @@ bench_users(size_t nusers)
 	printf("%8zu users  setup %7.3f s  native accept %9.0f/s  unknown "
 	    "%10.0f/s  bad-mac %9.0f/s  classic accept %8.0f/s  signed accept "
 	    "%7.0f/s\n", nusers, build, acc, junk, badmac, cls, sig);
+	fflush(stdout);
 	user_keys_clear(&k);
+	return (struct bench_rates){ build, acc, junk, badmac, cls, sig };
+}
+
+/* a / b, or 0 when b is 0 (a format left out of the build). */
+static double
+ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
 }
 
 int
 main(void)
 {
-	static const size_t sizes[] = { 1, 100, 10000, 100000 };
+	static const size_t sizes[] = { 1, 100, 1000, 10000, 100000 };
+	enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
+	struct bench_rates r[NSIZES];
 
 	printf("verifier_decide, medians of %d runs\n", RUNS);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		bench_users(sizes[i]);
+	for (size_t i = 0; i < NSIZES; i++)
+		r[i] = bench_users(sizes[i]);
+	/* Cost per frame against 1 user's: how far each path grows with
+	 * the users (1.00 flat; the classic format scans every user). */
+	printf("per-frame cost relative to 1 user (rate at 1 user / rate at N "
+	    "users)\n");
+	for (size_t i = 0; i < NSIZES; i++)
+		printf("%8zu users  cost x  native accept %5.2f  unknown %5.2f  "
+		    "bad-mac %5.2f  classic accept %8.1f  signed accept %5.2f\n",
+		    sizes[i], ratio(r[0].accept, r[i].accept),
+		    ratio(r[0].unknown, r[i].unknown),
+		    ratio(r[0].badmac, r[i].badmac),
+		    ratio(r[0].classic, r[i].classic),
+		    ratio(r[0].sign, r[i].sign));
 	return 0;
 }
