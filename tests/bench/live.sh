@@ -13,7 +13,8 @@
 #   client          wall time of one knock (knock / fwknop), median of N
 #   idle memory     Pss and anonymous memory of the server's processes
 #                   (all of them: the sniffer's parent and capture process),
-#                   after the knocks
+#                   after the knocks, and their CPU over IDLE s with no
+#                   traffic (BENCH_IDLE, default 10)
 #
 # Writes markdown rows to $1 (default build/bench-live.md) and prints them.
 # A server whose program is missing gets a row saying so.
@@ -32,6 +33,7 @@ tmp=$(mktemp -d)
 netns_on_cleanup 'rm -rf "$tmp"'
 netns_init
 C=198.51.100.1 S=198.51.100.2
+IDLE=${BENCH_IDLE:-10}
 addrs=()
 for i in $(seq "$N"); do addrs+=("198.51.100.$((10 + i))"); done
 netns_host client "$C/24" $(printf '%s/24 ' "${addrs[@]}")
@@ -54,14 +56,34 @@ stats() {       # median p90 max of the numbers on stdin
 		if (NR == 0) { print "- - -"; exit }
 		printf "%.2f %.2f %.2f\n", v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.999)], v[NR] }'
 }
-mem() {         # Pss and Anonymous (kB) summed over the pids given
-	local p pss=0 anon=0 a b
+mem() {         # Pss, Anonymous and Rss (kB) summed over the pids given
+	local p pss=0 anon=0 rss=0 a b c
 	for p in "$@"; do
-		a=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
-		b=$(awk '/^Anonymous:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
-		pss=$((pss + ${a:-0})) anon=$((anon + ${b:-0}))
+		read -r a b c < <(awk '/^Pss:/ { p = $2 } /^Anonymous:/ { a = $2 } /^Rss:/ { r = $2 }
+			END { print p + 0, a + 0, r + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		pss=$((pss + ${a:-0})) anon=$((anon + ${b:-0})) rss=$((rss + ${c:-0}))
 	done
-	awk -v p="$pss" -v a="$anon" -v n="$#" 'BEGIN { printf "%.2f MB Pss, %.2f MB anonymous (%d processes)", p / 1024, a / 1024, n }'
+	awk -v p="$pss" -v a="$anon" -v r="$rss" -v n="$#" 'BEGIN { printf "%.2f MB Pss, %.2f MB anonymous, %.2f MB Rss (%d processes)", p / 1024, a / 1024, r / 1024, n }'
+}
+tree() {        # the pids given and all their descendants
+	local p
+	for p in "$@"; do
+		echo "$p"
+		# shellcheck disable=SC2046
+		tree $(cat /proc/"$p"/task/*/children 2>/dev/null)
+	done
+}
+cpu() {         # CPU the pids given have run: "NS TICKS", nanoseconds from
+	        # the scheduler (every thread's schedstat), utime + stime in
+	        # clock ticks (/proc/PID/stat)
+	local p ns=0 ticks=0 a
+	for p in "$@"; do
+		a=$(cat /proc/"$p"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }')
+		ns=$((ns + ${a:-0}))
+		a=$(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | awk '{ print $12 + $13 }')
+		ticks=$((ticks + ${a:-0}))
+	done
+	echo "$ns $ticks"
 }
 
 # run NAME KNOCK_FILTER START_CMD KNOCK_FN READY_RE: one server's row; the
@@ -72,6 +94,7 @@ run() {
 		"($filter) or (tcp src port 22 and tcp[tcpflags] & tcp-syn != 0)" 2>"$tmp/$name.tcpdump" &
 	local tcpd=$!
 	for _ in $(seq 50); do grep -q listening "$tmp/$name.tcpdump" && break; sleep 0.1; done
+	: >"$tmp/$name.log"
 	ip netns exec "$(netns_ns server)" sh -c "$start" >"$tmp/$name.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do grep -qE "$ready" "$tmp/$name.log" && break; sleep 0.1; done
@@ -86,11 +109,19 @@ run() {
 		wait "$prober" || true
 	done
 	sleep 0.3
-	local memory
-	# shellcheck disable=SC2046
-	memory=$(mem $(pgrep -f "$tmp/$name"))
 	kill "$tcpd" 2>/dev/null; wait "$tcpd" 2>/dev/null
-	kill -TERM "$pid" 2>/dev/null; pkill -TERM -f "$tmp/$name" 2>/dev/null
+	# The server's own processes ($pid is the server: ip netns exec and sh
+	# exec it), not tcpdump's, whose command line names $tmp/$name too.
+	local memory pids c0 c1 idle
+	pids=$(tree "$pid")
+	# shellcheck disable=SC2086
+	memory=$(mem $pids)
+	# shellcheck disable=SC2086
+	c0=$(cpu $pids); sleep "$IDLE"
+	# shellcheck disable=SC2086
+	c1=$(cpu $pids)
+	idle=$(echo "$c0 $c1" | awk -v t="$IDLE" '{ printf "%.2f ms/s (utime+stime %.1f ms/s)", ($3 - $1) / 1e6 / t, ($4 - $2) * 10 / t }')
+	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	# Knock arrivals in order; the first SYN-ACK to each address.
 	lat=$(tcpdump -n -tt -r "$cap" 2>/dev/null | awk -v filt="$filter" '
@@ -105,7 +136,7 @@ run() {
 	[ "$n" = "$N" ] || { echo "bench: $name opened $n of $N; its log:"; tail -5 "$tmp/$name.log"; } >&2
 	read -r med p90 max <<<"$(printf '%s\n' "$lat" | grep . | stats)"
 	printf '| %s | %s / %s | %s | %s | %s |\n' "$name" "$n" "$N" "$med" "$p90" "$max" >>"$tmp/latency"
-	printf '| %s | %s |\n' "$name" "$memory" >>"$tmp/memory"
+	printf '| %s | %s | %s |\n' "$name" "$memory" "$idle" >>"$tmp/memory"
 }
 
 # Our sniffer, one backend at a time.
@@ -159,6 +190,7 @@ if command -v fwknopd >/dev/null && command -v fwknop >/dev/null; then
 	fwclient=1
 else
 	echo "| fwknopd | missing: apt-get install fwknop-server fwknop-client | - | - | - |" >>"$tmp/latency"
+	echo "| fwknopd | missing | - |" >>"$tmp/memory"
 	fwclient=0
 fi
 
@@ -188,10 +220,13 @@ client_fwknop=-
 	echo "|---|---|"
 	echo "| $client_knock | $client_fwknop |"
 	echo
-	echo "### Server memory after the knocks (all its processes)"
+	echo "### Server memory after the knocks, and idle CPU (all its processes)"
 	echo
-	echo "| server | memory |"
-	echo "|---|---|"
+	echo "Idle CPU: CPU time per second of wall time over $IDLE s with no traffic, after the knocks"
+	echo "(scheduler run time of every thread; utime + stime counts 10 ms ticks)."
+	echo
+	echo "| server | memory | idle CPU per second |"
+	echo "|---|---|---|"
 	cat "$tmp/memory"
 } >"$out"
 cat "$out"
