@@ -15,6 +15,9 @@
 #                   (all of them: the sniffer's parent and capture process),
 #                   after the knocks, and their CPU over IDLE s with no
 #                   traffic (BENCH_IDLE, default 10)
+#   junk            tests/bench/load.sh: CPU per junk packet at 100/s, and a
+#                   flood with genuine knocks through it (nft-set and
+#                   fwknopd)
 #
 # Writes markdown rows to $1 (default build/bench-live.md) and prints them.
 # A server whose program is missing gets a row saying so.
@@ -26,7 +29,7 @@ out=${1:-$build/bench-live.md}
 N=${BENCH_KNOCKS:-30}
 . "$top/tests/lib/netns.sh"
 netns_require_root
-for cmd in tcpdump iptables python3; do
+for cmd in tcpdump iptables python3 "$build/bench_junk"; do
 	command -v "$cmd" >/dev/null || { echo "bench: needs $cmd (make deps)"; exit 77; }
 done
 tmp=$(mktemp -d)
@@ -36,8 +39,14 @@ C=198.51.100.1 S=198.51.100.2
 IDLE=${BENCH_IDLE:-10}
 addrs=()
 for i in $(seq "$N"); do addrs+=("198.51.100.$((10 + i))"); done
-netns_host client "$C/24" $(printf '%s/24 ' "${addrs[@]}")
+# The flood's genuine knocks come from addresses of their own (fresh
+# grants), the junk from one more.
+J=198.51.100.250
+flood_addrs=()
+for i in $(seq 20); do flood_addrs+=("198.51.100.$((100 + i))"); done
+netns_host client "$C/24" $(printf '%s/24 ' "${addrs[@]}" "${flood_addrs[@]}") "$J/24"
 netns_host server "$S/24"
+smac=$(ip -n "$(netns_ns server)" -br link show eth0 | awk '{ print $3 }')
 # sshd stands in for any service: something must answer on 22/tcp.
 netns_exec server python3 -c '
 import socket, time
@@ -49,6 +58,10 @@ netns_on_cleanup "kill $! 2>/dev/null || true"
 # in a table of its own and marks the packet (0x5350), which another
 # table's drop would otherwise still see.
 netns_exec server iptables -A INPUT -p tcp --dport 22 -m mark ! --mark 0x5350/0x5350 -j DROP
+# Junk is seen by the captures (they tap the interface before netfilter)
+# and then dropped, so the server's kernel answers none of it with a RST or
+# an ICMP error: what a server costs is its capture's work.
+netns_exec server iptables -t raw -A PREROUTING -s "$J" -j DROP
 
 ms() { awk '{ printf "%.3f", $1 * 1000 }'; }
 stats() {       # median p90 max of the numbers on stdin
@@ -229,4 +242,7 @@ client_fwknop=-
 	echo "|---|---|---|"
 	cat "$tmp/memory"
 } >"$out"
+
+# shellcheck source=tests/bench/load.sh
+. "$top/tests/bench/load.sh"
 cat "$out"
