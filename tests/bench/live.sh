@@ -18,6 +18,8 @@
 #   junk            tests/bench/load.sh: CPU per junk packet at 100/s, and a
 #                   flood with genuine knocks through it (nft-set and
 #                   fwknopd)
+#   users           tests/bench/users.sh: 1, 1,000, 100,000 users: sniffer
+#                   -t and a full start, time and memory
 #
 # Writes markdown rows to $1 (default build/bench-live.md) and prints them.
 # A server whose program is missing gets a row saying so.
@@ -245,4 +247,6 @@ client_fwknop=-
 
 # shellcheck source=tests/bench/load.sh
 . "$top/tests/bench/load.sh"
+# shellcheck source=tests/bench/users.sh
+. "$top/tests/bench/users.sh"
 cat "$out"
