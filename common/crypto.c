@@ -18,8 +18,19 @@
 
 #include "err.h"
 
-_Static_assert(sizeof(SHA256_CTX) <= sizeof(((struct mac_key *)0)->inner),
-    "struct mac_key too small for SHA256_CTX");
+_Static_assert(sizeof(((SHA256_CTX *)0)->h) == sizeof(((struct mac_key *)0)->inner),
+    "struct mac_key holds one SHA-256 chaining value per pad");
+
+/* A SHA-256 context that has hashed exactly one 64-byte block whose
+ * chaining value is h: where HMAC resumes after the padded key. */
+static void
+sha256_resume(SHA256_CTX *ctx, const uint32_t h[8])
+{
+	memset(ctx, 0, sizeof(*ctx));
+	memcpy(ctx->h, h, sizeof(ctx->h));
+	ctx->Nl = SHA256_CBLOCK * 8;    /* bits hashed so far */
+	ctx->md_len = SHA256_DIGEST_LENGTH;
+}
 
 /* The context every cipher_key shares, and how many keys hold it. */
 static EVP_CIPHER_CTX *shared_ctx;
@@ -39,13 +50,13 @@ mac_key_init(struct mac_key *mk, const uint8_t *key, size_t len)
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] = block[i] ^ 0x36;
 	SHA256_Init(&ctx);
-	SHA256_Update(&ctx, pad, sizeof(pad));
-	memcpy(mk->inner, &ctx, sizeof(ctx));
+	SHA256_Update(&ctx, pad, sizeof(pad));  /* one whole block: in h now */
+	memcpy(mk->inner, ctx.h, sizeof(mk->inner));
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] = block[i] ^ 0x5c;
 	SHA256_Init(&ctx);
 	SHA256_Update(&ctx, pad, sizeof(pad));
-	memcpy(mk->outer, &ctx, sizeof(ctx));
+	memcpy(mk->outer, ctx.h, sizeof(mk->outer));
 	OPENSSL_cleanse(block, sizeof(block));
 	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(&ctx, sizeof(ctx));
@@ -64,11 +75,11 @@ mac_compute(const struct mac_key *mk, const struct mac_part *parts,
 	SHA256_CTX ctx;
 	uint8_t inner[SHA256_DIGEST_LENGTH];
 
-	memcpy(&ctx, mk->inner, sizeof(ctx));
+	sha256_resume(&ctx, mk->inner);
 	for (size_t i = 0; i < nparts; i++)
 		SHA256_Update(&ctx, parts[i].data, parts[i].len);
 	SHA256_Final(inner, &ctx);
-	memcpy(&ctx, mk->outer, sizeof(ctx));
+	sha256_resume(&ctx, mk->outer);
 	SHA256_Update(&ctx, inner, sizeof(inner));
 	SHA256_Final(out, &ctx);
 	OPENSSL_cleanse(&ctx, sizeof(ctx));

@@ -13,11 +13,12 @@
 #define SPA_SECRET_LEN 32
 #define SPA_MAC_LEN 32
 
-/* The HMAC-SHA256 inner and outer states after the key block: keying costs
- * two SHA-256 compressions once, instead of per message. */
+/* The HMAC-SHA256 inner and outer chaining values after the key block:
+ * keying costs two SHA-256 compressions once, instead of per message, and
+ * 64 bytes a key (a whole SHA256_CTX is 112). */
 struct mac_key {
-	uint8_t inner[112];     /* opaque SHA256_CTX storage */
-	uint8_t outer[112];
+	uint32_t inner[8];
+	uint32_t outer[8];
 };
 
 /* One message part, so a MAC over several fields needs no copying. */
