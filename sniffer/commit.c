@@ -2,15 +2,22 @@
 
 #include <stdio.h>
 
+void
+commit_refusal(const struct state *st, const struct spa_decision *d,
+    char *err, size_t errlen)
+{
+	snprintf(err, errlen, "refused: user %s request %s: the replay tag "
+	    "cannot be recorded (state: %s), so nothing runs", d->user_name,
+	    d->request, state_error(st));
+}
+
 int
 commit_accepted(struct state *st, const struct spa_decision *d, char *err,
     size_t errlen)
 {
 	if (st == NULL || state_replay_add(st, d->tag, d->replay_until) == 0)
 		return 0;
-	snprintf(err, errlen, "refused: user %s request %s: the replay tag "
-	    "cannot be recorded (state: %s), so nothing runs", d->user_name,
-	    d->request, state_error(st));
+	commit_refusal(st, d, err, errlen);
 	return -1;
 }
 

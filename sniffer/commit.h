@@ -23,6 +23,10 @@
 int commit_accepted(struct state *st, const struct spa_decision *d,
     char *err, size_t errlen);
 
+/* The log line of a knock refused because st could not record its tag. */
+void commit_refusal(const struct state *st, const struct spa_decision *d,
+    char *err, size_t errlen);
+
 #define COMMIT_PRUNE_SECONDS 60
 
 struct commit_pruner {

@@ -32,6 +32,8 @@ struct grant_engine {
 	struct spawner *sp;
 	struct firewall *fw;
 	char *rules_dir;
+	const uint8_t *tag;     /* grant_grant_tagged: written with the next */
+	int64_t tag_expiry;     /* record, then NULL */
 };
 
 /* A running sequence of commands for one grant. */
@@ -145,8 +147,18 @@ grant_save(struct grant_engine *e, struct grant *g, enum grant_phase phase)
 {
 	char what[96];
 
+	int rc;
+
 	g->rec.phase = phase;
-	if (state_grant_put(e->st, &g->rec) == 0)
+	if (e->tag != NULL) {
+		rc = state_grant_put_tagged(e->st, &g->rec, e->tag,
+		    e->tag_expiry);
+		if (rc == 0)
+			e->tag = NULL;
+	} else {
+		rc = state_grant_put(e->st, &g->rec);
+	}
+	if (rc == 0)
 		return 0;
 	log_warn("state: cannot record the grant %s (%s): %s",
 	    grant_text(&g->rec, what), grant_phase_name(phase),
@@ -364,6 +376,19 @@ grant_grant(struct grant_engine *e, const struct grantrec *r, int64_t now)
 		return -1;
 	}
 	return 0;
+}
+
+int
+grant_grant_tagged(struct grant_engine *e, const struct grantrec *r,
+    const uint8_t tag[SPA_MAC_LEN], int64_t tag_expiry, int64_t now)
+{
+	e->tag = tag;
+	e->tag_expiry = tag_expiry;
+	(void)grant_grant(e, r, now);
+	if (e->tag == NULL)
+		return 0;
+	e->tag = NULL;          /* never saved: the knock is refused */
+	return -1;
 }
 
 /* The first grant grant_expire must act on, or NULL. */

@@ -43,6 +43,12 @@ void grant_engine_set_firewall(struct grant_engine *e, struct firewall *fw);
  * recorded, or its commands could not be built or started. */
 int grant_grant(struct grant_engine *e, const struct grantrec *r,
     int64_t now);
+/* grant_grant for an accepted knock: its replay tag is written in the same
+ * transaction as the grant's first record, before anything opens.  0 when
+ * the tag is on disk (the grant may still have failed: logged), -1 when it
+ * is not: the knock is refused and nothing ran. */
+int grant_grant_tagged(struct grant_engine *e, const struct grantrec *r,
+    const uint8_t tag[SPA_MAC_LEN], int64_t tag_expiry, int64_t now);
 /* Starts closing the grants whose expiry is at or before now, and the
  * retries that are due.  Call whenever grant_next_ms says. */
 void grant_expire(struct grant_engine *e, int64_t now);

@@ -11,6 +11,8 @@
 
 struct state {
 	sqlite3 *db;
+	char rolled_back[256];  /* why the last transaction failed, kept past
+	                         * its ROLLBACK; "" when the last call worked */
 };
 
 /* Layout 2: grants hold no command text (layout 1 stored close commands,
@@ -152,7 +154,8 @@ state_set_busy_ms(struct state *st, int ms)
 const char *
 state_error(const struct state *st)
 {
-	return sqlite3_errmsg(st->db);
+	return st->rolled_back[0] != '\0' ? st->rolled_back :
+	    sqlite3_errmsg(st->db);
 }
 
 /* Prepares sql; runs it to completion after bind() filled it. */
@@ -163,6 +166,7 @@ state_exec(struct state *st, const char *sql,
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
+	st->rolled_back[0] = '\0';
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
 	rc = bind(stmt, arg) == SQLITE_OK ? sqlite3_step(stmt) : SQLITE_ERROR;
@@ -288,6 +292,24 @@ state_grant_put(struct state *st, const struct grantrec *r)
 	return state_exec(st, "INSERT OR REPLACE INTO grant_rows"
 	    " (family, addr, proto, port, user, action, backend, expiry, phase)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", state_bind_grant, r);
+}
+
+int
+state_grant_put_tagged(struct state *st, const struct grantrec *r,
+    const uint8_t tag[SPA_MAC_LEN], int64_t tag_expiry)
+{
+	st->rolled_back[0] = '\0';
+	if (!grantrec_valid(r) ||
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (state_replay_add(st, tag, tag_expiry) == 0 &&
+	    state_grant_put(st, r) == 0 &&
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(st->rolled_back, sizeof(st->rolled_back), "%s",
+	    sqlite3_errmsg(st->db));
+	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static int

@@ -47,6 +47,10 @@ long state_replay_prune(struct state *st, int64_t now);
 
 /* Inserts or replaces the row of r's grant.  0 or -1. */
 int state_grant_put(struct state *st, const struct grantrec *r);
+/* An accepted knock's tag and its grant's row in one transaction: one
+ * sync before the grant opens instead of two.  0 or -1 (neither written). */
+int state_grant_put_tagged(struct state *st, const struct grantrec *r,
+    const uint8_t tag[SPA_MAC_LEN], int64_t tag_expiry);
 int state_grant_delete(struct state *st, const struct grantrec *r);
 /* Calls fn for every valid grant row, earliest expiry first; a row that
  * does not validate is reported through bad (may be NULL) and skipped.

@@ -210,25 +210,33 @@ warden_check(const struct warden *w, const struct privmsg_grant *m,
 	return NULL;
 }
 
-static void
+/* Runs d's action; 0, or -1 when its tag could not be committed, and then
+ * nothing ran.  An open commits the tag with the grant's first record (one
+ * sync); the others commit it alone first. */
+static int
 warden_act(struct warden *w, const struct conf_action *a,
     const struct spa_decision *d, int64_t now)
 {
-	if (w->opt->dry_run) {
-		struct actions_dry_run dry = { w->conf, w->fw };
-		struct server_frame f = { .decision = *d, .action = a };
-
-		actions_print_dry_run(&dry, &f, stderr);
-	} else if (a->kind == CONF_ACTION_RUN) {
-		(void)actions_run_program(w->spawner, d, a);
-	} else {
+	if (a->kind == CONF_ACTION_OPEN && !w->opt->dry_run) {
 		struct grantrec r = { .addr = d->allow, .proto = a->proto,
 		    .port = a->port, .expiry = now + a->timeout };
 
 		snprintf(r.user, sizeof(r.user), "%s", d->user_name);
 		snprintf(r.action, sizeof(r.action), "%s", a->name);
-		(void)grant_grant(w->grants, &r, now);
+		return grant_grant_tagged(w->grants, &r, d->tag,
+		    d->replay_until, now);
 	}
+	if (commit_accepted(w->state, d, NULL, 0) != 0)
+		return -1;
+	if (w->opt->dry_run) {
+		struct actions_dry_run dry = { w->conf, w->fw };
+		struct server_frame f = { .decision = *d, .action = a };
+
+		actions_print_dry_run(&dry, &f, stderr);
+	} else {
+		(void)actions_run_program(w->spawner, d, a);
+	}
+	return 0;
 }
 
 enum warden_verdict
@@ -237,8 +245,6 @@ warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
 	const char *why = warden_check(w, m, now);
 	const struct conf_action *a;
 	struct spa_decision d;
-	char err[STATE_ERR_MAX + 128];
-
 	if (why != NULL) {
 		log_warn("privsep: refused a grant from the capture process: %s "
 		    "(user %u, action %u)", why, m->user, m->action);
@@ -261,11 +267,13 @@ warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
 		    replay_count(w->replay));
 		return WARDEN_REFUSED;
 	}
-	if (commit_accepted(w->state, &d, err, sizeof(err)) != 0) {
+	if (warden_act(w, a, &d, now) != 0) {
+		char err[STATE_ERR_MAX + 128];
+
+		commit_refusal(w->state, &d, err, sizeof(err));
 		log_warn("%s", err);
 		return WARDEN_REFUSED;
 	}
-	warden_act(w, a, &d, now);
 	return WARDEN_DONE;
 }
 

@@ -283,6 +283,54 @@ test_state_locked(void **state)
 	state_close(st);
 }
 
+/* A knock's tag and its grant's row: both written, or neither. */
+static void
+test_state_grant_tagged(void **state)
+{
+	char err[STATE_ERR_MAX], sub[64], db[96];
+	struct grantrec r = sample_grant();
+	struct seen seen = { 0 };
+	struct replay_cache *rc;
+	struct state *st;
+	sqlite3 *other;
+	uint8_t tag[32];
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/tagged", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	state_set_busy_ms(st, 50);
+	/* Locked by another program: neither row, and the reason kept. */
+	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	tag_of(5, tag);
+	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), -1);
+	assert_non_null(strstr(state_error(st), "locked"));
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	/* A record no command may be built from: the tag is not kept. */
+	snprintf(r.user, sizeof(r.user), "a b");
+	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), -1);
+	assert_int_equal(replay_new(&rc), 0);
+	assert_int_equal(state_replay_load(st, rc, 10), 0);
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	/* Both, read back by a new run. */
+	snprintf(r.user, sizeof(r.user), "alice");
+	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), 0);
+	state_close(st);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(state_replay_load(st, rc, 10), 1);
+	assert_true(replay_seen(rc, tag, 10));
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.last.user, "alice");
+	replay_free(rc);
+	state_close(st);
+}
+
 static void
 test_state_prune(void **state)
 {
@@ -341,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_state_old_layout),
 		cmocka_unit_test(test_state_strict_modes),
 		cmocka_unit_test(test_state_locked),
+		cmocka_unit_test(test_state_grant_tagged),
 		cmocka_unit_test(test_state_prune),
 		cmocka_unit_test(test_state_memory_and_errors),
 	};
