@@ -470,7 +470,7 @@ each_word(struct parser *p, const char *v,
 /* ---- [sniffer] ---- */
 
 enum { S_INTERFACE, S_PORT, S_ADDRESS, S_PUBLIC, S_WINDOW, S_FORMATS,
-	S_FIREWALL, S_STATE, S_LOCKOUT };
+	S_FIREWALL, S_STATE, S_LOCKOUT, S_CAPTURE_BUFFER };
 
 static int
 sniffer_interface(struct parser *p, const char *v)
@@ -630,6 +630,31 @@ sniffer_lockout(struct parser *p, const char *v)
 	    "positive (such as 5/60), or empty, not '%s'", shown(v, q));
 }
 
+/* A byte count with an optional K or M (powers of 1024). */
+static int
+sniffer_capture_buffer(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4], digits[16];
+	size_t n = strlen(v);
+	unsigned shift = 0, count;
+
+	if (n > 0 && (v[n - 1] == 'K' || v[n - 1] == 'M')) {
+		shift = v[n - 1] == 'K' ? 10 : 20;
+		n--;
+	}
+	if (n > 0 && n < sizeof(digits)) {
+		memcpy(digits, v, n);
+		digits[n] = '\0';
+		if (parse_uint(digits, 1, CONF_CAPTURE_BUFFER_MAX >> shift,
+		    &count) == 0 && (count << shift) >= CONF_CAPTURE_BUFFER_MIN) {
+			p->c->sniffer.capture_buffer = count << shift;
+			return 0;
+		}
+	}
+	return perr(p, p->in.lineno, "capture_buffer must be a size from 64K "
+	    "to 256M (bytes, or with K or M), not '%s'", shown(v, q));
+}
+
 static int
 sniffer_begin(struct parser *p, const char *name)
 {
@@ -658,6 +683,7 @@ static const struct keyword sniffer_keys[] = {
 	[S_FIREWALL] = { "firewall", sniffer_firewall },
 	[S_STATE] = { "state", sniffer_state },
 	[S_LOCKOUT] = { "lockout", sniffer_lockout },
+	[S_CAPTURE_BUFFER] = { "capture_buffer", sniffer_capture_buffer },
 };
 
 /* ---- [user NAME] ---- */
@@ -1313,6 +1339,7 @@ conf_new(const char *name)
 	c->sniffer.interface = strdup("any");
 	c->sniffer.port = 5001;
 	c->sniffer.window = 60;
+	c->sniffer.capture_buffer = CONF_CAPTURE_BUFFER;
 	c->sniffer.native = c->sniffer.signed_fmt = true;
 	c->sniffer.firewall = strdup("iptables");
 	c->sniffer.state = strdup("/var/lib/spa");

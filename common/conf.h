@@ -36,7 +36,16 @@ struct conf_sniffer {
 	                                 * (offline runs use only such a one) */
 	unsigned lockout_count;         /* lockout = N/SECONDS; 0: off */
 	unsigned lockout_seconds;
+	unsigned capture_buffer;        /* bytes of the kernel's capture ring,
+	                                 * default CONF_CAPTURE_BUFFER */
 };
+
+/* A knock is one small frame: 1 MiB holds thousands of them (the kernel
+ * keeps what a flood brings while the sniffer decides); the range keeps a
+ * typo from asking for nothing or for gigabytes. */
+#define CONF_CAPTURE_BUFFER (1u << 20)
+#define CONF_CAPTURE_BUFFER_MIN (64u << 10)
+#define CONF_CAPTURE_BUFFER_MAX (256u << 20)
 
 struct conf_user {
 	char *name;

@@ -51,7 +51,8 @@ capture_compile(struct capture *c, const char *what, uint16_t port,
 
 int
 capture_open_live(const char *iface, uint16_t port,
-    const struct spa_addr *dst, struct capture *c, char *err, size_t errlen)
+    const struct spa_addr *dst, unsigned buffer_bytes, struct capture *c,
+    char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "", what[256];
 
@@ -63,6 +64,7 @@ capture_open_live(const char *iface, uint16_t port,
 	snprintf(what, sizeof(what), "capture on %.200s", iface);
 	if (pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) != 0 ||
 	    pcap_set_immediate_mode(c->pcap, 1) != 0 ||
+	    pcap_set_buffer_size(c->pcap, (int)buffer_bytes) != 0 ||
 	    pcap_activate(c->pcap) < 0 ||
 	    pcap_setnonblock(c->pcap, 1, pcap_err) != 0)
 		return capture_fail(c, 0, what, err, errlen);

@@ -22,11 +22,12 @@ struct capture {
 	char filter_text[FILTER_TEXT_MAX];
 };
 
-/* A live capture on iface: immediate mode, non-blocking, the filter for
- * port (and dst when not NULL) applied in the kernel.  0, or -1 with a
- * message in err. */
+/* A live capture on iface: immediate mode, non-blocking, a kernel ring of
+ * buffer_bytes, the filter for port (and dst when not NULL) applied in the
+ * kernel.  0, or -1 with a message in err. */
 int capture_open_live(const char *iface, uint16_t port,
-    const struct spa_addr *dst, struct capture *c, char *err, size_t errlen);
+    const struct spa_addr *dst, unsigned buffer_bytes, struct capture *c,
+    char *err, size_t errlen);
 /* A pcap file, timestamps in microseconds; the filter is compiled but not
  * set, so the caller applies it (pcap_offline_filter) and can count every
  * frame.  0, or -1 with a message in err. */

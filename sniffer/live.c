@@ -99,7 +99,8 @@ live_open_capture(const struct live *lv, const struct conf *c,
 	int rc;
 
 	if (capture_open_live(iface, c->sniffer.port, c->sniffer.has_address ?
-	    &c->sniffer.address : NULL, cap, err, sizeof(err)) != 0) {
+	    &c->sniffer.address : NULL, c->sniffer.capture_buffer, cap, err,
+	    sizeof(err)) != 0) {
 		log_warn("%s", err);
 		return -1;
 	}

@@ -122,13 +122,19 @@ watch_stats(struct watch *w, int64_t now)
 {
 	if (now - w->stats_at < WATCH_STATS_SECONDS)
 		return;
+	struct pcap_stat ps = { 0 };
+
 	w->stats_at = now;
+	/* Frames the kernel's ring had no room for (capture_buffer); libpcap
+	 * keeps the count from the start.  A file has none to report. */
+	if (pcap_stats(w->cap->pcap, &ps) != 0)
+		ps.ps_drop = 0;
 	if (server_count(w->server, VERDICT_NOT_SPA) > 0 ||
-	    w->reject_limit.suppressed > 0)
+	    w->reject_limit.suppressed > 0 || ps.ps_drop > 0)
 		log_info("stats: not-spa=%lu accepted=%lu forged=%lu "
-		    "suppressed-lines=%lu",
+		    "suppressed-lines=%lu dropped=%u",
 		    server_count(w->server, VERDICT_NOT_SPA),
 		    server_count(w->server, VERDICT_ACCEPTED),
 		    server_count(w->server, VERDICT_FORGED),
-		    w->reject_limit.suppressed);
+		    w->reject_limit.suppressed, ps.ps_drop);
 }

@@ -149,6 +149,7 @@ test_defaults(void **state)
 	assert_string_equal(c->sniffer.state, "/var/lib/spa");
 	assert_int_equal(c->sniffer.lockout_count, 0);
 	assert_int_equal(c->sniffer.lockout_seconds, 0);
+	assert_int_equal(c->sniffer.capture_buffer, 1 << 20);
 	assert_int_equal(c->nusers, 0);
 	assert_int_equal(c->nactions, 0);
 	conf_free(c);
@@ -169,7 +170,8 @@ test_sniffer_values(void **state)
 	    "formats = classic\n"
 	    "firewall = nft\n"
 	    "state =    # memory only\n"
-	    "lockout = 5/300\n");
+	    "lockout = 5/300\n"
+	    "capture_buffer = 4M\n");
 	struct spa_addr v4, v6;
 
 	(void)state;
@@ -190,6 +192,13 @@ test_sniffer_values(void **state)
 	assert_string_equal(c->sniffer.state, "");
 	assert_int_equal(c->sniffer.lockout_count, 5);
 	assert_int_equal(c->sniffer.lockout_seconds, 300);
+	assert_int_equal(c->sniffer.capture_buffer, 4 << 20);
+	conf_free(c);
+	c = load_ok("t.conf", "[sniffer]\ncapture_buffer = 65536\n");
+	assert_int_equal(c->sniffer.capture_buffer, 64 << 10);
+	conf_free(c);
+	c = load_ok("t.conf", "[sniffer]\ncapture_buffer = 256K\n");
+	assert_int_equal(c->sniffer.capture_buffer, 256 << 10);
 	conf_free(c);
 }
 
@@ -398,7 +407,15 @@ static const struct bad bad_sections[] = {
 	    "[sniffer] appears twice (first on line 1); merge" },
 	{ "[sniffer]\nfoo = 1\n", "t.conf:2: ", "unknown key 'foo' in "
 	    "[sniffer]; known: interface, port, address, public_address, "
-	    "window, formats, firewall, state, lockout" },
+	    "window, formats, firewall, state, lockout, capture_buffer" },
+	{ "[sniffer]\ncapture_buffer = 63K\n", "t.conf:2: ",
+	    "capture_buffer must be a size from 64K to 256M (bytes, or with K "
+	    "or M), not '63K'" },
+	{ "[sniffer]\ncapture_buffer = 257M\n", "t.conf:2: ", "not '257M'" },
+	{ "[sniffer]\ncapture_buffer = 1G\n", "t.conf:2: ", "not '1G'" },
+	{ "[sniffer]\ncapture_buffer = M\n", "t.conf:2: ", "not 'M'" },
+	{ "[sniffer]\ncapture_buffer = 4294967296\n", "t.conf:2: ",
+	    "not '4294967296'" },
 	{ "[user a]\nkey=" KEY32 "\nopen = tcp/1\n", "t.conf:3: ",
 	    "unknown key 'open' in [user]; known: key, keyfile, allow" },
 	{ "[action a]\nopen = tcp/1\nkey = x\n", "t.conf:3: ",
