@@ -4,14 +4,17 @@
 # (our sniffer with the nft-set backend, then fwknopd).  Appends two
 # sections to $out.
 #
-#   CPU per junk packet   bench_junk sends 100 frames/s for JUNK s from the
-#                   client's junk address $J (dropped by the server's raw
-#                   table once captured, so nothing answers it): random
-#                   payloads to the port the server's filter captures, and
-#                   traffic that no filter captures (udp/9).  The server's
-#                   CPU over the window (every thread's scheduler run time,
-#                   and utime + stime in 10 ms ticks), less its idle CPU
-#                   over a window as long just before, per packet sent.
+#   CPU per junk packet   bench_junk sends 100 frames/s from the client's
+#                   junk address $J (dropped by the server's raw table once
+#                   captured, so nothing answers it): random payloads to the
+#                   port the server's filter captures, and traffic that no
+#                   filter captures (udp/9).  JUNK s of each, in ROUNDS
+#                   windows, each after an idle window as long; the server's
+#                   CPU over a window (every thread's scheduler run time,
+#                   and utime + stime in 10 ms ticks) less that of the idle
+#                   window before it, per packet sent: the median of the
+#                   rounds, so a burst of other work in one window (this
+#                   machine is shared) does not decide it.
 #   flood           bench_junk as fast as it goes for FLOOD s (at most
 #                   FLOOD_MAX frames) from $J to the knock port, while
 #                   tests/bench/knocks.py sends 20 genuine knocks from 20
@@ -25,6 +28,8 @@
 #                   knock to first SYN-ACK, from a capture on the server
 #                   that leaves $J out.
 JUNK=${BENCH_JUNK_SECONDS:-10}
+ROUNDS=5
+WINDOW=$(awk -v j="$JUNK" -v r="$ROUNDS" 'BEGIN { print j / r }')
 JUNK_RATE=100
 FLOOD=${BENCH_FLOOD_SECONDS:-5}
 FLOOD_MAX=${BENCH_FLOOD_MAX:-5000000}
@@ -61,32 +66,37 @@ load_stop() {   # SIGTERM, 10 s to go, then SIGKILL
 	load_pid=''
 }
 
-# cpu_window CMD...: runs CMD (or sleeps JUNK s when it is "idle"), then
+# cpu_window CMD...: runs CMD (or sleeps WINDOW s when it is "idle"), then
 # prints "NS TICKS SECONDS" of the server's processes ($load_pids) over it,
 # with CMD's stdout in $tmp/window.out.
 cpu_window() {
 	local c0 c1 t0 t1
 	# shellcheck disable=SC2086
 	c0=$(cpu $load_pids) t0=$(date +%s%N)
-	if [ "$1" = idle ]; then sleep "$JUNK"; : >"$tmp/window.out"
+	if [ "$1" = idle ]; then sleep "$WINDOW"; : >"$tmp/window.out"
 	else "$@" >"$tmp/window.out"; sleep 0.2; fi
 	# shellcheck disable=SC2086
 	c1=$(cpu $load_pids) t1=$(date +%s%N)
 	echo "$c0 $c1" | awk -v t=$(((t1 - t0) / 1000)) '{ printf "%d %d %.6f\n", $3 - $1, $4 - $2, t / 1e6 }'
 }
 
-# load_cpu NAME TRAFFIC PROTO PORT LEN [-a]: one row of the CPU table; the
-# idle rate ($load_idle, ns per s) was measured first.
+# load_cpu NAME TRAFFIC PROTO PORT LEN [-a]: one row of the CPU table,
+# ROUNDS pairs of an idle window and a junk window.
 load_cpu() {
-	local name=$1 what=$2 ns ticks secs sent
-	read -r ns ticks secs < <(cpu_window junk "$3" "$4" "$5" -r "$JUNK_RATE" \
-		-n $((JUNK_RATE * JUNK)) -t $((JUNK + 1)) "${@:6}")
-	sent=$(awk '{ print $2 }' "$tmp/window.out")
-	awk -v n="$name" -v w="$what" -v ns="$ns" -v tk="$ticks" -v s="$secs" -v p="${sent:-0}" \
-		-v idle="$load_idle" 'BEGIN {
-		per = p > 0 ? sprintf("%.1f", (ns - idle * s) / p / 1000) : "-"
-		printf "| %s | %s | %d | %.2f | %.2f | %s | %d |\n", n, w, p, ns / 1e6, idle * s / 1e6, per, tk * 10 }' \
-		>>"$tmp/junkcpu"
+	local name=$1 what=$2 r ns ticks secs ins iticks isecs sent
+	: >"$tmp/rounds"
+	for r in $(seq "$ROUNDS"); do
+		read -r ins iticks isecs < <(cpu_window idle)
+		read -r ns ticks secs < <(cpu_window junk "$3" "$4" "$5" -r "$JUNK_RATE" \
+			-n "$(awk -v w="$WINDOW" -v r="$JUNK_RATE" 'BEGIN { printf "%d", w * r }')" \
+			-t "$(awk -v w="$WINDOW" 'BEGIN { print w + 1 }')" "${@:6}")
+		sent=$(awk '{ print $2 }' "$tmp/window.out")
+		echo "$ins $iticks $isecs $ns $ticks $secs ${sent:-0}" >>"$tmp/rounds"
+	done
+	sort -n -k8 <(awk '{ printf "%s %.3f\n", $0, ($7 > 0 ? ($4 - $1 * $6 / $3) / $7 / 1000 : 0) }' "$tmp/rounds") |
+		awk -v n="$name" -v w="$what" '{ d[NR] = $8; ins += $1; ns += $4; tk += $5; p += $7 }
+		END { printf "| %s | %s | %d | %.2f | %.2f | %s | %d |\n", n, w, p, ns / 1e6, ins / 1e6,
+			(p > 0 ? sprintf("%.1f", d[int((NR + 1) / 2)]) : "-"), tk * 10 }' >>"$tmp/junkcpu"
 }
 
 # load_flood NAME PROTO PORT LEN FILTER KNOCK_CMD...: one row of the flood
@@ -94,6 +104,7 @@ load_cpu() {
 load_flood() {
 	local name=$1 proto=$2 port=$3 len=$4 filter=$5 cap=$tmp/$1-flood.pcap
 	shift 5
+	: >"$tmp/$name-flood.tcpdump"
 	netns_exec server tcpdump -i eth0 -n -j adapter_unsynced -w "$cap" -U \
 		"not host $J and (($filter) or (tcp src port 22 and tcp[tcpflags] & tcp-syn != 0))" \
 		2>"$tmp/$name-flood.tcpdump" &
@@ -138,7 +149,7 @@ load_flood() {
 			drops, op, $9, $10, $11 }' >>"$tmp/flood"
 }
 
-load_server() { # NAME READY_RE START_CMD...: starts it, sets load_pids, the idle row
+load_server() { # NAME READY_RE START_CMD...: starts it, sets load_pids
 	local name=$1
 	if ! load_start "$@"; then
 		echo "bench: $name did not start; its log:" >&2
@@ -148,11 +159,6 @@ load_server() { # NAME READY_RE START_CMD...: starts it, sets load_pids, the idl
 	fi
 	sleep 0.5
 	load_pids=$(tree "$load_pid")
-	local ns ticks secs
-	read -r ns ticks secs < <(cpu_window idle)
-	load_idle=$(awk -v ns="$ns" -v s="$secs" 'BEGIN { printf "%.0f", ns / s }')
-	awk -v n="$name" -v ns="$ns" -v tk="$ticks" 'BEGIN {
-		printf "| %s | none (idle) | 0 | %.2f | - | - | %d |\n", n, ns / 1e6, tk * 10 }' >>"$tmp/junkcpu"
 }
 
 : >"$tmp/junkcpu"
@@ -194,10 +200,11 @@ fi
 	echo
 	echo "### CPU per junk packet ($JUNK_RATE packets/s for $JUNK s from one address, 1 user)"
 	echo
-	echo "Server CPU: scheduler run time of all the server's threads over the window; idle: the"
-	echo "same server's CPU over as long with no traffic, measured just before; per packet: the"
-	echo "difference over the packets sent.  utime + stime counts 10 ms ticks (a cross-check)."
-	echo "The kernel's work (the copy into each capture's ring, in softirq) is not in it."
+	echo "$ROUNDS rounds of $WINDOW s with no traffic then $WINDOW s of junk.  Server CPU: scheduler run"
+	echo "time of all the server's threads over the junk windows; idle: over the idle windows; per"
+	echo "packet: the median over the rounds of (junk window - idle window) / packets sent."
+	echo "utime + stime counts 10 ms ticks (a cross-check).  The kernel's work (the copy into each"
+	echo "capture's ring, in softirq) is not in it."
 	echo
 	echo "| server | traffic | packets | server CPU, ms | idle, ms | µs per packet | utime+stime, ms |"
 	echo "|---|---|---|---|---|---|---|"
