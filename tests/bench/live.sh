@@ -105,6 +105,7 @@ cpu() {         # CPU the pids given have run: "NS TICKS", nanoseconds from
 # knocks start once the server's output matches READY_RE (at most 10 s).
 run() {
 	local name=$1 filter=$2 start=$3 knockfn=$4 ready=$5 pid cap=$tmp/$1.pcap lat
+	: >"$tmp/$name.tcpdump"
 	netns_exec server tcpdump -i eth0 -n -j adapter_unsynced -w "$cap" -U \
 		"($filter) or (tcp src port 22 and tcp[tcpflags] & tcp-syn != 0)" 2>"$tmp/$name.tcpdump" &
 	local tcpd=$!
