@@ -40,10 +40,12 @@ struct conf_sniffer {
 	                                 * default CONF_CAPTURE_BUFFER */
 };
 
-/* A knock is one small frame: 1 MiB holds thousands of them (the kernel
- * keeps what a flood brings while the sniffer decides); the range keeps a
- * typo from asking for nothing or for gigabytes. */
-#define CONF_CAPTURE_BUFFER (1u << 20)
+/* A knock is one small frame: 1.5 MiB holds about 8,000 of them, what a
+ * flood of 150,000 frames/s brings while the sniffer waits 50 ms for a CPU
+ * (tests/bench/load.sh); libpcap maps about 240 KiB more, so the ring
+ * stays under 2 MB.  The range keeps a typo from asking for nothing or for
+ * gigabytes. */
+#define CONF_CAPTURE_BUFFER (1536u << 10)
 #define CONF_CAPTURE_BUFFER_MIN (64u << 10)
 #define CONF_CAPTURE_BUFFER_MAX (256u << 20)
 

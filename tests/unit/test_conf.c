@@ -149,7 +149,7 @@ test_defaults(void **state)
 	assert_string_equal(c->sniffer.state, "/var/lib/spa");
 	assert_int_equal(c->sniffer.lockout_count, 0);
 	assert_int_equal(c->sniffer.lockout_seconds, 0);
-	assert_int_equal(c->sniffer.capture_buffer, 1 << 20);
+	assert_int_equal(c->sniffer.capture_buffer, 1536 << 10);
 	assert_int_equal(c->nusers, 0);
 	assert_int_equal(c->nactions, 0);
 	conf_free(c);
