@@ -16,7 +16,7 @@
 #include "sign.h"
 #include "template.h"
 
-#define CONF_DEFAULT_PATH "/etc/spa/sniffer.conf"
+#define CONF_DEFAULT_PATH SPA_CONF_PATH  /* build/paths.h: SYSCONFDIR/spa/sniffer.conf */
 #define CONF_ERR_MAX 512
 
 struct conf_sniffer {
