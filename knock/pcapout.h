@@ -1,6 +1,7 @@
 /*
  * `-w FILE.pcap`: one frame in a pcap file with link type raw IP
- * (LINKTYPE_RAW), written with libpcap's dump API.  Needs no privileges.
+ * (LINKTYPE_RAW), written with libpcap's dump API (the library loaded only
+ * then, knock/pcapout.c says why).  Needs no privileges.
  */
 #ifndef KNOCK_PCAPOUT_H
 #define KNOCK_PCAPOUT_H
@@ -12,7 +13,8 @@
 #define PCAPOUT_ERR_MAX 512
 
 /* Creates or replaces path holding the one frame, stamped ts.  Returns 0,
- * or -1 with libpcap's message in err. */
+ * or -1 with libpcap's message in err (or the loader's, when libpcap cannot
+ * be loaded). */
 int pcapout_write(const char *path, const uint8_t *frame, size_t len,
     const struct timeval *ts, char err[PCAPOUT_ERR_MAX]);
 
