@@ -470,7 +470,7 @@ each_word(struct parser *p, const char *v,
 /* ---- [sniffer] ---- */
 
 enum { S_INTERFACE, S_PORT, S_ADDRESS, S_PUBLIC, S_WINDOW, S_FORMATS,
-	S_FIREWALL, S_STATE, S_LOCKOUT, S_CAPTURE_BUFFER };
+	S_FIREWALL, S_STATE, S_LOCKOUT, S_CAPTURE_BUFFER, S_STATS_FILE };
 
 static int
 sniffer_interface(struct parser *p, const char *v)
@@ -655,6 +655,30 @@ sniffer_capture_buffer(struct parser *p, const char *v)
 	    "to 256M (bytes, or with K or M), not '%s'", shown(v, q));
 }
 
+/* A file for node_exporter's textfile collector, which reads only names
+ * ending in .prom; empty: none.  Relative to the file's directory. */
+static int
+sniffer_stats_file(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+	size_t n = strlen(v);
+	const char *base = strrchr(v, '/');
+	char *path;
+
+	if (n == 0)
+		return set_string(p, &p->c->sniffer.stats_file, "");
+	base = base ? base + 1 : v;
+	if (strlen(base) <= 5 || strcmp(v + n - 5, ".prom") != 0)
+		return perr(p, p->in.lineno, "stats_file must be a file name "
+		    "ending in .prom (node_exporter's textfile collector reads "
+		    "no other), not '%s'", shown(v, q));
+	if ((path = resolve_path(p, v)) == NULL)
+		return nomem(p);
+	free(p->c->sniffer.stats_file);
+	p->c->sniffer.stats_file = path;
+	return 0;
+}
+
 static int
 sniffer_begin(struct parser *p, const char *name)
 {
@@ -684,6 +708,7 @@ static const struct keyword sniffer_keys[] = {
 	[S_STATE] = { "state", sniffer_state },
 	[S_LOCKOUT] = { "lockout", sniffer_lockout },
 	[S_CAPTURE_BUFFER] = { "capture_buffer", sniffer_capture_buffer },
+	[S_STATS_FILE] = { "stats_file", sniffer_stats_file },
 };
 
 /* ---- [user NAME] ---- */
@@ -1343,8 +1368,10 @@ conf_new(const char *name)
 	c->sniffer.native = c->sniffer.signed_fmt = true;
 	c->sniffer.firewall = strdup("iptables");
 	c->sniffer.state = strdup("/var/lib/spa");
+	c->sniffer.stats_file = strdup("");
 	if (c->path == NULL || c->sniffer.interface == NULL ||
-	    c->sniffer.firewall == NULL || c->sniffer.state == NULL) {
+	    c->sniffer.firewall == NULL || c->sniffer.state == NULL ||
+	    c->sniffer.stats_file == NULL) {
 		conf_free(c);
 		return NULL;
 	}
@@ -1511,6 +1538,7 @@ conf_free(struct conf *c)
 	free(c->sniffer.public_addrs);
 	free(c->sniffer.firewall);
 	free(c->sniffer.state);
+	free(c->sniffer.stats_file);
 	free(c->path);
 	free(c);
 }

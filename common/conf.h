@@ -38,6 +38,8 @@ struct conf_sniffer {
 	unsigned lockout_seconds;
 	unsigned capture_buffer;        /* bytes of the kernel's capture ring,
 	                                 * default CONF_CAPTURE_BUFFER */
+	char *stats_file;               /* metrics file (a .prom name), ""
+	                                 * (the default): none */
 };
 
 /* A knock is one small frame: 1.5 MiB holds about 8,000 of them, what a

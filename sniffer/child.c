@@ -21,6 +21,8 @@
 #define CHILD_ANSWER_MS 10000   /* the parent commits within STATE_BUSY_MS */
 #define CHILD_ADDRS_MAX 4096    /* own addresses kept at most */
 
+_Static_assert(VERDICT_COUNT <= PRIVMSG_VERDICTS, "privmsg_counts too small");
+
 static volatile sig_atomic_t child_stop;
 
 struct child {
@@ -30,6 +32,8 @@ struct child {
 	struct spa_addr *next;          /* address chunks being received */
 	size_t nnext;
 	struct commit_pruner pruner;
+	struct privmsg_counts sent;     /* the counters the parent has */
+	int64_t sent_at;
 };
 
 static void
@@ -238,6 +242,25 @@ child_confine(const struct child_setup *s)
 	}
 }
 
+/* The counters to the parent when they changed (force: even when not),
+ * at most once a second.  A full channel only delays them. */
+static void
+child_send_counts(struct child *k, int64_t now, int force)
+{
+	struct privmsg_counts c;
+
+	if (!force && now == k->sent_at)
+		return;
+	watch_counts(&k->watch, &c);
+	if (!force && memcmp(&c, &k->sent, sizeof(c)) == 0)
+		return;
+	if (send(k->s->channel, &c, sizeof(c), MSG_DONTWAIT) ==
+	    (ssize_t)sizeof(c)) {
+		k->sent = c;
+		k->sent_at = now;
+	}
+}
+
 static void __attribute__((noreturn))
 child_loop(struct child *k)
 {
@@ -270,6 +293,7 @@ child_loop(struct child *k)
 			_exit(CHILD_EXIT_CAPTURE);
 		now = (int64_t)time(NULL);
 		watch_stats(&k->watch, now);
+		child_send_counts(k, now, 0);
 		(void)commit_prune(&k->pruner, k->s->replay, NULL, now);
 	}
 	_exit(0);
@@ -288,5 +312,7 @@ child_main(const struct child_setup *s)
 	log_info("privsep: capture process %ld runs as %s (uid %lu) in %s, "
 	    "seccomp filter on", (long)getpid(), s->target->user,
 	    (unsigned long)s->target->uid, s->root);
+	/* The first counters tell the parent the capture runs confined. */
+	child_send_counts(&k, (int64_t)time(NULL), 1);
 	child_loop(&k);
 }

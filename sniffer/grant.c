@@ -22,6 +22,8 @@ struct grant {
 	                                 * it again: open once it closes */
 	unsigned attempts;              /* failed closes in a row */
 	int64_t retry_at;               /* close-failed: next attempt */
+	int64_t knock_us;               /* its knock's capture time, until the
+	                                 * open completes; 0: none */
 };
 
 struct grant_engine {
@@ -34,6 +36,10 @@ struct grant_engine {
 	char *rules_dir;
 	const uint8_t *tag;     /* grant_grant_tagged: written with the next */
 	int64_t tag_expiry;     /* record, then NULL */
+	int64_t knock_us;       /* grant_engine_knock_time, for the next */
+	struct grant_counts counts;
+	grant_opened_fn *on_opened;
+	void *on_opened_ctx;
 };
 
 /* A running sequence of commands for one grant. */
@@ -253,6 +259,15 @@ grant_open_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 	if (ok) {
 		(void)grant_save(e, g, GRANT_OPEN);
 		log_info("open %s until %lld", what, (long long)g->rec.expiry);
+		e->counts.opened++;
+		if (g->knock_us > 0 && e->on_opened != NULL) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			e->on_opened(e->on_opened_ctx, g->knock_us,
+			    (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		}
+		g->knock_us = 0;
 		return;
 	}
 	/* Undo what part of it did open, then forget it. */
@@ -273,6 +288,7 @@ grant_close_failed(struct grant_engine *e, struct grant *g, int64_t now)
 		wait = GRANT_RETRY_MAX_S;
 	g->attempts++;
 	g->retry_at = now + wait;
+	e->counts.close_failed++;
 	(void)grant_save(e, g, GRANT_CLOSE_FAILED);
 	log_warn("close %s failed (attempt %u): it stays recorded and is "
 	    "retried in %lld s", grant_text(&g->rec, what), g->attempts,
@@ -299,6 +315,7 @@ grant_close_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 		return;
 	}
 	log_info("closed %s", grant_text(&g->rec, what));
+	e->counts.closed++;
 	grant_forget(e, g);
 }
 
@@ -328,6 +345,7 @@ grant_again(struct grant_engine *e, struct grant *g, const struct grantrec *r,
 	enum grant_phase was = g->rec.phase;
 
 	g->rec.expiry = r->expiry;
+	g->knock_us = e->knock_us;
 	memcpy(g->rec.user, r->user, sizeof(r->user));
 	memcpy(g->rec.action, r->action, sizeof(r->action));
 	switch (was) {
@@ -365,6 +383,7 @@ grant_grant(struct grant_engine *e, const struct grantrec *r, int64_t now)
 		log_warn("out of memory: %s not granted", grant_text(r, what));
 		return -1;
 	}
+	g->knock_us = e->knock_us;
 	/* On disk before anything opens: a restart then knows to close it. */
 	if (grant_save(e, g, GRANT_OPENING) != 0) {
 		grant_remove(e, g);
@@ -385,6 +404,7 @@ grant_grant_tagged(struct grant_engine *e, const struct grantrec *r,
 	e->tag = tag;
 	e->tag_expiry = tag_expiry;
 	(void)grant_grant(e, r, now);
+	e->knock_us = 0;
 	if (e->tag == NULL)
 		return 0;
 	e->tag = NULL;          /* never saved: the knock is refused */
@@ -483,10 +503,12 @@ grant_close_all(struct grant_engine *e, int64_t deadline_ms)
 			continue;
 		}
 		if (grant_close_sync(g, g->rec.phase == GRANT_OPENING, now)) {
+			e->counts.closed++;
 			grant_forget(e, g);
 			continue;
 		}
 		left++;
+		e->counts.close_failed++;
 		g->rec.expiry = now < g->rec.expiry ? now : g->rec.expiry;
 		(void)grant_save(e, g, GRANT_CLOSE_FAILED);
 	}
@@ -596,4 +618,33 @@ grant_busy(const struct grant_engine *e)
 	for (size_t i = 0; i < e->n; i++)
 		n += e->items[i].busy != 0;
 	return n;
+}
+
+const struct grant_counts *
+grant_counts(const struct grant_engine *e)
+{
+	return &e->counts;
+}
+
+void
+grant_engine_on_opened(struct grant_engine *e, grant_opened_fn *fn,
+    void *ctx)
+{
+	e->on_opened = fn;
+	e->on_opened_ctx = ctx;
+}
+
+void
+grant_engine_knock_time(struct grant_engine *e, int64_t knock_us)
+{
+	e->knock_us = knock_us;
+}
+
+void
+grant_each(const struct grant_engine *e,
+    void (*fn)(void *ctx, const struct grantrec *r, unsigned failed_closes),
+    void *ctx)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fn(ctx, &e->items[i].rec, e->items[i].attempts);
 }

@@ -72,4 +72,24 @@ size_t grant_count(const struct grant_engine *e);
 /* Grants whose commands are running. */
 size_t grant_busy(const struct grant_engine *e);
 
+/* What the engine did since it was made (sniffer/metrics.h): opens that
+ * completed, grants closed and forgotten, closes that failed. */
+struct grant_counts {
+	unsigned long opened, closed, close_failed;
+};
+const struct grant_counts *grant_counts(const struct grant_engine *e);
+/* Called when an open completes for a knock captured at knock_us (Unix
+ * microseconds), done_us the completion on the same clock. */
+typedef void grant_opened_fn(void *ctx, int64_t knock_us, int64_t done_us);
+void grant_engine_on_opened(struct grant_engine *e, grant_opened_fn *fn,
+    void *ctx);
+/* The capture time of the knock the next grant_grant_tagged is for (0:
+ * unknown); kept with its grant until that open completes. */
+void grant_engine_knock_time(struct grant_engine *e, int64_t knock_us);
+/* Calls fn for every grant, in no order, with its failed closes in a row;
+ * read only (sniffer/status.h). */
+void grant_each(const struct grant_engine *e,
+    void (*fn)(void *ctx, const struct grantrec *r, unsigned failed_closes),
+    void *ctx);
+
 #endif

@@ -1,6 +1,7 @@
 #include "live.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,11 +15,14 @@
 #include "child.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "ownaddr.h"
 #include "privdrop.h"
 #include "privsep.h"
 #include "server.h"
 #include "spawn.h"
+#include "status.h"
 #include "warden.h"
 #include "watch.h"
 
@@ -26,8 +30,9 @@
 #define LIVE_RESTART_MAX_MS 30000
 #define LIVE_RESTART_RESET_MS 60000     /* lived this long: start over */
 #define LIVE_SERVE_MAX 64               /* grant messages served per turn */
+#define LIVE_METRICS_SECONDS 5          /* stats_file written this often */
 
-static volatile sig_atomic_t live_stop, live_reload;
+static volatile sig_atomic_t live_stop, live_reload, live_report;
 
 struct live {
 	struct conf *conf;
@@ -50,6 +55,14 @@ struct live {
 	struct replay_cache *replay;
 	struct watch watch;
 	int watching;
+	/* Observability (doc/interface.md "Status", "Metrics"). */
+	struct metrics metrics;         /* latency kept; the rest collected */
+	struct privmsg_counts counts;   /* the packet side's, as of now */
+	struct privmsg_counts counts_base;      /* of the ones that ended */
+	struct status_server *status;
+	int ready;                      /* READY=1 sent */
+	int64_t started, metrics_at;
+	struct log_limit metrics_limit; /* a stats_file that cannot be written */
 };
 
 static void
@@ -57,6 +70,8 @@ live_on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		live_reload = 1;
+	else if (sig == SIGUSR1)
+		live_report = 1;
 	else
 		live_stop = 1;
 }
@@ -73,6 +88,7 @@ live_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -80,6 +96,100 @@ static int64_t
 live_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+/* The packet side that ended (or is replaced) keeps its counts: the
+ * totals never go back (Prometheus counters). */
+static void
+live_counts_fold(struct live *lv)
+{
+	for (int v = 0; v < PRIVMSG_VERDICTS; v++)
+		lv->counts_base.verdicts[v] += lv->counts.verdicts[v];
+	lv->counts_base.dropped += lv->counts.dropped;
+	lv->counts_base.suppressed += lv->counts.suppressed;
+	memset(&lv->counts, 0, sizeof(lv->counts));
+}
+
+/* lv->metrics as of now, from the packet side's counts and the grant
+ * engine's. */
+static void
+live_collect(struct live *lv)
+{
+	struct metrics *m = &lv->metrics;
+	const struct grant_counts *g = warden_grant_counts(lv->warden);
+
+	if (lv->watching)
+		watch_counts(&lv->watch, &lv->counts);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		m->verdicts[v] = lv->counts_base.verdicts[v] +
+		    lv->counts.verdicts[v];
+	m->dropped = lv->counts_base.dropped + lv->counts.dropped;
+	m->grants_open = warden_grant_count(lv->warden);
+	m->opened = g->opened;
+	m->closed = g->closed;
+	m->close_failed = g->close_failed;
+}
+
+static void
+live_on_opened(void *ctx, int64_t knock_us, int64_t done_us)
+{
+	struct live *lv = ctx;
+
+	metrics_latency(&lv->metrics, knock_us, done_us);
+}
+
+/* The stats_file, when there is one; force: now, else when due. */
+static void
+live_metrics(struct live *lv, int64_t now, int force)
+{
+	const char *path = lv->conf->sniffer.stats_file;
+
+	if (!force && now - lv->metrics_at < LIVE_METRICS_SECONDS)
+		return;
+	lv->metrics_at = now;
+	live_collect(lv);
+	notify_status(lv->metrics.grants_open,
+	    lv->metrics.verdicts[VERDICT_ACCEPTED]);
+	if (path[0] != '\0' && metrics_write(&lv->metrics, path) != 0 &&
+	    log_ratelimit(&lv->metrics_limit, now))
+		log_warn("stats_file %s: %s", path, strerror(errno));
+}
+
+static void
+live_log_counters(struct live *lv)
+{
+	char line[768];
+
+	live_collect(lv);
+	metrics_line(&lv->metrics, line, sizeof(line));
+	log_info("%s", line);
+}
+
+static void
+live_serve_status(struct live *lv)
+{
+	struct status_view v = { .metrics = &lv->metrics,
+	    .warden = lv->warden, .started = lv->started, .now = live_now() };
+
+	live_collect(lv);
+	status_serve(lv->status, &v);
+}
+
+/* The status socket, except in a dry run (whose state directory is a
+ * real run's).  A socket that cannot be made is logged, not fatal: it
+ * shows, it never guards. */
+static void
+live_status_open(struct live *lv)
+{
+	char path[256], err[512];
+
+	if (lv->opt->dry_run)
+		return;
+	if (status_path(lv->conf, path, sizeof(path)) != 0)
+		log_warn("status socket: the state directory's path is too "
+		    "long; sniffer -S will not reach this daemon");
+	else if (status_listen(path, &lv->status, err, sizeof(err)) != 0)
+		log_warn("%s; sniffer -S will not reach this daemon", err);
 }
 
 static const char *
@@ -165,6 +275,7 @@ live_child_ended(struct live *lv, int kill_it, const char *reason)
 
 	privsep_relay_logs(&lv->child, &lv->relay_limit, live_now());
 	status = privsep_reap(&lv->child, kill_it, why, sizeof(why));
+	live_counts_fold(lv);
 	if (status >= 0 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == CHILD_EXIT_CAPTURE) {
 		log_warn("capture process ended: the capture failed");
@@ -191,18 +302,28 @@ static int
 live_serve(struct live *lv)
 {
 	struct privmsg_grant m;
+	struct privmsg_counts counts;
 	int rc;
 
 	/* Bounded, so that a child that floods cannot hold back the
 	 * grants' expiry: the rest waits for the next turn. */
 	for (int i = 0; i < LIVE_SERVE_MAX && lv->child.pid != 0 &&
-	    (rc = privsep_receive(&lv->child, &m)) != 0; i++) {
+	    (rc = privsep_receive(&lv->child, &m, &counts)) != 0; i++) {
 		enum warden_verdict v;
 
 		if (rc == -2)
 			return 0;       /* it ended: its pidfd says how */
 		if (rc < 0)
 			return live_child_ended(lv, 1, "malformed message");
+		if (rc == 2) {
+			/* The first comes once it is confined and captures. */
+			lv->counts = counts;
+			if (!lv->ready) {
+				notify_ready();
+				lv->ready = 1;
+			}
+			continue;
+		}
 		v = warden_grant(lv->warden, &m, live_now());
 		if (v == WARDEN_INVALID)
 			return live_child_ended(lv, 1, "impossible grant");
@@ -222,6 +343,7 @@ live_end_child(struct live *lv)
 		return;
 	privsep_relay_logs(&lv->child, &lv->relay_limit, live_now());
 	(void)privsep_reap(&lv->child, 1, why, sizeof(why));
+	live_counts_fold(lv);
 }
 
 /* A new configuration, firewall backend, capture and addresses, all
@@ -276,8 +398,11 @@ live_do_reload(struct live *lv)
 	char err[CONF_ERR_MAX];
 	int rc = 0;
 
-	if (live_load(lv, &c, &fw, &cap, &own) != 0)
+	notify_reloading();
+	if (live_load(lv, &c, &fw, &cap, &own) != 0) {
+		notify_ready();
 		return 0;
+	}
 	if (lv->split) {
 		if ((rc = live_serve(lv)) != 0) {
 			capture_close(&cap);
@@ -290,6 +415,8 @@ live_do_reload(struct live *lv)
 		capture_close(&lv->next_cap);
 		lv->next_cap = cap;
 	} else {
+		watch_counts(&lv->watch, &lv->counts);
+		live_counts_fold(lv);
 		watch_free(&lv->watch);
 		capture_close(&lv->cap);
 		lv->cap = cap;
@@ -307,9 +434,13 @@ live_do_reload(struct live *lv)
 	} else if (watch_init(&lv->watch, c, lv->replay, own, &lv->cap,
 	    live_accept_here, lv, err, sizeof(err)) != 0) {
 		log_warn("%s", err);    /* live_load built the same */
+		watch_free(&lv->watch);
+		lv->watching = 0;       /* nothing left to count from */
 		return EX_SOFTWARE;
 	}
 	log_info("configuration reloaded from %s", lv->opt->config_path);
+	/* With a capture child, its counts say when it captures again. */
+	notify_ready();
 	return 0;
 }
 
@@ -369,7 +500,7 @@ live_loop(struct live *lv)
 	int rc = 0;
 
 	while (!live_stop && rc == 0) {
-		struct pollfd fds[5] = {
+		struct pollfd fds[6] = {
 			{ .fd = lv->split ? lv->child.channel :
 			  pcap_get_selectable_fd(lv->cap.pcap),
 			  .events = POLLIN },
@@ -379,10 +510,11 @@ live_loop(struct live *lv)
 			  .events = POLLIN },
 			{ .fd = warden_fd(lv->warden), .events = POLLIN },
 			{ .fd = ownaddr_fd(lv->own), .events = POLLIN },
+			{ .fd = status_fd(lv->status), .events = POLLIN },
 		};
 		int64_t now = live_now();
 
-		if (poll(fds, 5, live_timeout(lv, now)) < 0 &&
+		if (poll(fds, 6, live_timeout(lv, now)) < 0 &&
 		    errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			return EX_OSERR;
@@ -402,6 +534,13 @@ live_loop(struct live *lv)
 		warden_tick(lv->warden, live_now());
 		if (!lv->split)
 			watch_stats(&lv->watch, live_now());
+		if (live_report) {
+			live_report = 0;
+			live_log_counters(lv);
+		}
+		if (fds[5].revents & POLLIN)
+			live_serve_status(lv);
+		live_metrics(lv, live_now(), 0);
 	}
 	return rc;
 }
@@ -444,6 +583,8 @@ live_start_packet_side(struct live *lv)
 		return EX_SOFTWARE;
 	}
 	lv->watching = 1;
+	notify_ready();         /* the capture is open and decided here */
+	lv->ready = 1;
 	return 0;
 }
 
@@ -451,6 +592,7 @@ static void
 live_free(struct live *lv)
 {
 	live_end_child(lv);
+	status_close(lv->status);
 	if (lv->watching)
 		watch_free(&lv->watch);
 	capture_close(&lv->next_cap);
@@ -468,7 +610,9 @@ live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 	    .wopt = { .rules_dir = o->rules_dir, .dry_run = o->dry_run },
 	    .addr_limit = { .interval = 60, .burst = 1 },
 	    .relay_limit = { .interval = 10, .burst = 2000 },
-	    .restart_delay_ms = LIVE_RESTART_FIRST_MS, .restart_at_ms = -1 };
+	    .metrics_limit = { .interval = 300, .burst = 1 },
+	    .restart_delay_ms = LIVE_RESTART_FIRST_MS, .restart_at_ms = -1,
+	    .started = live_now() };
 	int rc;
 
 	live_signals();
@@ -483,10 +627,18 @@ live_run(struct conf *c, struct firewall *fw, const struct live_options *o)
 		live_free(&lv);
 		return rc;
 	}
+	warden_on_opened(lv.warden, live_on_opened, &lv);
+	live_status_open(&lv);
 	if ((rc = live_start_packet_side(&lv)) == 0)
 		rc = live_loop(&lv);
+	notify_stopping();
 	/* The child first: no grant may be asked for while they close. */
 	live_end_child(&lv);
+	status_close(lv.status);
+	lv.status = NULL;
+	/* The last stats_file before the grants close: their closes at the
+	 * end are in the log, not in the file. */
+	live_metrics(&lv, live_now(), 1);
 	warden_stop(lv.warden);
 	log_info("stopped%s", rc == 0 ? "" : " after an error (see above)");
 	live_free(&lv);

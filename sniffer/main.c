@@ -3,6 +3,7 @@
  * command line only: it loads the configuration and hands over to the
  * check (-t), offline (-r) or live mode.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,10 +18,12 @@
 #include "harden.h"
 #include "live.h"
 #include "log.h"
+#include "metrics.h"
 #include "offline.h"
 #include "replay.h"
 #include "server.h"
 #include "state.h"
+#include "statuscli.h"
 
 #ifndef SPA_VERSION
 #define SPA_VERSION "dev"
@@ -31,7 +34,7 @@ struct options {
 	const char *interface;
 	const char *pcap_file;
 	const char *rules_dir;
-	int foreground, verbose, dry_run, check;
+	int foreground, verbose, dry_run, check, status, json;
 };
 
 static void
@@ -40,7 +43,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: sniffer [-c CONFIG] [-i IFACE] [-f] [-v]     live capture\n"
 	    "       sniffer [-c CONFIG] -r FILE.pcap [-n]        offline verdicts\n"
-	    "       sniffer [-c CONFIG] -t                       check the configuration\n");
+	    "       sniffer [-c CONFIG] -t                       check the configuration\n"
+	    "       sniffer [-c CONFIG] -S [-j]                  the running daemon's status\n");
 }
 
 static void
@@ -56,6 +60,8 @@ help(void)
 	    "  -n          dry run: print the commands instead of running them\n"
 	    "  -t          check the configuration and the firewall rules, then exit\n"
 	    "  -R DIR      firewall rules directory (default %s)\n"
+	    "  -S          status: open grants and counters of the running daemon\n"
+	    "  -j          with -S: as JSON\n"
 	    "  --version   print the version\n"
 	    "Exit status: 0 ok, 64 usage, 66 capture file unreadable, 69 capture or\n"
 	    "firewall setup failed, 71 system error, 73 state directory unusable,\n"
@@ -73,7 +79,7 @@ parse_args(int argc, char **argv, struct options *o)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:i:fvr:ntR:h", longopts,
+	while ((ch = getopt_long(argc, argv, "c:i:fvr:ntR:Sjh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
@@ -84,10 +90,17 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'n': o->dry_run = 1; break;
 		case 't': o->check = 1; break;
 		case 'R': o->rules_dir = optarg; break;
+		case 'S': o->status = 1; break;
+		case 'j': o->json = 1; break;
 		case 'h': help(); exit(0);
 		case 'V': printf("sniffer %s\n", SPA_VERSION); exit(0);
 		default: usage(stderr); exit(EX_USAGE);
 		}
+	}
+	if (o->json && !o->status) {
+		fprintf(stderr, "sniffer: -j goes with -S\n");
+		usage(stderr);
+		exit(EX_USAGE);
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sniffer: unexpected argument \"%s\"\n",
@@ -136,6 +149,25 @@ offline_state_open(const struct conf *c, struct replay_cache *replay,
 	return 0;
 }
 
+/* stats_file after a whole capture: its frames and verdicts (an offline
+ * run opens no grant).  0, or -1 (said). */
+static int
+offline_metrics(const struct conf *c, const struct server *s)
+{
+	struct metrics m = { 0 };
+
+	if (c->sniffer.stats_file[0] == '\0')
+		return 0;
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		m.verdicts[v] = server_count(s, (enum spa_verdict)v);
+	if (metrics_write(&m, c->sniffer.stats_file) != 0) {
+		fprintf(stderr, "sniffer: stats_file %s: %s\n",
+		    c->sniffer.stats_file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 run_offline(const struct options *o, const struct conf *c,
     const struct firewall *fw)
@@ -164,10 +196,12 @@ run_offline(const struct options *o, const struct conf *c,
 	    .out = stdout }, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "sniffer: %s\n", err);
+	else if (offline_metrics(c, s) != 0)
+		rc = 1;
 	server_free(s);
 	state_close(st);
 	replay_free(replay);
-	return rc == 0 ? 0 : EX_NOINPUT;
+	return rc == 0 ? 0 : rc == 1 ? EX_CANTCREAT : EX_NOINPUT;
 }
 
 int
@@ -184,7 +218,19 @@ main(int argc, char **argv)
 	if (o.rules_dir == NULL)
 		o.rules_dir = getenv("SPA_RULES_DIR") ? getenv("SPA_RULES_DIR") :
 		    SPA_RULES_DIR;
-	log_init("sniffer", o.foreground || o.check || o.pcap_file, o.verbose);
+	log_init("sniffer", o.foreground || o.check || o.pcap_file || o.status,
+	    o.verbose);
+	if (o.status) {
+		char err[CONF_ERR_MAX];
+
+		if (conf_load(o.config, &c, err) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return EX_CONFIG;
+		}
+		rc = statuscli_run(c, o.json, stdout);
+		conf_free(c);
+		return rc;
+	}
 	load_all(&o, &c, &fw);
 	if (o.pcap_file != NULL)
 		rc = run_offline(&o, c, fw);

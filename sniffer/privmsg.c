@@ -69,3 +69,19 @@ privmsg_addrs_decode(const void *buf, size_t len, struct privmsg_addrs *out)
 			return SPA_ERR_INVALID;
 	return 0;
 }
+
+int
+privmsg_counts_decode(const void *buf, size_t len, struct privmsg_counts *out)
+{
+	int rc = privmsg_shape(buf, len, sizeof(*out), PRIVMSG_COUNTS);
+
+	if (rc != 0)
+		return rc;
+	memcpy(out, buf, sizeof(*out));
+	if (out->nverdicts > PRIVMSG_VERDICTS)
+		return SPA_ERR_INVALID;
+	for (uint32_t i = out->nverdicts; i < PRIVMSG_VERDICTS; i++)
+		if (out->verdicts[i] != 0)
+			return SPA_ERR_INVALID;
+	return 0;
+}

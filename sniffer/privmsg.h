@@ -10,6 +10,11 @@
  *   parent -> child   PRIVMSG_ANSWER   whether the tag was committed
  *   parent -> child   PRIVMSG_ADDRS    the capture interface's own
  *                                      addresses, in chunks
+ *   child -> parent   PRIVMSG_COUNTS   its verdict counters and the
+ *                                      capture's drops: once when it is
+ *                                      confined (the parent's sign that it
+ *                                      captures), then at most once a
+ *                                      second while they change; no answer
  *
  * The parent trusts nothing in a grant message: privmsg_grant_decode
  * checks its shape here, and the parent checks every field again against
@@ -28,6 +33,7 @@ enum privmsg_type {
 	PRIVMSG_GRANT = 0x53504147,     /* "GAPS": far from small integers */
 	PRIVMSG_ANSWER = 0x53504141,
 	PRIVMSG_ADDRS = 0x53504144,
+	PRIVMSG_COUNTS = 0x53504143,
 };
 
 /* An accepted knock, by index: the parent looks every name up itself. */
@@ -39,6 +45,9 @@ struct privmsg_grant {
 	uint8_t addr[SPA_ADDR_LEN];     /* the allowed address; IPv4 mapped */
 	uint8_t tag[SPA_MAC_LEN];       /* the replay tag to commit */
 	int64_t tag_expiry;             /* until when the tag is remembered */
+	int64_t knock_us;               /* the frame's capture time (Unix
+	                                 * microseconds): for the latency
+	                                 * metric only, never trusted further */
 };
 
 enum privmsg_result {
@@ -61,6 +70,18 @@ struct privmsg_addrs {
 	struct spa_addr addr[PRIVMSG_ADDRS_CHUNK];
 };
 
+#define PRIVMSG_VERDICTS 16      /* room for enum spa_verdict's values */
+
+/* The child's counters since it started (each restart starts at 0). */
+struct privmsg_counts {
+	uint32_t type;                  /* PRIVMSG_COUNTS */
+	uint32_t nverdicts;             /* VERDICT_COUNT, at most VERDICTS */
+	uint64_t verdicts[PRIVMSG_VERDICTS];    /* frames by verdict; unused
+	                                 * entries 0 */
+	uint64_t dropped;               /* frames the capture ring dropped */
+	uint64_t suppressed;            /* verdict lines not logged (rate) */
+};
+
 /* The largest message: a receive buffer one byte longer than this shows
  * any record that is too long. */
 #define PRIVMSG_MAX sizeof(struct privmsg_addrs)
@@ -77,5 +98,9 @@ int privmsg_answer_decode(const void *buf, size_t len,
  * used entry of family 4 or 6 in the matching form, reserved 0. */
 int privmsg_addrs_decode(const void *buf, size_t len,
     struct privmsg_addrs *out);
+/* The same checks for counters: nverdicts at most VERDICTS, the unused
+ * entries 0. */
+int privmsg_counts_decode(const void *buf, size_t len,
+    struct privmsg_counts *out);
 
 #endif

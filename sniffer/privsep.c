@@ -107,7 +107,8 @@ privsep_send_addrs(struct capchild *k, const struct ownaddr *own)
 }
 
 int
-privsep_receive(struct capchild *k, struct privmsg_grant *m)
+privsep_receive(struct capchild *k, struct privmsg_grant *m,
+    struct privmsg_counts *counts)
 {
 	uint8_t buf[PRIVMSG_MAX + 1];
 	ssize_t len;
@@ -120,6 +121,8 @@ privsep_receive(struct capchild *k, struct privmsg_grant *m)
 		return 0;
 	if (len <= 0)
 		return -2;
+	if (privmsg_counts_decode(buf, (size_t)len, counts) == 0)
+		return 2;
 	if ((rc = privmsg_grant_decode(buf, (size_t)len, m)) != 0) {
 		log_warn("privsep: a malformed message from the capture "
 		    "process (%zd bytes: %s)", len, rc == SPA_ERR_TRUNCATED ?

@@ -136,6 +136,43 @@ state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX])
 	return 0;
 }
 
+int
+state_open_readonly(const char *dir, struct state **out,
+    char err[STATE_ERR_MAX])
+{
+	struct state *st = calloc(1, sizeof(*st));
+	char path[4096];
+	struct stat sb;
+
+	*out = NULL;
+	if (st == NULL) {
+		snprintf(err, STATE_ERR_MAX, "state: out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	if (stat(dir, &sb) != 0 || lstat(path, &sb) != 0) {
+		snprintf(err, STATE_ERR_MAX, "state %.300s: %s", path,
+		    strerror(errno));
+		free(st);
+		return -1;
+	}
+	if ((stat(dir, &sb) != 0 || state_check_mode(dir, &sb, 1, err) != 0) ||
+	    (lstat(path, &sb) != 0 || state_check_mode(path, &sb, 0, err) != 0)) {
+		free(st);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		snprintf(err, STATE_ERR_MAX, "%.300s: %.200s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		state_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, STATE_BUSY_MS);
+	*out = st;
+	return 0;
+}
+
 void
 state_close(struct state *st)
 {

@@ -30,6 +30,11 @@ struct state;
  * commands stored with each grant) is converted, its commands dropped.
  * dir NULL or "" keeps everything in memory.  0, or -1 with a message. */
 int state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX]);
+/* dir/state.db for reading only (sniffer -S when no daemon runs): the
+ * same checks of ownership and mode; nothing is created or converted.
+ * 0, or -1 with a message. */
+int state_open_readonly(const char *dir, struct state **out,
+    char err[STATE_ERR_MAX]);
 void state_close(struct state *st);
 /* How long a write waits for another process's lock (tests shorten it). */
 void state_set_busy_ms(struct state *st, int ms);

@@ -215,7 +215,7 @@ warden_check(const struct warden *w, const struct privmsg_grant *m,
  * sync); the others commit it alone first. */
 static int
 warden_act(struct warden *w, const struct conf_action *a,
-    const struct spa_decision *d, int64_t now)
+    const struct spa_decision *d, int64_t knock_us, int64_t now)
 {
 	if (a->kind == CONF_ACTION_OPEN && !w->opt->dry_run) {
 		struct grantrec r = { .addr = d->allow, .proto = a->proto,
@@ -223,6 +223,7 @@ warden_act(struct warden *w, const struct conf_action *a,
 
 		snprintf(r.user, sizeof(r.user), "%s", d->user_name);
 		snprintf(r.action, sizeof(r.action), "%s", a->name);
+		grant_engine_knock_time(w->grants, knock_us);
 		return grant_grant_tagged(w->grants, &r, d->tag,
 		    d->replay_until, now);
 	}
@@ -267,7 +268,7 @@ warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
 		    replay_count(w->replay));
 		return WARDEN_REFUSED;
 	}
-	if (warden_act(w, a, &d, now) != 0) {
+	if (warden_act(w, a, &d, m->knock_us, now) != 0) {
 		char err[STATE_ERR_MAX + 128];
 
 		commit_refusal(w->state, &d, err, sizeof(err));
@@ -275,6 +276,26 @@ warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
 		return WARDEN_REFUSED;
 	}
 	return WARDEN_DONE;
+}
+
+const struct grant_counts *
+warden_grant_counts(const struct warden *w)
+{
+	return grant_counts(w->grants);
+}
+
+void
+warden_each_grant(const struct warden *w,
+    void (*fn)(void *ctx, const struct grantrec *r, unsigned failed_closes),
+    void *ctx)
+{
+	grant_each(w->grants, fn, ctx);
+}
+
+void
+warden_on_opened(struct warden *w, grant_opened_fn *fn, void *ctx)
+{
+	grant_engine_on_opened(w->grants, fn, ctx);
 }
 
 int

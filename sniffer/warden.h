@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "firewall.h"
+#include "grant.h"
 #include "privmsg.h"
 #include "replay.h"
 
@@ -61,6 +62,15 @@ enum warden_verdict {
  * commits the tag, then starts the action (now: Unix seconds). */
 enum warden_verdict warden_grant(struct warden *w,
     const struct privmsg_grant *m, int64_t now);
+
+/* For the metrics and the status (sniffer/metrics.h, status.h): what
+ * the grant engine did so far, each grant read only, and fn called as
+ * each knock's open completes. */
+const struct grant_counts *warden_grant_counts(const struct warden *w);
+void warden_each_grant(const struct warden *w,
+    void (*fn)(void *ctx, const struct grantrec *r, unsigned failed_closes),
+    void *ctx);
+void warden_on_opened(struct warden *w, grant_opened_fn *fn, void *ctx);
 
 /* Descriptor to poll for the commands' ends. */
 int warden_fd(const struct warden *w);

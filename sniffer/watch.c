@@ -45,6 +45,7 @@ watch_message(const struct watch *w, const struct server_frame *f,
 	memcpy(m->addr, f->decision.allow.bytes, sizeof(m->addr));
 	memcpy(m->tag, f->decision.tag, sizeof(m->tag));
 	m->tag_expiry = f->decision.replay_until;
+	m->knock_us = w->frame_us;
 }
 
 static void
@@ -74,6 +75,7 @@ watch_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	struct server_frame f;
 	char line[REPORT_LINE_MAX];
 
+	w->frame_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 	server_decide(w->server, w->cap->linktype, data, h->caplen, now, &f);
 	if (f.locked_now) {
 		char src[SPA_ADDRSTRLEN];
@@ -137,4 +139,19 @@ watch_stats(struct watch *w, int64_t now)
 		    server_count(w->server, VERDICT_ACCEPTED),
 		    server_count(w->server, VERDICT_FORGED),
 		    w->reject_limit.suppressed, ps.ps_drop);
+}
+
+void
+watch_counts(const struct watch *w, struct privmsg_counts *out)
+{
+	struct pcap_stat ps = { 0 };
+
+	memset(out, 0, sizeof(*out));
+	out->type = PRIVMSG_COUNTS;
+	out->nverdicts = VERDICT_COUNT;
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		out->verdicts[v] = server_count(w->server, (enum spa_verdict)v);
+	if (pcap_stats(w->cap->pcap, &ps) == 0)
+		out->dropped = ps.ps_drop;
+	out->suppressed = w->reject_limit.suppressed;
 }

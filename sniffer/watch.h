@@ -30,6 +30,8 @@ struct watch {
 	struct log_limit reject_limit;
 	struct log_limit debug_limit;   /* -v lines for not-spa frames */
 	int64_t stats_at;
+	int64_t frame_us;               /* the frame being decided: its capture
+	                                 * time, Unix microseconds */
 };
 
 /* Builds the decision for c's users over replay and own (borrowed, and
@@ -44,5 +46,7 @@ void watch_free(struct watch *w);
 int watch_dispatch(struct watch *w);
 /* The periodic stats line, at most once a minute. */
 void watch_stats(struct watch *w, int64_t now);
+/* The counters so far, as the child sends them (privmsg.h). */
+void watch_counts(const struct watch *w, struct privmsg_counts *out);
 
 #endif

@@ -150,6 +150,7 @@ test_defaults(void **state)
 	assert_int_equal(c->sniffer.lockout_count, 0);
 	assert_int_equal(c->sniffer.lockout_seconds, 0);
 	assert_int_equal(c->sniffer.capture_buffer, 1536 << 10);
+	assert_string_equal(c->sniffer.stats_file, "");
 	assert_int_equal(c->nusers, 0);
 	assert_int_equal(c->nactions, 0);
 	conf_free(c);
@@ -199,6 +200,25 @@ test_sniffer_values(void **state)
 	conf_free(c);
 	c = load_ok("t.conf", "[sniffer]\ncapture_buffer = 256K\n");
 	assert_int_equal(c->sniffer.capture_buffer, 256 << 10);
+	conf_free(c);
+}
+
+/* stats_file: a .prom name, relative to the file's directory; empty: off. */
+static void
+test_stats_file(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_ok("/etc/spa/sniffer.conf",
+	    "[sniffer]\nstats_file = /var/lib/node/spa.prom\n");
+	assert_string_equal(c->sniffer.stats_file, "/var/lib/node/spa.prom");
+	conf_free(c);
+	c = load_ok("/etc/spa/sniffer.conf", "[sniffer]\nstats_file = m.prom\n");
+	assert_string_equal(c->sniffer.stats_file, "/etc/spa/m.prom");
+	conf_free(c);
+	c = load_ok("t.conf", "[sniffer]\nstats_file =\n");
+	assert_string_equal(c->sniffer.stats_file, "");
 	conf_free(c);
 }
 
@@ -407,7 +427,14 @@ static const struct bad bad_sections[] = {
 	    "[sniffer] appears twice (first on line 1); merge" },
 	{ "[sniffer]\nfoo = 1\n", "t.conf:2: ", "unknown key 'foo' in "
 	    "[sniffer]; known: interface, port, address, public_address, "
-	    "window, formats, firewall, state, lockout, capture_buffer" },
+	    "window, formats, firewall, state, lockout, capture_buffer, "
+	    "stats_file" },
+	{ "[sniffer]\nstats_file = /var/lib/spa.txt\n", "t.conf:2: ",
+	    "stats_file must be a file name ending in .prom (node_exporter's "
+	    "textfile collector reads no other), not '/var/lib/spa.txt'" },
+	{ "[sniffer]\nstats_file = /var/lib/.prom\n", "t.conf:2: ",
+	    "not '/var/lib/.prom'" },
+	{ "[sniffer]\nstats_file = dir/\n", "t.conf:2: ", "not 'dir/'" },
 	{ "[sniffer]\ncapture_buffer = 63K\n", "t.conf:2: ",
 	    "capture_buffer must be a size from 64K to 256M (bytes, or with K "
 	    "or M), not '63K'" },
@@ -1087,6 +1114,7 @@ main(void)
 		cmocka_unit_test(test_interface_example),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_sniffer_values),
+		cmocka_unit_test(test_stats_file),
 		cmocka_unit_test(test_relative_state),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_signing_user),

@@ -135,6 +135,45 @@ test_privmsg_types(void **state)
 	assert_true(PRIVMSG_MAX >= sizeof(struct privmsg_grant));
 	assert_true(PRIVMSG_MAX >= sizeof(struct privmsg_answer));
 	assert_true(PRIVMSG_MAX >= sizeof(struct privmsg_addrs));
+	assert_true(PRIVMSG_MAX >= sizeof(struct privmsg_counts));
+	assert_int_not_equal(PRIVMSG_COUNTS, PRIVMSG_GRANT);
+	assert_int_not_equal(PRIVMSG_COUNTS, PRIVMSG_ANSWER);
+	assert_int_not_equal(PRIVMSG_COUNTS, PRIVMSG_ADDRS);
+}
+
+/* Counters: the exact length and type; no more verdicts than there is
+ * room for, the unused ones 0; a grant is not counters. */
+static void
+test_privmsg_counts(void **state)
+{
+	struct privmsg_counts m, out;
+	struct privmsg_grant g = good_grant();
+	(void)state;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PRIVMSG_COUNTS;
+	m.nverdicts = 10;
+	m.verdicts[0] = 5;
+	m.verdicts[9] = UINT64_MAX;
+	m.dropped = 3;
+	assert_int_equal(privmsg_counts_decode(&m, sizeof(m), &out), 0);
+	assert_memory_equal(&out, &m, sizeof(m));
+	assert_int_equal(privmsg_counts_decode(&m, sizeof(m) - 1, &out),
+	    SPA_ERR_TRUNCATED);
+	assert_int_equal(privmsg_counts_decode(&g, sizeof(g), &out),
+	    sizeof(g) == sizeof(m) ? SPA_ERR_INVALID : SPA_ERR_TRUNCATED);
+	m.verdicts[10] = 1;
+	assert_int_equal(privmsg_counts_decode(&m, sizeof(m), &out),
+	    SPA_ERR_INVALID);
+	m.verdicts[10] = 0;
+	m.nverdicts = PRIVMSG_VERDICTS + 1;
+	assert_int_equal(privmsg_counts_decode(&m, sizeof(m), &out),
+	    SPA_ERR_INVALID);
+	m.nverdicts = PRIVMSG_VERDICTS;
+	assert_int_equal(privmsg_counts_decode(&m, sizeof(m), &out), 0);
+	m.type = PRIVMSG_GRANT;
+	assert_int_equal(privmsg_counts_decode(&m, sizeof(m), &out),
+	    SPA_ERR_INVALID);
 }
 
 static void
@@ -391,6 +430,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_privmsg_types),
+		cmocka_unit_test(test_privmsg_counts),
 		cmocka_unit_test(test_privmsg_grant_good),
 		cmocka_unit_test(test_privmsg_grant_lengths),
 		cmocka_unit_test(test_privmsg_grant_invalid),
