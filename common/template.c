@@ -12,6 +12,7 @@
 /* The placeholder names, in the order of struct template_values. */
 static const char *const placeholders[] = {
 	"addr", "proto", "port", "timeout", "user", "request", "family",
+	"knock_port",
 };
 #define NPLACEHOLDERS (sizeof(placeholders) / sizeof(placeholders[0]))
 
@@ -38,7 +39,7 @@ placeholder_value(const struct template_values *v, int ph)
 {
 	const char *values[NPLACEHOLDERS] = {
 		v->addr, v->proto, v->port, v->timeout, v->user, v->request,
-		v->family,
+		v->family, v->knock_port,
 	};
 
 	return values[ph];
@@ -84,7 +85,7 @@ next_piece(const char **s, struct piece *pc, const char *word, char *err)
 		if (pc->ph < 0) {
 			snprintf(err, TEMPLATE_ERR_MAX, "unknown placeholder "
 			    "'%.*s' in '%s'; known: {addr} {proto} {port} "
-			    "{timeout} {user} {request} {family}",
+			    "{timeout} {user} {request} {family} {knock_port}",
 			    (int)(close - p + 1 > SHOWN_MAX ? SHOWN_MAX :
 			    close - p + 1), p, shown(word, q));
 			return -1;

@@ -1,8 +1,9 @@
 /*
  * Command templates (doc/style.md item 5): split into argv words once, at load
  * time; each placeholder {addr} {proto} {port} {timeout} {user} {request}
- * {family} is replaced at run time by one validated value, inside its word,
- * so a value never becomes more than one argument.  No shell, no quoting.
+ * {family} {knock_port} is replaced at run time by one validated value,
+ * inside its word, so a value never becomes more than one argument.  No
+ * shell, no quoting.
  */
 #ifndef SPA_TEMPLATE_H
 #define SPA_TEMPLATE_H
@@ -17,9 +18,12 @@ struct template {
 	size_t nwords;
 };
 
-/* The values a template may use, already validated and formatted. */
+/* The values a template may use, already validated and formatted.  port
+ * is the grant's port; knock_port the port the sniffer listens on (its
+ * configuration's port), which firewall setup and teardown use. */
 struct template_values {
 	const char *addr, *proto, *port, *timeout, *user, *request, *family;
+	const char *knock_port;
 };
 
 /* Splits text on blanks into words.  The first word must be an absolute

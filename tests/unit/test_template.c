@@ -13,7 +13,7 @@
 
 static const struct template_values vals = {
 	.addr = "192.0.2.7", .proto = "tcp", .port = "22", .timeout = "30",
-	.user = "alice", .request = "ssh", .family = "4",
+	.user = "alice", .request = "ssh", .family = "4", .knock_port = "5001",
 };
 
 static void
@@ -91,15 +91,17 @@ static void
 test_every_placeholder(void **state)
 {
 	static const char *const want[] = { "/bin/echo", "192.0.2.7", "tcp",
-	    "22", "30", "alice", "ssh", "4", "alice@192.0.2.7:22/tcp" };
+	    "22", "30", "alice", "ssh", "4", "alice@192.0.2.7:22/tcp",
+	    "5001", "--dport=5001" };
 	struct template t;
 	char **argv;
 
 	(void)state;
 	parse_ok("/bin/echo {addr} {proto} {port} {timeout} {user} {request} "
-	    "{family} {user}@{addr}:{port}/{proto}", 1, &t);
+	    "{family} {user}@{addr}:{port}/{proto} {knock_port} "
+	    "--dport={knock_port}", 1, &t);
 	assert_int_equal(template_expand(&t, &vals, &argv), 0);
-	assert_words(argv, want, 9);
+	assert_words(argv, want, 11);
 	template_argv_free(argv);
 	template_free(&t);
 }
@@ -163,6 +165,11 @@ test_errors(void **state)
 	    "'{host}'");
 	parse_fails("/bin/x --to={ADDR}", 1, "unknown placeholder '{ADDR}'");
 	parse_fails("/bin/x {}", 1, "unknown placeholder '{}'");
+	/* the list of known names includes the sniffer's own port */
+	parse_fails("/bin/x {knockport}", 1, "unknown placeholder "
+	    "'{knockport}' in '{knockport}'; known: {addr} {proto} {port} "
+	    "{timeout} {user} {request} {family} {knock_port}");
+	parse_fails("/bin/x {knock_port", 1, "unbalanced '{'");
 	parse_fails("/bin/x {addr", 1, "unbalanced '{' in '{addr'");
 	parse_fails("/bin/x addr}", 1, "unbalanced '}' in 'addr}'");
 	parse_fails("/bin/x {a{addr}}", 1, "unbalanced '{'");
@@ -202,6 +209,16 @@ test_missing_value(void **state)
 	parse_ok("/bin/x {addr} {request}", 1, &t);
 	assert_int_equal(template_expand(&t, &v, &argv), -1);
 	assert_null(argv);
+	/* {knock_port} has a value only at setup and teardown: a grant's
+	 * command that names it cannot expand. */
+	template_free(&t);
+	v = vals;
+	v.knock_port = NULL;
+	parse_ok("/bin/x --dport={knock_port}", 1, &t);
+	assert_int_equal(template_expand(&t, &v, &argv), -1);
+	assert_null(argv);
+	template_free(&t);
+	parse_ok("/bin/x {addr} {request}", 1, &t);
 	v = vals;
 	v.family = NULL;        /* unused: no error */
 	assert_int_equal(template_expand(&t, &v, &argv), 0);
