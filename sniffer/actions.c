@@ -21,6 +21,18 @@ actions_common_values(const struct spa_addr *allow, unsigned timeout,
 	out->v.timeout = out->timeout;
 }
 
+void
+actions_setup_values(int family, uint16_t knock_port,
+    struct action_values *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family[0] = family == 6 ? '6' : '4';
+	snprintf(out->knock_port, sizeof(out->knock_port), "%u",
+	    (unsigned)knock_port);
+	out->v.family = out->family;
+	out->v.knock_port = out->knock_port;
+}
+
 static void
 actions_port_values(uint8_t proto, uint16_t port, struct action_values *out)
 {

@@ -24,8 +24,16 @@ struct action_values {
 	char port[6];
 	char timeout[12];
 	char family[2];
+	char knock_port[6];
 	struct template_values v;       /* points into the fields above */
 };
+
+/* The placeholder values of the firewall's setup and teardown for family
+ * (4 or 6): {family}, and {knock_port} from knock_port, the sniffer's own
+ * port (conf->sniffer.port), which setup drops so that a knock is never
+ * answered. */
+void actions_setup_values(int family, uint16_t knock_port,
+    struct action_values *out);
 
 /* The placeholder values for decision d running action a. */
 void actions_values(const struct spa_decision *d, const struct conf_action *a,

@@ -52,22 +52,42 @@ static const char *const verb_names[FIREWALL_NVERBS] = {
 static const char *const section_names[NFAMILIES] = { "ipv4", "ipv6" };
 
 /* Values to try each template with at load time: open, close and check
- * may use every placeholder; setup and teardown run before and after any
- * grant, so only {family} has a value then. */
+ * may use every placeholder but {knock_port}; setup and teardown run before
+ * and after any grant, so only {family} and {knock_port} (the sniffer's own
+ * port, which setup drops so that a knock gets no answer) have values
+ * then. */
 static const struct template_values probe_grant = {
-	"192.0.2.1", "tcp", "22", "30", "user", "request", "4",
+	"192.0.2.1", "tcp", "22", "30", "user", "request", "4", NULL,
 };
-static const struct template_values probe_family = { .family = "4" };
+static const struct template_values probe_family = {
+	.family = "4", .knock_port = "5001",
+};
 /* An in-process nft command (nftexec.h) is one nft input line: only
  * values formatted from binary fields (an address, a proto name, digits)
  * may go into it, never {user} or {request}, which are names nft would
  * read as its own syntax. */
 static const struct template_values probe_nft = {
-	"192.0.2.1", "tcp", "22", "30", NULL, NULL, "4",
+	"192.0.2.1", "tcp", "22", "30", NULL, NULL, "4", NULL,
 };
 
 static int perr(struct fw_parser *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Nonzero when t expands once {knock_port} has a value as well as probe's:
+ * a grant's command that fails only for that placeholder. */
+static int
+wants_knock_port(const struct template *t,
+    const struct template_values *probe)
+{
+	struct template_values v = *probe;
+	char **argv;
+	int ok;
+
+	v.knock_port = "5001";
+	ok = template_expand(t, &v, &argv) == 0;
+	template_argv_free(argv);
+	return ok;
+}
 
 /* Records the first error only: later ones are its consequences. */
 static int
@@ -210,6 +230,13 @@ add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 	else if (nft)
 		probe = &probe_nft;
 	if (template_expand(&cmd.tmpl, probe, &argv) != 0) {
+		if (probe != &probe_family &&
+		    wants_knock_port(&cmd.tmpl, probe)) {
+			template_free(&cmd.tmpl);
+			return perr(p, p->in.lineno, "%s may not use "
+			    "{knock_port}: only setup and teardown do",
+			    verb_names[verb]);
+		}
 		template_free(&cmd.tmpl);
 		if (probe == &probe_nft)
 			return perr(p, p->in.lineno, "%s: a %s command may use "
@@ -217,8 +244,8 @@ add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 			    "nft would read a name as its own syntax",
 			    verb_names[verb], NFTEXEC_PROGRAM);
 		return perr(p, p->in.lineno, "%s may use only the {family} "
-		    "placeholder: it runs when there is no grant",
-		    verb_names[verb]);
+		    "and {knock_port} placeholders: it runs when there is no "
+		    "grant", verb_names[verb]);
 	}
 	if (nft && cmd.tmpl.nwords < 2) {
 		template_argv_free(argv);

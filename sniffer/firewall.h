@@ -19,11 +19,12 @@
 #define FIREWALL_NAME_MAX 32
 
 enum firewall_verb {
-	FIREWALL_SETUP,         /* once at start; may use only {family} */
+	FIREWALL_SETUP,         /* once at start; may use only {family}
+	                         * and {knock_port} */
 	FIREWALL_OPEN,          /* grant {proto}/{port} to {addr} */
 	FIREWALL_CLOSE,         /* withdraw it */
 	FIREWALL_CHECK,         /* optional: exit 0 when the grant exists */
-	FIREWALL_TEARDOWN,      /* once at exit; may use only {family} */
+	FIREWALL_TEARDOWN,      /* once at exit; as setup */
 	FIREWALL_NVERBS
 };
 
@@ -49,7 +50,8 @@ int firewall_name_valid(const char *name);
  * name, an unknown section or key, a key outside a section, an unknown
  * placeholder, a program that is neither an absolute path nor
  * NFTEXEC_PROGRAM, NFTEXEC_PROGRAM alone or with {user} or {request}, a
- * setup or teardown using a placeholder other than {family}, a family
+ * setup or teardown using a placeholder other than {family} and
+ * {knock_port}, open, close or check using {knock_port}, a family
  * without open or close, a missing [ipv4] or [ipv6].
  */
 int firewall_load(const char *dir, const char *name, struct firewall **out,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "firewall.h"
 #include "template.h"
 
@@ -27,7 +28,13 @@ static const struct template_values grant6 = {
 	.addr = "2001:db8::7", .proto = "tcp", .port = "22", .timeout = "5",
 	.user = "alice", .request = "ssh", .family = "6",
 };
-static const struct template_values family_only = { .family = "4" };
+/* setup and teardown: no grant, the sniffer's own port. */
+static const struct template_values setup4 = {
+	.family = "4", .knock_port = "62201",
+};
+static const struct template_values setup6 = {
+	.family = "6", .knock_port = "62201",
+};
 
 /* Command i of verb/family of fw, expanded with v and joined. */
 static void
@@ -50,6 +57,7 @@ static void
 check_expands(const struct firewall *fw, int family)
 {
 	const struct template_values *v = family == 4 ? &grant4 : &grant6;
+	const struct template_values *s = family == 4 ? &setup4 : &setup6;
 	const struct firewall_cmd *c;
 	char **argv;
 	size_t n;
@@ -60,7 +68,7 @@ check_expands(const struct firewall *fw, int family)
 			assert_int_equal(c[i].tmpl.words[0][0], '/');
 			assert_int_equal(template_expand(&c[i].tmpl,
 			    verb == FIREWALL_SETUP || verb == FIREWALL_TEARDOWN ?
-			    &family_only : v, &argv), 0);
+			    s : v, &argv), 0);
 			template_argv_free(argv);
 		}
 	}
@@ -151,7 +159,7 @@ test_nft_commands(void **state)
 	assert_string_equal(line, "/usr/sbin/nft add element ip6 spa allow6 "
 	    "{ 2001:db8::7 . tcp . 22 timeout 5s }");
 	/* ';' written against a word survives inih's inline comments */
-	joined(fw, FIREWALL_SETUP, 4, 1, &family_only, line, sizeof(line));
+	joined(fw, FIREWALL_SETUP, 4, 1, &setup4, line, sizeof(line));
 	assert_string_equal(line, "/usr/sbin/nft add set ip spa allow4 { type "
 	    "ipv4_addr . inet_proto . inet_service; flags timeout; }");
 	c = firewall_commands(fw, FIREWALL_CLOSE, 4, &n);
@@ -266,11 +274,21 @@ test_broken_files(void **state)
 	assert_refused("[ipv4]\nopen =\n", ":2: open: empty command");
 	assert_refused("[ipv4]\nclose = -\n", ":2: close: empty command");
 	assert_refused("[ipv4]\nsetup = /sbin/x -s {addr}\n", ":2: setup may "
-	    "use only the {family} placeholder: it runs when there is no "
-	    "grant");
+	    "use only the {family} and {knock_port} placeholders: it runs "
+	    "when there is no grant");
 	assert_refused("[ipv4]\nteardown = /sbin/x {port}\n", ":2: teardown "
-	    "may use only the {family} placeholder: it runs when there is no "
-	    "grant");
+	    "may use only the {family} and {knock_port} placeholders: it runs "
+	    "when there is no grant");
+	assert_refused("[ipv4]\nopen = /sbin/x --dport {knock_port}\n", ":2: "
+	    "open may not use {knock_port}: only setup and teardown do");
+	assert_refused("[ipv6]\ncheck = -/sbin/x {knock_port}\n", ":2: check "
+	    "may not use {knock_port}: only setup and teardown do");
+	assert_refused("[ipv4]\nclose = libnftables delete {knock_port}\n",
+	    ":2: close may not use {knock_port}: only setup and teardown do");
+	assert_refused("[ipv4]\nclose = libnftables x {knock_port} {user}\n",
+	    ":2: close: a libnftables command may use only {addr} {proto} "
+	    "{port} {timeout} {family}: nft would read a name as its own "
+	    "syntax");
 	assert_refused("[ipv4]\nopen = /bin/true\n" "[ipv6]\nopen = /bin/true\n"
 	    "close = /bin/true\n", ":1: [ipv4] needs at least one open and "
 	    "one close command");
@@ -346,6 +364,35 @@ test_accepted_forms(void **state)
 	firewall_free(fw);
 }
 
+/* The values the warden gives setup and teardown. */
+static void
+test_setup_values(void **state)
+{
+	struct firewall *fw;
+	struct action_values v;
+	char line[512];
+	(void)state;
+
+	actions_setup_values(6, 62201, &v);
+	assert_string_equal(v.v.family, "6");
+	assert_string_equal(v.v.knock_port, "62201");
+	assert_null(v.v.addr);
+	assert_null(v.v.port);
+	assert_null(v.v.user);
+	actions_setup_values(4, 65535, &v);
+	assert_string_equal(v.v.family, "4");
+	assert_string_equal(v.v.knock_port, "65535");
+	actions_setup_values(4, 1, &v);
+	assert_string_equal(v.v.knock_port, "1");
+	assert_string_equal(load_text("[ipv4]\nsetup = /sbin/x "
+	    "--dport={knock_port} {family}\nopen = /bin/true\nclose = "
+	    "/bin/true\n[ipv6]\nopen = /bin/true\nclose = /bin/true\n", &fw),
+	    "");
+	joined(fw, FIREWALL_SETUP, 4, 0, &v.v, line, sizeof(line));
+	assert_string_equal(line, "/sbin/x --dport=1 4");
+	firewall_free(fw);
+}
+
 static void
 test_names_refused(void **state)
 {
@@ -407,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_unknown_placeholder),
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_accepted_forms),
+		cmocka_unit_test(test_setup_values),
 		cmocka_unit_test(test_names_refused),
 		cmocka_unit_test(test_accessors),
 	};
