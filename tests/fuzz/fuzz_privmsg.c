@@ -18,6 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct privmsg_grant g;
 	struct privmsg_answer a;
 	struct privmsg_addrs m;
+	struct privmsg_counts c;
 
 	if (privmsg_grant_decode(data, size, &g) == 0 &&
 	    (size != sizeof(g) || g.type != PRIVMSG_GRANT ||
@@ -29,6 +30,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (privmsg_addrs_decode(data, size, &m) == 0 &&
 	    (size != sizeof(m) || m.type != PRIVMSG_ADDRS ||
 	    m.count > PRIVMSG_ADDRS_CHUNK || m.more > 1))
+		abort();
+	if (privmsg_counts_decode(data, size, &c) == 0 &&
+	    (size != sizeof(c) || c.type != PRIVMSG_COUNTS ||
+	    c.nverdicts > PRIVMSG_VERDICTS))
 		abort();
 	return 0;
 }
