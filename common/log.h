@@ -1,6 +1,6 @@
 /*
- * One logging module (doc/style.md item 15): syslog, or stderr in the
- * foreground; one line per event; never key material.  Per-packet events
+ * One logging module (doc/style.md item 15): syslog (journald takes it
+ * too), or stderr with -f; one line per event; never key material.  Per-packet events
  * go through log_ratelimited so a flood cannot flood the log.
  */
 #ifndef SPA_LOG_H
@@ -10,8 +10,12 @@
 
 #define LOG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
-/* tag names the process; to_stderr for the foreground; verbose enables
- * log_debug. */
+/* tag names the process; to_stderr for -f, checks and offline runs;
+ * verbose enables log_debug.  Without to_stderr, lines go to the syslog
+ * socket; when it cannot be reached (now, or for a later line, after one
+ * reconnection) they go to stderr, with one line saying so at start, so
+ * nothing is lost silently.  When stderr is a terminal, warnings and fatal
+ * errors go to it as well. */
 void log_init(const char *tag, int to_stderr, int verbose);
 /* From now on, every line goes to the datagram socket fd instead (the
  * capture child's lines, which the parent logs: doc/security.md): one
