@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "actions.h"
 #include "conf.h"
@@ -20,6 +21,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "offline.h"
+#include "precheck.h"
+#include "privsep.h"
 #include "replay.h"
 #include "server.h"
 #include "state.h"
@@ -54,7 +57,7 @@ help(void)
 	printf("\n"
 	    "  -c CONFIG   configuration file (default %s)\n"
 	    "  -i IFACE    capture on IFACE instead of the configured interface\n"
-	    "  -f          stay in the foreground, log to stderr\n"
+	    "  -f          log to stderr instead of syslog\n"
 	    "  -v          more detail in the log\n"
 	    "  -r FILE     read a pcap file: one verdict line per frame\n"
 	    "  -n          dry run: print the commands instead of running them\n"
@@ -234,7 +237,12 @@ main(int argc, char **argv)
 	load_all(&o, &c, &fw);
 	if (o.pcap_file != NULL)
 		rc = run_offline(&o, c, fw);
-	else if (!o.check) {
+	else if (o.check)
+		rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
+		    .interface = o.interface, .empty_dir = SPA_EMPTY_DIR,
+		    .root = geteuid() == 0, .out = stderr }, NULL) == 0 ? 0 :
+		    EX_CONFIG;
+	else {
 		struct live_options lo = { .config_path = o.config,
 		    .rules_dir = o.rules_dir, .interface = o.interface,
 		    .dry_run = o.dry_run };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sniffer -t: every example configuration in doc/examples/, with each
-# firewall backend of rules/, exits 0 and prints nothing; broken ones exit
+# firewall backend of rules/, exits 0 and prints nothing (but, without root,
+# what it could not check); broken ones exit
 # 78 with FILE:LINE: on stderr.
 set -eu
 sniffer=$SPA_TOP/$SPA_BUILD/sniffer
@@ -19,6 +20,8 @@ for conf in "$tmp"/*.conf; do
 		sed "s|^firewall = .*|firewall = $b|" "$conf" >"$tmp/try.conf"
 		out=$("$sniffer" -R rules -c "$tmp/try.conf" -t 2>&1) || {
 			echo "sniffer -t on $(basename "$conf") with $b failed: $out"; exit 1; }
+		# Without root, what only root could check is named, not an error.
+		out=$(printf '%s\n' "$out" | grep -v '^sniffer: not checked without root: ' || true)
 		[ -z "$out" ] || { echo "sniffer -t printed: $out"; exit 1; }
 	done
 done
