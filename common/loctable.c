@@ -17,8 +17,8 @@ struct loc_slot {
 struct loc_table {
 	struct mac_key *keys;
 	size_t nusers;
-	int64_t window;         /* seconds */
-	size_t span;            /* most epochs the window can overlap */
+	int64_t reach;          /* seconds either side of now */
+	size_t span;            /* most epochs the reach can overlap */
 	uint64_t *locators;     /* [user * span + epoch % span] */
 	uint64_t *ring_epoch;   /* epoch cached in each ring position */
 	struct loc_slot *index;
@@ -48,7 +48,7 @@ loc_capacity(size_t entries)
 
 int
 loc_table_new(const struct mac_key *const *keys, size_t nusers,
-    unsigned window, struct loc_table **out)
+    unsigned reach, struct loc_table **out)
 {
 	struct loc_table *t = calloc(1, sizeof(*t));
 
@@ -56,8 +56,8 @@ loc_table_new(const struct mac_key *const *keys, size_t nusers,
 	if (t == NULL)
 		return SPA_ERR_NOMEM;
 	t->nusers = nusers;
-	t->window = window;
-	t->span = 2 * (size_t)window / NATIVE_EPOCH_SECONDS + 2;
+	t->reach = reach;
+	t->span = 2 * (size_t)reach / NATIVE_EPOCH_SECONDS + 2;
 	t->mask = loc_capacity(nusers * t->span) - 1;
 	t->keys = calloc(nusers ? nusers : 1, sizeof(*t->keys));
 	t->locators = calloc(nusers * t->span + 1, sizeof(*t->locators));
@@ -128,8 +128,8 @@ loc_epoch_of(int64_t when)
 void
 loc_table_refresh(struct loc_table *t, int64_t now)
 {
-	int64_t lo = loc_epoch_of(now - t->window);
-	int64_t hi = loc_epoch_of(now + t->window);
+	int64_t lo = loc_epoch_of(now - t->reach);
+	int64_t hi = loc_epoch_of(now + t->reach);
 
 	if (lo == t->lo && hi == t->hi)
 		return;

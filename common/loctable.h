@@ -1,7 +1,9 @@
 /*
  * The locator table (doc/protocol.md native step 2): every user's locator for
- * every epoch overlapping [now - window, now + window], found with one hash
- * look-up whatever the number of users.  When the epoch range moves, only
+ * every epoch overlapping [now - reach, now + reach], found with one hash
+ * look-up whatever the number of users.  The verifier asks for a reach a
+ * little wider than its window, so that a knock from a clock just outside
+ * it is still recognised, and reported as stale rather than unknown.  When the epoch range moves, only
  * the new epochs' locators are computed (one HMAC per user per minute) and
  * the index is rebuilt in place: refreshing never allocates.
  */
@@ -22,9 +24,9 @@ struct loc_match {
 
 struct loc_table;
 
-/* Copies the nusers locator keys; window in seconds.  0 or SPA_ERR_NOMEM. */
+/* Copies the nusers locator keys; reach in seconds.  0 or SPA_ERR_NOMEM. */
 int loc_table_new(const struct mac_key *const *keys, size_t nusers,
-    unsigned window, struct loc_table **out);
+    unsigned reach, struct loc_table **out);
 void loc_table_free(struct loc_table *t);
 /* Makes the table cover now; cheap when the epoch range is unchanged. */
 void loc_table_refresh(struct loc_table *t, int64_t now);

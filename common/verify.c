@@ -93,7 +93,8 @@ verifier_build_locators(struct verifier *v)
 		return SPA_ERR_NOMEM;
 	for (size_t i = 0; i < v->nusers; i++)
 		keys[i] = &v->users[i].keys.loc;
-	rc = loc_table_new(keys, v->nusers, v->opt.window, &v->loc);
+	rc = loc_table_new(keys, v->nusers, v->opt.window + VERIFY_STALE_REACH,
+	    &v->loc);
 	free(keys);
 	return rc;
 }
@@ -212,6 +213,19 @@ within_window(uint64_t t, int64_t now, unsigned window)
 	return (t > n ? t - n : n - t) <= window;
 }
 
+/* t - now in seconds, saturated. */
+static int64_t
+skew_of(uint64_t t, int64_t now)
+{
+	int64_t d;
+
+	if (t > (uint64_t)INT64_MAX ||
+	    __builtin_sub_overflow((int64_t)t, now, &d))
+		return now < 0 ? INT64_MAX : (t > (uint64_t)INT64_MAX ?
+		    INT64_MAX : INT64_MIN);
+	return d;
+}
+
 /* Steps 5 to 8, on an authenticated packet. */
 static enum spa_verdict
 native_check_request(struct verifier *v, const struct spa_packet *pkt,
@@ -230,8 +244,10 @@ native_check_request(struct verifier *v, const struct spa_packet *pkt,
 	if (rc != 0 || req.version != version)
 		return VERDICT_MALFORMED;
 	if (!within_window(req.time, now, v->opt.window) ||
-	    req.time / NATIVE_EPOCH_SECONDS != epoch)
+	    req.time / NATIVE_EPOCH_SECONDS != epoch) {
+		out->skew = skew_of(req.time, now);
 		return VERDICT_STALE;
+	}
 	if (!u->nat && !addr_equal(&req.allow, &pkt->src))
 		return VERDICT_SOURCE_MISMATCH;
 	if (!vuser_may_run(u, req.request))
@@ -363,9 +379,12 @@ verifier_decide(struct verifier *v, struct replay_cache *replay,
 		/* Only an accepted packet names its request and address. */
 		int user = out->user;
 		const char *name = out->user_name;
+		int64_t skew = out->skew;
 
 		decision_reset(out);
 		out->verdict = verdict;
+		if (verdict == VERDICT_STALE)
+			out->skew = skew;
 		if (verdict != VERDICT_BAD_MAC && verdict != VERDICT_UNKNOWN) {
 			out->user = user;
 			out->user_name = name;

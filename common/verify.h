@@ -40,6 +40,13 @@ enum spa_verdict {
  * time the packet carries (doc/protocol.md native step 4). */
 #define VERIFY_NATIVE_REPLAY_EXTRA 60
 
+/* How far beyond the window, either side, a native knock's locator is
+ * still looked for (two epochs): a knock from a clock that far off is
+ * stale, with its skew, rather than unknown (doc/protocol.md native step
+ * 2).  Never accepted: step 6 checks the window itself.  The table holds
+ * more locators, the look-up is still one. */
+#define VERIFY_STALE_REACH 120
+
 /* The word doc/protocol.md uses for v ("accepted", "not-spa", ...). */
 const char *verdict_word(enum spa_verdict v);
 
@@ -80,6 +87,8 @@ struct spa_decision {
 	struct spa_addr allow;
 	uint8_t tag[SPA_MAC_LEN];       /* for accepted: recorded in replay */
 	int64_t replay_until;           /* for accepted: the tag's expiry */
+	int64_t skew;                   /* for stale: the knock's time - now,
+	                                 * seconds (saturated) */
 };
 
 struct verifier;

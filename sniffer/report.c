@@ -43,7 +43,10 @@ report_offline_line(const struct report_frame *f,
 	n = snprintf(out + len, REPORT_LINE_MAX - len, " verdict=%s",
 	    verdict_word(d->verdict));
 	len += n < 0 ? 0 : (size_t)n;
-	if (len < REPORT_LINE_MAX)
+	if (len < REPORT_LINE_MAX && d->verdict == VERDICT_STALE)
+		snprintf(out + len, REPORT_LINE_MAX - len, " skew=%" PRId64,
+		    d->skew);
+	else if (len < REPORT_LINE_MAX)
 		report_grant(d, out + len, REPORT_LINE_MAX - len);
 }
 
@@ -58,6 +61,9 @@ report_log_line(const struct spa_packet *pkt, const struct spa_decision *d,
 	len += report_endpoints(pkt, out + len, REPORT_LINE_MAX - len);
 	if (d->verdict == VERDICT_ACCEPTED)
 		report_grant(d, out + len, REPORT_LINE_MAX - len);
+	else if (d->user_name != NULL && d->verdict == VERDICT_STALE)
+		snprintf(out + len, REPORT_LINE_MAX - len, " user=%s skew=%"
+		    PRId64, d->user_name, d->skew);
 	else if (d->user_name != NULL)
 		snprintf(out + len, REPORT_LINE_MAX - len, " user=%s",
 		    d->user_name);

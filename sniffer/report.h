@@ -25,7 +25,8 @@ struct report_frame {
 /* The doc/interface.md offline line, without newline. */
 void report_offline_line(const struct report_frame *f,
     const struct spa_decision *d, char out[REPORT_LINE_MAX]);
-/* "verdict=WORD src=ADDR sport=P dst=ADDR dport=P [user=..]" for logs. */
+/* "verdict=WORD src=ADDR sport=P dst=ADDR dport=P [user=..]", with
+ * " skew=S" for stale, for logs. */
 void report_log_line(const struct spa_packet *pkt,
     const struct spa_decision *d, char out[REPORT_LINE_MAX]);
 /* "run: ARGV..." for dry runs. */

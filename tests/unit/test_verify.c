@@ -128,6 +128,10 @@ expect_decision(const struct vec_block *b, const struct spa_decision *d)
 	if (strcmp(verdict_word(d->verdict), want) != 0)
 		fail_msg("%s: verdict %s, want %s", name,
 		    verdict_word(d->verdict), want);
+	if (d->verdict == VERDICT_STALE && vec_get(b, "skew") != NULL &&
+	    d->skew != strtoll(vec_get(b, "skew"), NULL, 10))
+		fail_msg("%s: skew %lld, want %s", name, (long long)d->skew,
+		    vec_get(b, "skew"));
 	if (d->verdict != VERDICT_ACCEPTED)
 		return;
 	assert_non_null(d->user_name);
@@ -467,6 +471,72 @@ test_decide_allocates_nothing(void **state)
 	verifier_free(v);
 }
 
+/* The first block named name. */
+static const struct vec_block *
+block_named(const struct fixture *fx, const char *name)
+{
+	for (size_t i = 0; i < fx->f.nblocks; i++) {
+		const char *n = vec_get(&fx->f.blocks[i], "name");
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return &fx->f.blocks[i];
+	}
+	fail_msg("no block %s", name);
+	return NULL;
+}
+
+/* A knock from a clock off by more than the window but within the table's
+ * extra reach is stale with its skew (time - now); further off, unknown.
+ * Never accepted outside the window, at any offset. */
+static void
+test_stale_skew(void **state)
+{
+	const struct vec_block *b = block_named(*state, "accept");
+	struct verifier *v = fixture_verifier(*state);
+	int64_t sent = strtoll(vec_need(b, "now"), NULL, 10);
+	struct replay_cache *rc;
+	struct spa_decision d;
+	struct spa_packet p;
+	uint8_t buf[512];
+	int64_t t = -1;
+	int stale = 0;
+
+	packet_of(b, &p, buf, sizeof(buf));
+	/* The knock's own time, from an accepted decision's tag expiry. */
+	assert_int_equal(replay_new(&rc), 0);
+	verifier_decide(v, rc, &p, sent, &d);
+	assert_int_equal(d.verdict, VERDICT_ACCEPTED);
+	t = d.replay_until - 60 - VERIFY_NATIVE_REPLAY_EXTRA;
+	replay_free(rc);
+	for (int64_t off = -400; off <= 400; off++) {
+		int64_t now = t + off;
+
+		assert_int_equal(replay_new(&rc), 0);
+		verifier_decide(v, rc, &p, now, &d);
+		replay_free(rc);
+		if (off >= -60 && off <= 60) {
+			assert_int_equal(d.verdict, VERDICT_ACCEPTED);
+			continue;
+		}
+		if (off > -120 && off < 120) {
+			/* Within the extra reach, whatever the epoch. */
+			assert_int_equal(d.verdict, VERDICT_STALE);
+		} else if (off > 240 || off < -240) {
+			assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+		}
+		assert_int_not_equal(d.verdict, VERDICT_ACCEPTED);
+		if (d.verdict == VERDICT_STALE) {
+			assert_int_equal(d.skew, t - now);
+			assert_non_null(d.user_name);
+			stale++;
+		} else {
+			assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+		}
+	}
+	assert_true(stale >= 2 * 120);
+	verifier_free(v);
+}
+
 int
 main(void)
 {
@@ -478,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_classic_replay_a_month_later),
 		cmocka_unit_test(test_full_replay_cache_refuses),
 		cmocka_unit_test(test_decide_allocates_nothing),
+		cmocka_unit_test(test_stale_skew),
 	};
 
 	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
