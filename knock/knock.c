@@ -107,9 +107,10 @@ knock_output(const struct knock_spec *spec, const struct knock_draw *d,
 	if (spec->pcap_path != NULL) {
 		/* Stamped with the payload's clock, so an offline reader's
 		 * "now" is the time the knock claims. */
-		if (pcapout_write(spec->pcap_path, frame, len, &d->now, err) != 0)
-			return KNOCK_ERR_WRITE;
-		return KNOCK_OK;
+		rc = pcapout_write(spec->pcap_path, frame, len, &d->now, err);
+		if (rc == PCAPOUT_NO_LIBPCAP)
+			return KNOCK_ERR_NO_LIBPCAP;
+		return rc == PCAPOUT_OK ? KNOCK_OK : KNOCK_ERR_WRITE;
 	}
 	rc = inject_send(spec->dst.family, frame, len, err);
 	if (rc == INJECT_NOT_PERMITTED)

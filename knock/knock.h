@@ -50,6 +50,7 @@ enum knock_status {
 	KNOCK_ERR_WRITE = -3,           /* the pcap file */
 	KNOCK_ERR_NOT_PERMITTED = -4,   /* raw socket refused */
 	KNOCK_ERR_SEND = -5,            /* the network refused the frame */
+	KNOCK_ERR_NO_LIBPCAP = -6,      /* -w: libpcap cannot be loaded */
 };
 
 /* Sends (or writes) one knock.  Returns a knock_status; on error, err holds

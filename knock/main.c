@@ -436,6 +436,9 @@ knock_error(const struct knock_spec *s, int rc, const char *err)
 	case KNOCK_ERR_WRITE:
 		return fail(EX_CANTCREAT, "cannot write %s: %s; check that its "
 		    "directory exists and is writable", s->pcap_path, err);
+	case KNOCK_ERR_NO_LIBPCAP:
+		return fail(EX_CANTCREAT, "cannot write %s: %s; install libpcap "
+		    "(the libpcap0.8 package on Debian)", s->pcap_path, err);
 	case KNOCK_ERR_NOT_PERMITTED:
 		return fail(EX_NOPERM, "%s: raw sockets need root or CAP_NET_RAW; "
 		    "run as root, or write the frame with -w FILE.pcap", err);

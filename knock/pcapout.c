@@ -85,20 +85,20 @@ pcapout_write(const char *path, const uint8_t *frame, size_t len,
 	struct pcap_pkthdr hdr;
 	pcap_dumper_t *d;
 	pcap_t *p;
-	int rc = 0;
+	int rc = PCAPOUT_OK;
 
 	if (lib == NULL)
-		return -1;
+		return PCAPOUT_NO_LIBPCAP;
 	p = lib->open_dead(DLT_RAW, PCAPOUT_SNAPLEN);
 	if (p == NULL) {
 		snprintf(err, PCAPOUT_ERR_MAX, "pcap_open_dead failed");
-		return -1;
+		return PCAPOUT_FAILED;
 	}
 	d = lib->dump_open(p, path);
 	if (d == NULL) {
 		snprintf(err, PCAPOUT_ERR_MAX, "%s", lib->geterr(p));
 		lib->close(p);
-		return -1;
+		return PCAPOUT_FAILED;
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.ts = *ts;
@@ -107,7 +107,7 @@ pcapout_write(const char *path, const uint8_t *frame, size_t len,
 	/* pcap_dump reports nothing: a short write shows at flush time. */
 	if (lib->dump_flush(d) != 0) {
 		snprintf(err, PCAPOUT_ERR_MAX, "%s: write failed", path);
-		rc = -1;
+		rc = PCAPOUT_FAILED;
 	}
 	lib->dump_close(d);
 	lib->close(p);
