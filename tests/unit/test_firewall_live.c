@@ -41,7 +41,8 @@ static const struct template_values grant[2] = {
 	    .timeout = "5", .user = "alice", .request = "ssh", .family = "6" },
 };
 static const struct template_values family_values[2] = {
-	{ .family = "4" }, { .family = "6" },
+	{ .family = "4", .knock_port = "5001" },
+	{ .family = "6", .knock_port = "5001" },
 };
 
 /* What each backend looks like from outside, per family ([0] IPv4). */

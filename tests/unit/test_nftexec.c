@@ -338,7 +338,8 @@ nftset_words(enum firewall_verb verb, int family, int strict,
     struct cmdlist *l)
 {
 	static const struct template_values fam[2] = {
-		{ .family = "4" }, { .family = "6" },
+		{ .family = "4", .knock_port = "5001" },
+		{ .family = "6", .knock_port = "5001" },
 	};
 	const struct firewall_cmd *c;
 	struct firewall *fw;
