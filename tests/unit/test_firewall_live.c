@@ -89,7 +89,8 @@ static const struct backend ipset = {
 	1,
 };
 
-/* ufw has no setup: its own chains are the hook. */
+/* ufw's setup adds rules to its own chains (the knock port's deny):
+ * there is no hook of ours to look for. */
 static const struct backend ufw = {
 	"ufw",
 	{ { "/usr/sbin/iptables", "-w", "5", "-S", "ufw-user-input" },
