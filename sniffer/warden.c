@@ -35,18 +35,18 @@ warden_append(void *ctx, char *const *argv, int may_fail)
 	return cmdlist_append(ctx, argv, may_fail);
 }
 
-/* Runs the setup or teardown commands of both families.  Returns ok. */
+/* Runs the setup or teardown commands of both families; {knock_port} is
+ * the sniffer's port, which setup drops.  Returns ok. */
 static int
-warden_setup(const struct firewall *fw, enum firewall_verb verb)
+warden_setup(const struct firewall *fw, uint16_t knock_port,
+    enum firewall_verb verb)
 {
 	struct action_values vals;
 	struct cmdlist l = { 0 };
 	int ok = 1;
 
 	for (int family = 4; family <= 6; family += 2) {
-		memset(&vals, 0, sizeof(vals));
-		vals.family[0] = (char)('0' + family);
-		vals.v.family = vals.family;
+		actions_setup_values(family, knock_port, &vals);
 		if (actions_fw_each(fw, verb, family, &vals, warden_append,
 		    &l) != 0)
 			ok = 0;
@@ -108,7 +108,8 @@ warden_start(const struct conf *c, struct firewall *fw,
 		warden_free(w);
 		return EX_CANTCREAT;
 	}
-	if (!o->dry_run && !warden_setup(fw, FIREWALL_SETUP)) {
+	if (!o->dry_run && !warden_setup(fw, c->sniffer.port,
+	    FIREWALL_SETUP)) {
 		log_warn("firewall %s: setup failed", firewall_path(fw));
 		warden_free(w);
 		return EX_UNAVAILABLE;
@@ -132,7 +133,8 @@ warden_stop(struct warden *w)
 	if (left > 0)
 		log_warn("stopping: %zu grants could not be closed; they stay "
 		    "recorded and the next start closes them", left);
-	if (!w->opt->dry_run && !warden_setup(w->fw, FIREWALL_TEARDOWN))
+	if (!w->opt->dry_run && !warden_setup(w->fw,
+	    w->conf->sniffer.port, FIREWALL_TEARDOWN))
 		log_warn("firewall %s: teardown failed", firewall_path(w->fw));
 	if (spawner_running(w->spawner) + spawner_queued(w->spawner) > 0)
 		log_info("stopping: ending %zu running action programs",

@@ -117,9 +117,17 @@ test_iptables_commands(void **state)
 	assert_string_equal(line, "/usr/sbin/ip6tables -w 5 -D SPA -s "
 	    "2001:db8::7 -p tcp --dport 22 -j ACCEPT");
 	c = firewall_commands(fw, FIREWALL_SETUP, 4, &n);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
 	assert_true(c[0].may_fail && c[1].may_fail);
-	assert_false(c[2].may_fail || c[3].may_fail);
+	assert_false(c[2].may_fail || c[3].may_fail || c[4].may_fail ||
+	    c[5].may_fail);
+	/* the knock port's drops end SPA; grants are inserted above them */
+	joined(fw, FIREWALL_SETUP, 6, 3, &setup6, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/ip6tables -w 5 -A SPA -p tcp "
+	    "--dport 62201 -j DROP");
+	joined(fw, FIREWALL_SETUP, 4, 4, &setup4, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/iptables -w 5 -A SPA -p udp "
+	    "--dport 62201 -j DROP");
 	/* the '-' is a mark, not part of the program */
 	assert_string_equal(c[0].tmpl.words[0], "/usr/sbin/iptables");
 	assert_true(c[0].line > 1 && c[1].line == c[0].line + 1);
@@ -185,10 +193,82 @@ test_ipset_and_ufw_commands(void **state)
 	assert_string_equal(line, "/usr/sbin/ufw prepend allow proto tcp from "
 	    "198.51.100.7 to any port 22 comment spa");
 	firewall_commands(fw, FIREWALL_SETUP, 4, &n);
-	assert_int_equal(n, 0);
+	assert_int_equal(n, 2);
+	joined(fw, FIREWALL_SETUP, 6, 1, &setup6, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/ufw prepend deny proto udp from "
+	    "::/0 to any port 62201 comment spa-knock");
+	joined(fw, FIREWALL_TEARDOWN, 4, 0, &setup4, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/ufw delete deny proto tcp from "
+	    "0.0.0.0/0 to any port 62201 comment spa-knock");
 	firewall_commands(fw, FIREWALL_CHECK, 6, &n);
 	assert_int_equal(n, 0);
 	firewall_free(fw);
+}
+
+/* Whether some setup command of family expands, with knock_port 62201, to
+ * a drop of proto to that port (tcp or udp named, or both in a set). */
+static int
+drops_knock_port(const struct firewall *fw, int family, const char *proto)
+{
+	const struct firewall_cmd *c;
+	char **argv, line[512];
+	size_t n;
+	int found = 0;
+
+	c = firewall_commands(fw, FIREWALL_SETUP, family, &n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(template_expand(&c[i].tmpl, family == 4 ?
+		    &setup4 : &setup6, &argv), 0);
+		assert_int_equal(template_argv_join(argv, line, sizeof(line)),
+		    0);
+		template_argv_free(argv);
+		/* the port comes from the configuration, never the default */
+		assert_null(strstr(line, "5001"));
+		if (strstr(line, " 62201") != NULL && strstr(line, proto) &&
+		    (strstr(line, " DROP") || strstr(line, " drop") ||
+		    strstr(line, " deny ")))
+			found = 1;
+	}
+	return found;
+}
+
+/* Every backend's setup drops tcp and udp to the knock port, for both
+ * families, from {knock_port}: without it the kernel answers each knock
+ * (a RST, or ICMP port unreachable) and a scan finds the server. */
+static void
+test_knock_port_silent(void **state)
+{
+	static const char *const all[] = { "iptables", "nft", "nft-set", "ufw",
+	    "ipset" };
+	struct template_values no_port[2] = { setup4, setup6 };
+	const struct firewall_cmd *c;
+	struct firewall *fw;
+	char err[FIREWALL_ERR_MAX], **argv;
+	size_t n, unexpanded;
+	(void)state;
+
+	no_port[0].knock_port = no_port[1].knock_port = NULL;
+	for (size_t b = 0; b < sizeof(all) / sizeof(*all); b++) {
+		if (firewall_load("rules", all[b], &fw, err) != 0)
+			fail_msg("%s", err);
+		for (int f = 4; f <= 6; f += 2) {
+			if (!drops_knock_port(fw, f, " tcp") ||
+			    !drops_knock_port(fw, f, "udp"))
+				fail_msg("rules/%s [ipv%d]: setup does not "
+				    "drop tcp and udp to {knock_port}", all[b],
+				    f);
+			unexpanded = 0;
+			c = firewall_commands(fw, FIREWALL_SETUP, f, &n);
+			for (size_t i = 0; i < n; i++) {
+				if (template_expand(&c[i].tmpl,
+				    &no_port[f == 6], &argv) != 0)
+					unexpanded++;
+				template_argv_free(argv);
+			}
+			assert_true(unexpanded >= 1);
+		}
+		firewall_free(fw);
+	}
 }
 
 /* A temporary rules directory and the path of its one file, "fw". */
@@ -449,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_real_backends_load),
 		cmocka_unit_test(test_iptables_commands),
 		cmocka_unit_test(test_nft_commands),
+		cmocka_unit_test(test_knock_port_silent),
 		cmocka_unit_test(test_ipset_and_ufw_commands),
 		cmocka_unit_test(test_broken_files),
 		cmocka_unit_test(test_unknown_placeholder),

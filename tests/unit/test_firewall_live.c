@@ -41,7 +41,8 @@ static const struct template_values grant[2] = {
 	    .timeout = "5", .user = "alice", .request = "ssh", .family = "6" },
 };
 static const struct template_values family_values[2] = {
-	{ .family = "4" }, { .family = "6" },
+	{ .family = "4", .knock_port = "5001" },
+	{ .family = "6", .knock_port = "5001" },
 };
 
 /* What each backend looks like from outside, per family ([0] IPv4). */
@@ -88,7 +89,8 @@ static const struct backend ipset = {
 	1,
 };
 
-/* ufw has no setup: its own chains are the hook. */
+/* ufw's setup adds rules to its own chains (the knock port's deny):
+ * there is no hook of ours to look for. */
 static const struct backend ufw = {
 	"ufw",
 	{ { "/usr/sbin/iptables", "-w", "5", "-S", "ufw-user-input" },

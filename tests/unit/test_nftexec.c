@@ -232,7 +232,8 @@ test_nftset_refused(void **state)
 		    strstr(err, cases[i].want) == NULL)
 			fail_msg("%s: got \"%s\"", cases[i].open, err);
 	}
-	/* setup and teardown keep their own rule, {family} only. */
+	/* setup and teardown keep their own rule, {family} and {knock_port}
+	 * only. */
 	testfile_write(dir, "bad", "[ipv4]\nsetup = libnftables add table ip "
 	    "{addr}\nopen = /bin/true\nclose = /bin/true\n[ipv6]\nopen = "
 	    "/bin/true\nclose = /bin/true\n", 0644);
@@ -338,7 +339,8 @@ nftset_words(enum firewall_verb verb, int family, int strict,
     struct cmdlist *l)
 {
 	static const struct template_values fam[2] = {
-		{ .family = "4" }, { .family = "6" },
+		{ .family = "4", .knock_port = "5001" },
+		{ .family = "6", .knock_port = "5001" },
 	};
 	const struct firewall_cmd *c;
 	struct firewall *fw;
