@@ -254,31 +254,47 @@ test_state_strict_modes(void **state)
 
 /* Another process holds the write lock: the tag cannot be made durable,
  * and neither can the cache be loaded (both are refusals upstream). */
-static void
-test_state_locked(void **state)
+/* Opens the state in dir/name with a short lock wait, and takes an
+ * exclusive lock on its database file as another program would. */
+static struct state *
+open_locked(const char *name, sqlite3 **other)
 {
 	char err[STATE_ERR_MAX], sub[64], db[96];
-	struct replay_cache *rc;
 	struct state *st;
-	sqlite3 *other;
-	uint8_t tag[32];
-	(void)state;
 
-	snprintf(sub, sizeof(sub), "%s/locked", dir);
+	snprintf(sub, sizeof(sub), "%s/%s", dir, name);
 	snprintf(db, sizeof(db), "%s/state.db", sub);
 	assert_int_equal(state_open(sub, &st, err), 0);
 	state_set_busy_ms(st, 50);
-	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	assert_int_equal(sqlite3_open(db, other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(*other, "BEGIN EXCLUSIVE", NULL, NULL,
 	    NULL), SQLITE_OK);
+	return st;
+}
+
+static void
+unlock(sqlite3 *other)
+{
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+}
+
+static void
+test_state_locked(void **state)
+{
+	struct replay_cache *rc;
+	sqlite3 *other;
+	struct state *st = open_locked("locked", &other);
+	uint8_t tag[32];
+	(void)state;
+
 	tag_of(4, tag);
 	assert_int_equal(state_replay_add(st, tag, 1000), -1);
 	assert_int_equal(replay_new(&rc), 0);
 	assert_int_equal(state_replay_load(st, rc, 10), -1);
-	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
-	    SQLITE_OK);
+	unlock(other);
 	assert_int_equal(state_replay_add(st, tag, 1000), 0);
-	sqlite3_close(other);
 	replay_free(rc);
 	state_close(st);
 }
@@ -287,29 +303,20 @@ test_state_locked(void **state)
 static void
 test_state_grant_tagged(void **state)
 {
-	char err[STATE_ERR_MAX], sub[64], db[96];
+	char err[STATE_ERR_MAX], sub[64];
 	struct grantrec r = sample_grant();
 	struct seen seen = { 0 };
 	struct replay_cache *rc;
-	struct state *st;
 	sqlite3 *other;
+	/* Locked by another program: neither row, and the reason kept. */
+	struct state *st = open_locked("tagged", &other);
 	uint8_t tag[32];
 	(void)state;
 
-	snprintf(sub, sizeof(sub), "%s/tagged", dir);
-	snprintf(db, sizeof(db), "%s/state.db", sub);
-	assert_int_equal(state_open(sub, &st, err), 0);
-	state_set_busy_ms(st, 50);
-	/* Locked by another program: neither row, and the reason kept. */
-	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
-	    NULL), SQLITE_OK);
 	tag_of(5, tag);
 	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), -1);
 	assert_non_null(strstr(state_error(st), "locked"));
-	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(other);
+	unlock(other);
 	/* A record no command may be built from: the tag is not kept. */
 	snprintf(r.user, sizeof(r.user), "a b");
 	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), -1);
@@ -321,6 +328,7 @@ test_state_grant_tagged(void **state)
 	snprintf(r.user, sizeof(r.user), "alice");
 	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), 0);
 	state_close(st);
+	snprintf(sub, sizeof(sub), "%s/tagged", dir);
 	assert_int_equal(state_open(sub, &st, err), 0);
 	assert_int_equal(state_replay_load(st, rc, 10), 1);
 	assert_true(replay_seen(rc, tag, 10));
