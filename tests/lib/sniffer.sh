@@ -168,6 +168,13 @@ sniffer_leftovers() {
 	return 0
 }
 
+# The [user alice] and [action ssh] sections most tests share: alice
+# (SNIFFER_KEY) may open tcp/22 for TIMEOUT seconds.
+sniffer_alice_ssh() {   # TIMEOUT
+	printf '[user alice]\nkeyfile = %s\nallow = ssh\n[action ssh]\nopen = tcp/22\ntimeout = %s\n' \
+		"$SNIFFER_KEY" "$1"
+}
+
 sniffer_log_count() { grep -cE -- "$2" "$1" || true; }
 
 sniffer_wait_log() {

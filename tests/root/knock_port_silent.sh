@@ -96,13 +96,8 @@ interface = eth0
 port = $port
 firewall = $fw
 state = $tmp/state-$fw
-[user alice]
-keyfile = $SNIFFER_KEY
-allow = ssh
-[action ssh]
-open = tcp/22
-timeout = 30
 CONF
+	sniffer_alice_ssh 30 >>"$tmp/sniffer.conf"
 	if [ $# -gt 0 ]; then
 		: >>"$log"
 		"$@" -f -R "$SPA_TOP/rules" -c "$tmp/sniffer.conf" >>"$log" 2>&1 &

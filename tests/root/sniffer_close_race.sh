@@ -19,13 +19,8 @@ cat >"$tmp/sniffer.conf" <<CONF
 interface = eth0
 firewall = nft
 state =
-[user alice]
-keyfile = $SNIFFER_KEY
-allow = ssh
-[action ssh]
-open = tcp/22
-timeout = 4
 CONF
+sniffer_alice_ssh 4 >>"$tmp/sniffer.conf"
 # -v: each command is logged as it starts, so the log shows the order.
 sniffer_start "$log" -v -R "$tmp/rules" -c "$tmp/sniffer.conf" || fail "the sniffer did not start"
 sniffer_knock ssh

@@ -25,13 +25,8 @@ cat >"$tmp/sniffer.conf" <<CONF
 interface = eth0
 firewall = iptables
 state = $tmp/state
-[user alice]
-keyfile = $SNIFFER_KEY
-allow = ssh
-[action ssh]
-open = tcp/22
-timeout = 30
 CONF
+sniffer_alice_ssh 30 >>"$tmp/sniffer.conf"
 # A database as the first layout wrote it, with a grant for the client
 # whose recorded close command would create $mark.
 old_state() {

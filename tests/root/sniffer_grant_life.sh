@@ -48,13 +48,8 @@ cat >"$tmp/sniffer.conf" <<CONF
 interface = eth0
 firewall = slow
 state = $tmp/state
-[user alice]
-keyfile = $SNIFFER_KEY
-allow = ssh
-[action ssh]
-open = tcp/22
-timeout = $T
 CONF
+sniffer_alice_ssh $T >>"$tmp/sniffer.conf"
 db=$tmp/state/state.db
 
 rules() { sniffer_grants iptables 22 "$C_RE"; }

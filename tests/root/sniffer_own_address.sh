@@ -32,13 +32,8 @@ config() {   # config IFACE
 interface = $1
 firewall = iptables
 state =
-[user alice]
-keyfile = $SNIFFER_KEY
-allow = ssh
-[action ssh]
-open = tcp/22
-timeout = 30
 CONF
+	sniffer_alice_ssh 30 >>"$tmp/sniffer.conf"
 }
 netns_exec client ip -6 addr add 2001:db8:100::1/64 dev eth0 nodad
 netns_exec server ip -6 addr add 2001:db8:100::2/64 dev eth0 nodad

@@ -23,13 +23,8 @@ interface = eth0
 firewall = iptables
 state = $tmp/state
 stats_file = $tmp/metrics/spa.prom
-[user alice]
-keyfile = $SNIFFER_KEY
-allow = ssh
-[action ssh]
-open = tcp/22
-timeout = $T
 CONF
+sniffer_alice_ssh $T >>"$tmp/sniffer.conf"
 S() { "$SNIFFER_BIN" -c "$tmp/sniffer.conf" -S "$@"; }
 sock=$tmp/state/sniffer.sock
 
