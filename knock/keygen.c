@@ -1,6 +1,9 @@
 #include "keygen.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "crypto.h"
 #include "err.h"
@@ -20,6 +23,34 @@ keygen_write(const char *path, int overwrite)
 	crypto_wipe(key, sizeof(key));
 	errno = saved;
 	return rc;
+}
+
+int
+keygen_make_parents(const char *path, char *failed)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(path), i;
+
+	failed[0] = '\0';
+	if (n >= sizeof(dir))
+		return SPA_ERR_NOSPACE;
+	memcpy(dir, path, n + 1);
+	/* Each prefix ending before a '/', the file's own name excluded. */
+	for (i = 1; i < n; i++) {
+		if (dir[i] != '/' || dir[i - 1] == '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) != 0 && (errno != EEXIST ||
+		    stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			if (errno == EEXIST)
+				errno = ENOTDIR;
+			memcpy(failed, dir, i + 1);
+			return SPA_ERR_SYSTEM;
+		}
+		dir[i] = '/';
+	}
+	return 0;
 }
 
 int

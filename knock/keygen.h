@@ -18,6 +18,11 @@
  * only when overwrite.  Returns 0, SPA_ERR_CRYPTO, or SPA_ERR_SYSTEM with
  * errno set (EEXIST when the file exists). */
 int keygen_write(const char *path, int overwrite);
+/* Creates the missing directories above path, mode 0700 (as mkdir -p,
+ * never touching one that exists).  Returns 0, SPA_ERR_NOSPACE for a path
+ * longer than PATH_MAX, or SPA_ERR_SYSTEM with errno set and the directory
+ * that could not be made in failed (PATH_MAX bytes). */
+int keygen_make_parents(const char *path, char *failed);
 /* Prints a new key and a newline to out.  Returns 0 or a SPA_ERR code. */
 int keygen_print(FILE *out);
 

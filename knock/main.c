@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "knock.h"
 #include "profile.h"
 #include "request.h"
+#include "resolve.h"
 
 #ifndef SPA_VERSION
 #define SPA_VERSION "unknown"
@@ -33,6 +36,7 @@ struct cli {
 	const char *src, *dst, *port, *sport, *allow, *keyfile;
 	const char *pcap, *profile, *output, *request;
 	int classic, native, verbose, keygen, force, sign, public_key;
+	int family;                     /* -4 or -6: 4 or 6; else 0 */
 };
 
 enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN, OPT_SIGN, OPT_PUBLIC };
@@ -54,14 +58,16 @@ static const struct option cli_options[] = {
 	{ "keygen", no_argument, NULL, OPT_KEYGEN },
 	{ "sign", no_argument, NULL, OPT_SIGN },
 	{ "public", no_argument, NULL, OPT_PUBLIC },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage_text[] =
-    "usage: knock [-s SRC] -d DST [-p PORT] [-S SPORT] [-a ALLOW] [-k KEYFILE]\n"
-    "             [--classic] [-w FILE.pcap] [-v] REQUEST\n"
+    "usage: knock [-4|-6] [-s SRC] -d DST [-p PORT] [-S SPORT] [-a ALLOW]\n"
+    "             [-k KEYFILE] [--classic] [-w FILE.pcap] [-v] REQUEST\n"
     "       knock -n PROFILE [options] [REQUEST]\n"
     "       knock --keygen [--sign] [-o KEYFILE] [-f]\n"
     "       knock --public -k KEYFILE | -n PROFILE\n";
@@ -69,7 +75,9 @@ static const char usage_text[] =
 static const char help_text[] =
     "Sends one Single Packet Authorization knock: a TCP SYN whose payload\n"
     "asks the server at DST to run REQUEST for ALLOW.\n\n"
-    "  -d, --dest DST        server address (IPv4 or IPv6)\n"
+    "  -d, --dest DST        server address (IPv4 or IPv6) or host name\n"
+    "  -4, -6                resolve DST to an IPv4 (-4) or IPv6 (-6) address\n"
+    "                        (default: -s's family, else the first answer)\n"
     "  -p, --port PORT       server TCP port (default 5001)\n"
     "  -s, --source SRC      IP source address (default: the kernel's choice)\n"
     "  -S, --sport SPORT     TCP source port (default: random 1024..65535)\n"
@@ -92,9 +100,9 @@ static const char help_text[] =
     "                        of -k KEYFILE or -n PROFILE (never the seed)\n"
     "  -h, --help            this text;  -V, --version\n\n"
     "Exit status: 0 sent or written, 64 usage, 66 key or profile missing or\n"
-    "unreadable (--public: not a signing key), 69 network error, 73 output\n"
-    "file not created, 77 not permitted (raw socket without root or\n"
-    "CAP_NET_RAW, key file too open).\n";
+    "unreadable (--public: not a signing key), 68 host name not resolved,\n"
+    "69 network error, 73 output file not created, 77 not permitted (raw\n"
+    "socket without root or CAP_NET_RAW, key file too open).\n";
 
 __attribute__((format(printf, 2, 3)))
 static int
@@ -110,13 +118,12 @@ fail(int status, const char *fmt, ...)
 	return status;
 }
 
+/* One line; the whole usage is -h's. */
 static int
 usage_error(const char *what)
 {
-	if (what != NULL)
-		fprintf(stderr, "knock: %s\n", what);
-	fputs(usage_text, stderr);
-	fputs("Try 'knock --help' for more.\n", stderr);
+	fprintf(stderr, "knock: %s (knock -h for help)\n",
+	    what != NULL ? what : "bad usage");
 	return EX_USAGE;
 }
 
@@ -135,6 +142,12 @@ cli_option(struct cli *c, int opt, const char *arg)
 	case 'n': c->profile = arg; break;
 	case 'o': c->output = arg; break;
 	case 'f': c->force = 1; break;
+	case '4':
+	case '6':
+		if (c->family != 0 && c->family != opt - '0')
+			return usage_error("-4 and -6 exclude each other");
+		c->family = opt - '0';
+		break;
 	case 'v': c->verbose = 1; break;
 	case OPT_CLASSIC: c->classic = 1; break;
 	case OPT_NATIVE: c->native = 1; break;
@@ -173,7 +186,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 
 	memset(c, 0, sizeof(*c));
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:k:w:n:o:fvhV",
+	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:k:w:n:o:fv46hV",
 	    cli_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return cli_bad_option(opt, argv);
@@ -189,7 +202,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 	if (c->keygen && c->public_key)
 		return usage_error("--keygen and --public exclude each other");
 	if (c->keygen && (c->src || c->dst || c->port || c->sport || c->allow ||
-	    c->keyfile || c->pcap || c->profile || c->request || c->classic))
+	    c->keyfile || c->pcap || c->profile || c->request || c->classic ||
+	    c->family))
 		return usage_error("--keygen takes only --sign, -o FILE and -f");
 	if (!c->keygen && (c->output || c->force))
 		return usage_error("-o and -f go with --keygen");
@@ -198,7 +212,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 		    "signs every knock; no flag is needed to send one)");
 	if (c->public_key && (c->src || c->dst || c->port || c->sport ||
 	    c->allow || c->pcap || c->request || c->classic || c->native ||
-	    c->verbose))
+	    c->verbose || c->family))
 		return usage_error("--public takes only -k KEYFILE or -n PROFILE");
 	if (c->public_key && c->keyfile == NULL && c->profile == NULL)
 		return usage_error("--public needs a signing key: give -k "
@@ -209,6 +223,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 static int
 run_keygen(const struct cli *c)
 {
+	char dir[PATH_MAX];
 	int rc;
 
 	if (c->output == NULL) {
@@ -216,6 +231,12 @@ run_keygen(const struct cli *c)
 		return rc == 0 ? 0 : fail(EX_OSERR, "cannot make a key: %s",
 		    err_str(rc));
 	}
+	if ((rc = keygen_make_parents(c->output, dir)) == SPA_ERR_SYSTEM)
+		return fail(EX_CANTCREAT, "cannot create directory %s: %s", dir,
+		    strerror(errno));
+	if (rc != 0)
+		return fail(EX_CANTCREAT, "cannot create %s: the path is too "
+		    "long", c->output);
 	if (c->sign)
 		rc = keygen_sign_write(c->output, c->force, stdout);
 	else
@@ -264,24 +285,53 @@ parse_addr(const char *opt, const char *text, struct spa_addr *a)
 	return 0;
 }
 
+/* -d (or the profile's address =): numeric, or a host name resolved in
+ * family (0: the first answer).  The MAC binds the address found. */
+static int
+parse_dst(const char *opt, const char *text, int family,
+    struct spa_addr *a)
+{
+	int gai, rc = resolve_host(text, family, a, &gai);
+
+	if (rc == SPA_ERR_INVALID)
+		return fail(EX_USAGE, "%s '%s' is not an IPv%d address; drop "
+		    "-%d or give an IPv%d address", opt, text, family, family,
+		    family);
+	if (rc != 0 && gai != 0)
+		return fail(EX_NOHOST, "cannot resolve %s: %s", text,
+		    gai_strerror(gai));
+	if (rc != 0)
+		return fail(EX_USAGE, "%s '%s' is not an IPv4 or IPv6 address "
+		    "or a host name; give one like 192.0.2.1, 2001:db8::1 or "
+		    "host.example", opt, text);
+	if (a->family == 6 && addr_bytes_are_mapped(a->bytes))
+		return fail(EX_USAGE, "%s '%s' is IPv4-mapped; give the plain "
+		    "IPv4 address", opt, text);
+	return 0;
+}
+
 static int
 resolve_addresses(const struct cli *c, const struct profile *p,
     struct knock_spec *s)
 {
-	if (c->dst != NULL) {
-		if (parse_addr("-d", c->dst, &s->dst) != 0)
-			return EX_USAGE;
-	} else if (p->have & PROFILE_ADDRESS) {
-		s->dst = p->address;
-	} else {
-		return usage_error("no destination; give -d ADDRESS, or -n PROFILE "
-		    "with address =");
-	}
+	const char *dst = c->dst != NULL ? c->dst :
+	    (p->have & PROFILE_ADDRESS) ? p->address : NULL;
+	int family = c->family, rc;
+
 	if (c->src != NULL && parse_addr("-s", c->src, &s->src) != 0)
 		return EX_USAGE;
 	if (c->src == NULL && (p->have & PROFILE_SOURCE))
 		s->src = p->source;
 	s->has_src = c->src != NULL || (p->have & PROFILE_SOURCE);
+	if (dst == NULL)
+		return usage_error("no destination; give -d ADDRESS, or -n PROFILE "
+		    "with address =");
+	/* A name resolves in the source's family unless -4/-6 say. */
+	if (family == 0 && s->has_src && resolve_is_name(dst))
+		family = s->src.family;
+	if ((rc = parse_dst(c->dst != NULL ? "-d" : "address =", dst, family,
+	    &s->dst)) != 0)
+		return rc;
 	if (c->allow != NULL && parse_addr("-a", c->allow, &s->allow) != 0)
 		return EX_USAGE;
 	if (c->allow == NULL && (p->have & PROFILE_ALLOW))

@@ -42,6 +42,19 @@ profile_addr(const struct profile_ctx *c, const char *value, void *field)
 	return addr_parse(value, field);
 }
 
+/* address =: numeric, or a host name resolved when the knock is sent. */
+static int
+profile_host(const struct profile_ctx *c, const char *value, void *field)
+{
+	struct spa_addr a;
+
+	(void)c;
+	if (addr_parse(value, &a) != 0 && !resolve_is_name(value))
+		return -1;
+	memcpy(field, value, strlen(value) + 1);
+	return 0;
+}
+
 static int
 profile_port(const struct profile_ctx *c, const char *value, void *field)
 {
@@ -124,7 +137,7 @@ static const struct profile_keyword {
 	const char *want;
 } profile_keywords[] = {
 	{ "address", PROFILE_ADDRESS, offsetof(struct profile, address),
-	    profile_addr, "an IPv4 or IPv6 address" },
+	    profile_host, "an IPv4 or IPv6 address or a host name" },
 	{ "port", PROFILE_PORT, offsetof(struct profile, port), profile_port,
 	    "a port 1..65535" },
 	{ "source", PROFILE_SOURCE, offsetof(struct profile, source),

@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "crypto.h"
 #include "payload.h"
+#include "resolve.h"
 #include "request.h"
 #include "sign.h"
 
@@ -32,7 +33,9 @@ enum profile_field {
 
 struct profile {
 	unsigned have;                  /* profile_field bits that were set */
-	struct spa_addr address, source, allow;
+	char address[RESOLVE_NAME_MAX + 1];     /* an address or a host name,
+	                                         * resolved by the caller */
+	struct spa_addr source, allow;
 	uint16_t port;
 	enum payload_format format;
 	uint8_t key[SPA_SECRET_LEN];    /* wipe with profile_wipe */

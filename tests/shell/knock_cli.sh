@@ -177,12 +177,63 @@ expect 64 "no key; give -k KEYFILE" -d 192.0.2.1 -s 192.0.2.2 $w ssh
 expect 64 "unknown option --no-such-option" --no-such-option
 expect 64 "unknown option -x" -x
 expect 64 "option -d needs a value" -k "$key" -d
-grep -q "^usage: knock" "$tmp/err" || fail "no usage line after a bad option"
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "a bad option printed more than one line: $(cat "$tmp/err")"
+grep -qx "knock: option -d needs a value (knock -h for help)" "$tmp/err" || fail "usage line: $(cat "$tmp/err")"
+expect 64 "^knock: no REQUEST.*(knock -h for help)$" -d 192.0.2.1 -k "$key" $w
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "a missing request printed more than one line: $(cat "$tmp/err")"
+expect 64 "-4 and -6 exclude each other" -4 -6 -d 192.0.2.1 -k "$key" $w ssh
+"$knock" -h | grep -q "^usage: knock" || fail "-h lost the usage lines"
+"$knock" -h | grep -q -- "-4, -6" || fail "-h does not name -4 and -6"
 expect 64 "go with --keygen" -o "$tmp/x" -d 192.0.2.1 ssh
 expect 73 "cannot write $tmp/nodir/k.pcap" -d 192.0.2.1 -s 192.0.2.2 -k "$key" -w "$tmp/nodir/k.pcap" ssh
 
 "$knock" --help | grep -q -- "-w, --write FILE" || fail "--help"
 "$knock" --version | grep -qE '^knock [0-9]' || fail "--version"
+
+# Host names: resolved before the MAC is made, -4/-6 pick the family, -v
+# and the frame show the address used.  Only localhost, numeric text and
+# .invalid (RFC 6761: never resolves); nothing is sent.
+"$knock" -v -4 -d localhost -k "$key" $w ssh >"$tmp/v" 2>&1 || fail "-4 -d localhost: $(cat "$tmp/v")"
+grep -q "^wrote src=127.0.0.1 sport=[0-9]* dst=127.0.0.1 dport=5001 " "$tmp/v" || fail "-4 -d localhost -v: $(cat "$tmp/v")"
+if command -v tcpdump >/dev/null; then
+	tcpdump -r "$tmp/k.pcap" -nn 2>/dev/null | grep -q '127.0.0.1.[0-9]* > 127.0.0.1.5001: Flags \[S\]' ||
+		fail "-4 -d localhost: the pcap's destination is not 127.0.0.1"
+fi
+if getent ahostsv6 localhost | grep -q '^::1 '; then
+	"$knock" -v -6 -d localhost -s ::1 -k "$key" $w ssh >"$tmp/v" 2>&1 || fail "-6 -d localhost: $(cat "$tmp/v")"
+	grep -q "^wrote src=::1 sport=[0-9]* dst=::1 " "$tmp/v" || fail "-6 -d localhost -v: $(cat "$tmp/v")"
+else
+	echo "skip -6 -d localhost: localhost has no IPv6 address here"
+fi
+"$knock" -v -d localhost -s 127.0.0.2 -k "$key" $w ssh >"$tmp/v" 2>&1 || fail "-d localhost -s 127.0.0.2: $(cat "$tmp/v")"
+grep -q " dst=127.0.0.1 " "$tmp/v" || fail "-d localhost with an IPv4 -s: $(cat "$tmp/v")"
+expect 64 "-d '192.0.2.1' is not an IPv6 address" -6 -d 192.0.2.1 -k "$key" $w ssh
+start=$(date +%s)
+"$knock" -d no-such-host.invalid -k "$key" $w ssh >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+if [ $(( $(date +%s) - start )) -gt 5 ]; then
+	echo "skip no-such-host.invalid: the resolver took more than 5 s (no DNS?)"
+else
+	invalid_fast=1
+	[ "$rc" = 68 ] || fail "-d no-such-host.invalid: exit $rc: $(cat "$tmp/err")"
+	grep -qx "knock: cannot resolve no-such-host.invalid: .*" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] ||
+		fail "-d no-such-host.invalid: $(cat "$tmp/err")"
+fi
+
+# --keygen -o makes the missing directories, 0700, and leaves existing ones.
+(
+	export HOME=$tmp/kghome
+	mkdir -m 0755 "$HOME"
+	"$knock" --keygen -o "$HOME/.config/spa/lab.key" || exit 1
+	[ "$(stat -c %a "$HOME")" = 755 ] || echo "FAIL keygen changed HOME's mode"
+	[ "$(stat -c %a "$HOME/.config")" = 700 ] && [ "$(stat -c %a "$HOME/.config/spa")" = 700 ] ||
+		echo "FAIL keygen -o: directory modes $(stat -c %a "$HOME/.config" "$HOME/.config/spa")"
+	[ "$(stat -c %a "$HOME/.config/spa/lab.key")" = 600 ] || echo "FAIL keygen -o: key mode"
+	"$knock" --keygen --sign -o "$HOME/s/signing.key" >/dev/null || exit 1
+	[ "$(stat -c %a "$HOME/s")" = 700 ] || echo "FAIL keygen --sign -o: directory mode"
+) >"$tmp/kg" 2>&1 || fail "keygen -o into missing directories: $(cat "$tmp/kg")"
+! grep FAIL "$tmp/kg" || fails=$((fails + 1))
+touch "$tmp/plainfile"
+expect 73 "^knock: cannot create directory $tmp/plainfile: Not a directory$" --keygen -o "$tmp/plainfile/sub/k"
 
 # -v never shows the key.
 "$knock" -v -d 192.0.2.1 -s 192.0.2.2 -k "$key" $w ssh >"$tmp/v" 2>&1
@@ -212,6 +263,13 @@ expect 0 "" -n lab $w -v -p 5001 --classic web
 grep -q "^wrote src=198.51.100.1 sport=[0-9]* dst=198.51.100.2 dport=5001 format=classic request=web payload=35 " "$tmp/out" ||
 	fail "flags over the profile: $(cat "$tmp/out")"
 expect 64 "has no \[nope\] section" -n nope $w
+printf '[lab]\naddress = localhost\nkeyfile = ../../key\nrequest = ssh\n' >"$conf"
+expect 0 "" -n lab -4 $w -v
+grep -q "^wrote src=127.0.0.1 sport=[0-9]* dst=127.0.0.1 " "$tmp/out" || fail "profile address = localhost: $(cat "$tmp/out")"
+printf '[lab]\naddress = no-such-host.invalid\nkeyfile = ../../key\nrequest = ssh\n' >"$conf"
+[ -z "${invalid_fast:-}" ] || expect 68 "^knock: cannot resolve no-such-host.invalid: " -n lab $w
+printf '[lab]\naddress = a host\n' >"$conf"
+expect 64 "knock.conf:2: address: expected an IPv4 or IPv6 address or a host name" -n lab $w
 printf '[lab]\naddres = 198.51.100.2\n' >"$conf"
 expect 64 "knock.conf:2: unknown key 'addres'" -n lab $w
 printf '[lab]\naddress = 198.51.100.2\nsource = 198.51.100.1\nkey = %s\nrequest = ssh\n' "$(cat "$key")" >"$conf"

@@ -333,8 +333,7 @@ test_profile_fields(void **state)
 	assert_int_equal(p.have, PROFILE_ADDRESS | PROFILE_PORT |
 	    PROFILE_SOURCE | PROFILE_ALLOW | PROFILE_KEY | PROFILE_REQUEST |
 	    PROFILE_FORMAT);
-	assert_int_equal(addr_parse("2001:db8::2", &a), 0);
-	assert_true(addr_equal(&p.address, &a));
+	assert_string_equal(p.address, "2001:db8::2");
 	assert_int_equal(addr_parse("203.0.113.7", &a), 0);
 	assert_true(addr_equal(&p.allow, &a));
 	assert_int_equal(p.port, 62201);
@@ -387,6 +386,11 @@ test_profile_errors(void **state)
 	assert_non_null(strstr(err, ":2: port: expected a port 1..65535"));
 	assert_int_equal(load("[a]\naddress = 192.0.2.300\n", 0600, "a", &p,
 	    err), PROFILE_INVALID);
+	assert_int_equal(load("[a]\naddress = a host\n", 0600, "a", &p, err),
+	    PROFILE_INVALID);
+	assert_int_equal(load("[a]\naddress = lab.example\n", 0600, "a", &p,
+	    err), PROFILE_OK);
+	assert_string_equal(p.address, "lab.example");
 	assert_int_equal(load("[a]\nformat = paper\n", 0600, "a", &p, err),
 	    PROFILE_INVALID);
 	assert_int_equal(load("[a]\nrequest = a b\n", 0600, "a", &p, err),
