@@ -62,6 +62,7 @@ capture_open_live(const char *iface, uint16_t port,
 		return -1;
 	}
 	snprintf(what, sizeof(what), "capture on %.200s", iface);
+	snprintf(c->iface, sizeof(c->iface), "%s", iface);
 	if (pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) != 0 ||
 	    pcap_set_immediate_mode(c->pcap, 1) != 0 ||
 	    pcap_set_buffer_size(c->pcap, (int)buffer_bytes) != 0 ||

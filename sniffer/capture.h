@@ -6,6 +6,7 @@
 #ifndef SPA_CAPTURE_H
 #define SPA_CAPTURE_H
 
+#include <net/if.h>
 #include <pcap.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ struct capture {
 	struct bpf_program filter;      /* compiled; set on live captures */
 	int linktype;
 	char filter_text[FILTER_TEXT_MAX];
+	char iface[IF_NAMESIZE];        /* live: the device's name; "" for a file */
 };
 
 /* A live capture on iface: immediate mode, non-blocking, a kernel ring of

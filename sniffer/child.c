@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -34,6 +36,7 @@ struct child {
 	struct commit_pruner pruner;
 	struct privmsg_counts sent;     /* the counters the parent has */
 	int64_t sent_at;
+	int capture_down;               /* the capture socket reported an error */
 };
 
 static void
@@ -261,6 +264,37 @@ child_send_counts(struct child *k, int64_t now, int force)
 	}
 }
 
+/* Once the capture socket has reported an error (the device went down),
+ * looks for the device once a loop: gone means the capture has failed.
+ * libpcap tells only when it reads the error after the device is gone: an
+ * "ip link del" first takes the device down, and when libpcap reads that
+ * error while the device still exists it keeps capturing; no error comes
+ * for the removal itself, so it would wait forever. */
+static void
+child_check_device(struct child *k)
+{
+	const struct capture *cap = k->s->cap;
+	struct ifreq ifr;
+
+	if (strcmp(cap->iface, "any") == 0 || cap->iface[0] == '\0') {
+		k->capture_down = 0;
+		return;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	_Static_assert(sizeof(ifr.ifr_name) == sizeof(cap->iface),
+	    "an interface name fits ifr_name");
+	memcpy(ifr.ifr_name, cap->iface, sizeof(ifr.ifr_name));
+	if (ioctl(pcap_get_selectable_fd(cap->pcap), SIOCGIFFLAGS, &ifr) == 0) {
+		if (ifr.ifr_flags & IFF_UP)
+			k->capture_down = 0;
+		return;
+	}
+	if (errno == ENODEV || errno == ENXIO) {
+		log_warn("capture: the interface %s disappeared", cap->iface);
+		_exit(CHILD_EXIT_CAPTURE);
+	}
+}
+
 static void __attribute__((noreturn))
 child_loop(struct child *k)
 {
@@ -291,6 +325,10 @@ child_loop(struct child *k)
 		if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    watch_dispatch(&k->watch) != 0)
 			_exit(CHILD_EXIT_CAPTURE);
+		if (fds[0].revents & POLLERR)
+			k->capture_down = 1;
+		if (k->capture_down)
+			child_check_device(k);
 		now = (int64_t)time(NULL);
 		watch_stats(&k->watch, now);
 		child_send_counts(k, now, 0);
