@@ -439,8 +439,12 @@ live_do_reload(struct live *lv)
 		return EX_SOFTWARE;
 	}
 	log_info("configuration reloaded from %s", lv->opt->config_path);
-	/* With a capture child, its counts say when it captures again. */
-	notify_ready();
+	/* With a capture child, its first counts say when it captures again
+	 * (live_serve sends READY=1 then); in one process, it does now. */
+	if (lv->split)
+		lv->ready = 0;
+	else
+		notify_ready();
 	return 0;
 }
 

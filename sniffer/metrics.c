@@ -138,7 +138,12 @@ metrics_write(const struct metrics *m, const char *path)
 	/* No fsync: the file is rewritten every few seconds and a crash
 	 * loses nothing the next write does not bring back; the rename
 	 * alone keeps a reader from ever seeing half a file. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	/* A fresh file, never one found there: the daemon runs as root, and
+	 * a hard link planted under the temporary name would otherwise be
+	 * truncated and made world-readable. */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		return SPA_ERR_SYSTEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
 	if (fd < 0)
 		return SPA_ERR_SYSTEM;

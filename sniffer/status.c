@@ -50,17 +50,21 @@ status_addr(const char *path, struct sockaddr_un *sa)
 	return 0;
 }
 
-/* 1 when a daemon answers on path. */
+/* 0 only when nobody listens on path (connection refused): a socket left
+ * by a run that ended.  Any other answer, or an error, counts as in use,
+ * so a live daemon's socket is never taken away. */
 static int
 status_in_use(const struct sockaddr_un *sa)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), up;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int stale;
 
 	if (fd < 0)
-		return 0;
-	up = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+		return 1;
+	stale = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) != 0 &&
+	    errno == ECONNREFUSED;
 	close(fd);
-	return up;
+	return !stale;
 }
 
 int
