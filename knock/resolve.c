@@ -1,5 +1,6 @@
 #include "resolve.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netdb.h>
@@ -44,6 +45,10 @@ resolve_is_name(const char *text)
 		    ch != '_')
 			return 0;
 	}
+	/* inet_aton's old forms (0x7f000001, 0x7f.1) have letters too: they
+	 * are addresses written the wrong way, never names to look up. */
+	if (letter && inet_aton(text, &(struct in_addr){ 0 }) != 0)
+		return 0;
 	return letter;
 }
 

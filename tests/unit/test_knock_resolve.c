@@ -68,6 +68,10 @@ test_is_name(void **state)
 	assert_true(resolve_is_name("host_x"));
 	assert_false(resolve_is_name("192.0.2.1"));
 	assert_false(resolve_is_name("2001:db8::1"));
+	/* inet_aton's old forms would resolve to 127.0.0.1: not names. */
+	assert_false(resolve_is_name("0x7f000001"));
+	assert_false(resolve_is_name("0x7f.1"));
+	assert_true(resolve_is_name("0x7f.example"));
 	assert_false(resolve_is_name(".example"));
 	assert_false(resolve_is_name("a/b"));
 	memset(longname, 'a', sizeof(longname) - 1);
