@@ -12,6 +12,7 @@
 #include "inilines.h"
 #include "nftexec.h"
 #include "privdrop.h"
+#include "state.h"
 
 struct pc {
 	const struct precheck *p;
@@ -119,23 +120,15 @@ pc_firewall(struct pc *pc)
 	}
 }
 
-/* As state.c's check: a directory (or, for the database, a regular
- * file) owned by root or by us, writable by nobody else. */
+/* state.c's own check, reported at the line of state =. */
 static void
 pc_state_mode(struct pc *pc, unsigned line, const char *path,
     const struct stat *sb, int dir)
 {
-	const char *cfg = pc->p->conf->path;
+	char err[STATE_ERR_MAX];
 
-	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode))
-		pc_line(pc, 1, cfg, line, "state %s: not a %s", path,
-		    dir ? "directory" : "regular file");
-	else if (sb->st_uid != 0 && sb->st_uid != geteuid())
-		pc_line(pc, 1, cfg, line, "state %s: owned by uid %u, not by "
-		    "root: chown root %s", path, (unsigned)sb->st_uid, path);
-	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
-		pc_line(pc, 1, cfg, line, "state %s: writable by group or "
-		    "others: chmod go-w %s", path, path);
+	if (state_check_mode(path, sb, dir, err) != 0)
+		pc_line(pc, 1, pc->p->conf->path, line, "%s", err);
 }
 
 /* A path start cannot look at: an error, or without root and for want of

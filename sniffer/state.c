@@ -37,8 +37,7 @@ static const char state_migrate[] =
     "DROP TABLE grants;"
     "COMMIT;";
 
-/* StrictModes: owned by root or by us, writable by nobody else. */
-static int
+int
 state_check_mode(const char *path, const struct stat *sb, int dir,
     char err[STATE_ERR_MAX])
 {

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "crypto.h"
 #include "grantrec.h"
@@ -36,6 +37,11 @@ int state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX]);
 int state_open_readonly(const char *dir, struct state **out,
     char err[STATE_ERR_MAX]);
 void state_close(struct state *st);
+/* StrictModes for path, described by sb: a directory (dir) or a regular
+ * file, owned by root or by us, writable by nobody else.  0, or -1 with
+ * what to fix in err (sniffer -t says the same as a start). */
+int state_check_mode(const char *path, const struct stat *sb, int dir,
+    char err[STATE_ERR_MAX]);
 /* How long a write waits for another process's lock (tests shorten it). */
 void state_set_busy_ms(struct state *st, int ms);
 
