@@ -66,3 +66,18 @@ addr_equal(const struct spa_addr *a, const struct spa_addr *b)
 	return a->family == b->family &&
 	    memcmp(a->bytes, b->bytes, SPA_ADDR_LEN) == 0;
 }
+
+int
+addr_grantable(const struct spa_addr *a)
+{
+	static const uint8_t zero[SPA_ADDR_LEN];
+	const uint8_t *v4 = a->bytes + 12;
+
+	if (a->family == 4)
+		return !(memcmp(v4, zero, 4) == 0 || v4[0] == 127 ||
+		    (v4[0] & 0xf0) == 224 ||
+		    memcmp(v4, "\xff\xff\xff\xff", 4) == 0);
+	if (memcmp(a->bytes, zero, 15) == 0)
+		return a->bytes[15] > 1;      /* :: and ::1 */
+	return a->bytes[0] != 0xff;
+}

@@ -25,5 +25,9 @@ const char *addr_format(const struct spa_addr *a, char buf[SPA_ADDRSTRLEN]);
 /* 1 when the 16 bytes are an IPv4-mapped address. */
 int addr_bytes_are_mapped(const uint8_t bytes[SPA_ADDR_LEN]);
 int addr_equal(const struct spa_addr *a, const struct spa_addr *b);
+/* 1 when a grant can mean the address (doc/protocol.md native step 5): 0
+ * for the unspecified 0.0.0.0 and ::, loopback (127.0.0.0/8, ::1),
+ * multicast (224.0.0.0/4, ff00::/8) and 255.255.255.255. */
+int addr_grantable(const struct spa_addr *a);
 
 #endif

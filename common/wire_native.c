@@ -58,13 +58,20 @@ native_plaintext_encode(const struct native_request *req,
 	return 0;
 }
 
-/* The family byte must agree with the address form (step 5). */
+/* Step 5: the family byte agrees with the address form (family 4 mapped,
+ * family 6 not), and a grant can mean the address. */
 static int
 native_allow_valid(uint8_t family, const uint8_t bytes[SPA_ADDR_LEN])
 {
-	if (family == 4)
-		return addr_bytes_are_mapped(bytes);
-	return family == 6;
+	struct spa_addr a;
+
+	if (family == 4 && addr_bytes_are_mapped(bytes))
+		addr_from_v4(&a, bytes + 12);
+	else if (family == 6 && !addr_bytes_are_mapped(bytes))
+		addr_from_v6(&a, bytes);
+	else
+		return 0;
+	return addr_grantable(&a);
 }
 
 int

@@ -82,6 +82,36 @@ test_hex(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* doc/protocol.md native step 5: addresses no grant can mean, and their
+ * neighbours, which stay grantable. */
+static void
+test_addr_grantable(void **state)
+{
+	static const char *const no[] = {
+		"0.0.0.0", "127.0.0.1", "127.255.255.255", "224.0.0.1",
+		"239.255.255.255", "255.255.255.255", "::", "::1", "ff02::1",
+		"ff0e::1",
+	};
+	static const char *const yes[] = {
+		"0.0.0.1", "126.255.255.255", "128.0.0.0", "223.255.255.255",
+		"240.0.0.1", "255.255.255.254", "198.51.100.1", "::2",
+		"fe80::1", "2001:db8::1", "::ffff:127.0.0.1",
+	};
+	struct spa_addr a;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		assert_int_equal(addr_parse(no[i], &a), 0);
+		if (addr_grantable(&a))
+			fail_msg("%s: grantable", no[i]);
+	}
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_int_equal(addr_parse(yes[i], &a), 0);
+		if (!addr_grantable(&a))
+			fail_msg("%s: not grantable", yes[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -90,6 +120,7 @@ main(void)
 		cmocka_unit_test(test_addr_parse_v6),
 		cmocka_unit_test(test_addr_parse_bad),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_addr_grantable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

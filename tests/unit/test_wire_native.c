@@ -153,6 +153,43 @@ test_native_plaintext_malformed(void **state)
 	assert_int_equal(native_plaintext_encode(&req, plain), SPA_ERR_REQUEST);
 }
 
+/* Step 5 on the allow address: family 6 with an IPv4-mapped address, and
+ * the addresses no grant can mean, are malformed; others decode. */
+static void
+test_native_plaintext_allow(void **state)
+{
+	static const struct { const char *addr; int family, rc; } cases[] = {
+		{ "198.51.100.1", 4, 0 },
+		{ "2001:db8::1", 6, 0 },
+		{ "::ffff:198.51.100.1", 6, SPA_ERR_INVALID },
+		{ "::ffff:198.51.100.1", 4, 0 },
+		{ "2001:db8::1", 4, SPA_ERR_INVALID },
+		{ "0.0.0.0", 4, SPA_ERR_INVALID },
+		{ "127.0.0.1", 4, SPA_ERR_INVALID },
+		{ "224.0.0.1", 4, SPA_ERR_INVALID },
+		{ "255.255.255.255", 4, SPA_ERR_INVALID },
+		{ "::", 6, SPA_ERR_INVALID },
+		{ "::1", 6, SPA_ERR_INVALID },
+		{ "ff02::1", 6, SPA_ERR_INVALID },
+	};
+	struct native_request req = { .time = 1764237000 }, out;
+	uint8_t plain[NATIVE_PLAIN_LEN];
+	struct spa_addr a;
+	(void)state;
+
+	assert_int_equal(addr_parse("2001:db8::1", &req.allow), 0);
+	strcpy(req.request, "ssh");
+	assert_int_equal(native_plaintext_encode(&req, plain), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(addr_parse(cases[i].addr, &a), 0);
+		plain[9] = (uint8_t)cases[i].family;
+		memcpy(plain + 10, a.bytes, SPA_ADDR_LEN);
+		if (native_plaintext_decode(plain, &out) != cases[i].rc)
+			fail_msg("%s family %d: want %d", cases[i].addr,
+			    cases[i].family, cases[i].rc);
+	}
+}
+
 int
 main(void)
 {
@@ -161,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_native_locator_and_plaintext),
 		cmocka_unit_test(test_native_packet),
 		cmocka_unit_test(test_native_plaintext_malformed),
+		cmocka_unit_test(test_native_plaintext_allow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
