@@ -8,19 +8,43 @@
 #include "commit.h"
 #include "report.h"
 
+/* The record's capture time as the file says it, the fraction in
+ * 0..999999 (doc/interface.md "Offline").  A pcap file's seconds and
+ * fraction are unsigned 32-bit fields, which libpcap hands over
+ * sign-extended (from 2^31 up they arrive negative); a pcapng time comes
+ * whole, and may be before 1970.  A fraction of a second or more (a
+ * hand-made or corrupt record) carries into the seconds. */
+static void
+offline_time(const struct capture *c, const struct timeval *ts,
+    int64_t *sec, long *usec)
+{
+	int64_t s = (int64_t)ts->tv_sec, u = (int64_t)ts->tv_usec;
+
+	if (pcap_major_version(c->pcap) == PCAP_VERSION_MAJOR) {
+		s = (int64_t)(uint32_t)s;
+		u = (int64_t)(uint32_t)u;
+	}
+	s += u / 1000000;
+	u %= 1000000;
+	if (u < 0) {
+		s--;
+		u += 1000000;
+	}
+	*sec = s;
+	*usec = (long)u;
+}
+
 static void
 offline_frame(const struct offline_run *r, struct commit_pruner *pruner,
     const struct capture *c, uint64_t number, const struct pcap_pkthdr *hdr,
     const u_char *data)
 {
 	struct server_frame f;
-	struct report_frame rf = {
-		.number = number,
-		.sec = (int64_t)hdr->ts.tv_sec,
-		.usec = (long)hdr->ts.tv_usec,
-	};
+	struct report_frame rf = { .number = number };
 	char line[REPORT_LINE_MAX], err[512];
 	int refused = 0;
+
+	offline_time(c, &hdr->ts, &rf.sec, &rf.usec);
 
 	/* Never prune past the wall clock: a capture from the future must
 	 * not drop tags a live run still needs. */

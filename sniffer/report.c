@@ -31,13 +31,33 @@ report_grant(const struct spa_decision *d, char *out, size_t cap)
 	    d->request, addr_format(&d->allow, allow));
 }
 
+/* "frame=N time=S.UUUUUU ": the time is sec + usec / 10^6, so a time
+ * before 1970 with a fraction is printed as its own negative decimal
+ * (-1 + 0.25 s is -0.750000). */
+static size_t
+report_time(const struct report_frame *f, char *out)
+{
+	int64_t s = f->sec;
+	long u = f->usec;
+	const char *sign = "";
+	int n;
+
+	if (s < 0 && u > 0) {
+		sign = "-";
+		s = -(s + 1);
+		u = 1000000 - u;
+	}
+	n = snprintf(out, REPORT_LINE_MAX, "frame=%" PRIu64 " time=%s%"
+	    PRId64 ".%06ld ", f->number, sign, s, u);
+	return n < 0 ? 0 : (size_t)n;
+}
+
 void
 report_offline_line(const struct report_frame *f,
     const struct spa_decision *d, char out[REPORT_LINE_MAX])
 {
-	int n = snprintf(out, REPORT_LINE_MAX, "frame=%" PRIu64
-	    " time=%" PRId64 ".%06ld ", f->number, f->sec, f->usec);
-	size_t len = n < 0 ? 0 : (size_t)n;
+	size_t len = report_time(f, out);
+	int n;
 
 	len += report_endpoints(f->pkt, out + len, REPORT_LINE_MAX - len);
 	n = snprintf(out + len, REPORT_LINE_MAX - len, " verdict=%s",

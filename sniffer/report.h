@@ -17,8 +17,8 @@
 /* A frame as reported: pkt NULL when the frame could not be decoded. */
 struct report_frame {
 	uint64_t number;                /* position in the file, from 1 */
-	int64_t sec;                    /* capture time */
-	long usec;
+	int64_t sec;                    /* capture time: sec + usec / 10^6 */
+	long usec;                      /* 0..999999 */
 	const struct spa_packet *pkt;
 };
 
