@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "commit.h"
+#include "log.h"
 #include "report.h"
 
 /* The record's capture time as the file says it, the fraction in
@@ -74,7 +75,7 @@ offline_run(const struct offline_run *r, char *err, size_t errlen)
 	struct capture c;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
-	uint64_t number = 0;
+	uint64_t number = 0, decided = 0;
 	int rc;
 
 	if (capture_open_file(r->path, r->port, r->dst, &c, err, errlen) != 0)
@@ -84,9 +85,15 @@ offline_run(const struct offline_run *r, char *err, size_t errlen)
 	 * hide the ones it drops from the count). */
 	while ((rc = pcap_next_ex(c.pcap, &hdr, &data)) == 1) {
 		number++;
-		if (pcap_offline_filter(&c.filter, hdr, data) != 0)
+		if (pcap_offline_filter(&c.filter, hdr, data) != 0) {
+			decided++;
 			offline_frame(r, &pruner, &c, number, hdr, data);
+		}
 	}
+	/* With -v: how many frames were read, so that a file whose every
+	 * frame the filter dropped is told from one that was not read. */
+	log_debug("%s: frames=%llu decided=%llu", r->path,
+	    (unsigned long long)number, (unsigned long long)decided);
 	if (rc == PCAP_ERROR)
 		snprintf(err, errlen, "%s: frame %llu: %s", r->path,
 		    (unsigned long long)number + 1, pcap_geterr(c.pcap));
