@@ -71,12 +71,18 @@ struct verifier_options {
 	size_t npublic;
 };
 
-/* One captured segment, as the decoder found it. */
+/* IP protocol numbers of the two transports a knock may use. */
+#define SPA_PROTO_TCP 6
+#define SPA_PROTO_UDP 17
+
+/* One captured segment or datagram, as the decoder found it.  The MAC binds
+ * the addresses and ports, not the transport: proto is for reports only. */
 struct spa_packet {
 	const uint8_t *payload;
 	size_t len;
 	struct spa_addr src, dst;
 	uint16_t sport, dport;
+	uint8_t proto;                  /* SPA_PROTO_TCP or SPA_PROTO_UDP */
 };
 
 struct spa_decision {

@@ -30,9 +30,10 @@
 #define BSD_AF_INET6_FREEBSD 28
 #define BSD_AF_INET6_DARWIN 30
 
-/* RFC 8200 section 4 extension headers, RFC 793 TCP. */
+/* RFC 8200 section 4 extension headers, RFC 793 TCP, RFC 768 UDP. */
 #define IPPROTO_NUM_HOPOPTS  0
-#define IPPROTO_NUM_TCP      6
+#define IPPROTO_NUM_TCP      SPA_PROTO_TCP
+#define IPPROTO_NUM_UDP      SPA_PROTO_UDP
 #define IPPROTO_NUM_ROUTING  43
 #define IPPROTO_NUM_FRAGMENT 44
 #define IPPROTO_NUM_DSTOPTS  60
@@ -41,6 +42,7 @@
 #define IPV4_MIN_HDR 20
 #define IPV6_HDR     40
 #define TCP_MIN_HDR  20
+#define UDP_HDR      8
 
 enum frame_link {
 	FRAME_LINK_NONE,
@@ -216,7 +218,8 @@ frame_link_header(int linktype, struct reader *r, int *ipver)
 /*
  * RFC 791 fixed header after the first 4 bytes (already checked): no
  * fragment (more-fragments flag or a non-zero offset: a lone fragment is
- * not a whole segment), protocol TCP, addresses.  Options are not read.
+ * not a whole segment), protocol TCP or UDP, addresses.  Options are not
+ * read.
  */
 static int
 frame_ipv4_fields(struct reader *hdr, struct spa_packet *pkt)
@@ -234,8 +237,10 @@ frame_ipv4_fields(struct reader *hdr, struct spa_packet *pkt)
 	    (rc = reader_get_bytes(hdr, src, sizeof(src))) != 0 ||
 	    (rc = reader_get_bytes(hdr, dst, sizeof(dst))) != 0)
 		return rc;
-	if ((frag & 0x3fff) != 0 || proto != IPPROTO_NUM_TCP)
+	if ((frag & 0x3fff) != 0 ||
+	    (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP))
 		return SPA_ERR_INVALID;
+	pkt->proto = proto;
 	addr_from_v4(&pkt->src, src);
 	addr_from_v4(&pkt->dst, dst);
 	return 0;
@@ -270,16 +275,17 @@ frame_ipv4(struct reader *r, struct spa_packet *pkt)
 
 /*
  * RFC 8200 section 4: walks hop-by-hop, routing and destination options
- * headers ((n + 1) * 8 bytes each) to TCP.  A fragment header, or any other
- * next header, is not a whole TCP segment.
+ * headers ((n + 1) * 8 bytes each) to TCP or UDP, whose number it leaves in
+ * *proto.  A fragment header, or any other next header, is not a whole
+ * segment.
  */
 static int
-frame_ipv6_chain(struct reader *r, uint8_t nh)
+frame_ipv6_chain(struct reader *r, uint8_t nh, uint8_t *proto)
 {
 	uint8_t hdrlen;
 	int rc;
 
-	for (int n = 0; nh != IPPROTO_NUM_TCP; n++) {
+	for (int n = 0; nh != IPPROTO_NUM_TCP && nh != IPPROTO_NUM_UDP; n++) {
 		if (n == FRAME_MAX_IPV6_EXT || (nh != IPPROTO_NUM_HOPOPTS &&
 		    nh != IPPROTO_NUM_ROUTING && nh != IPPROTO_NUM_DSTOPTS))
 			return SPA_ERR_INVALID;
@@ -288,12 +294,14 @@ frame_ipv6_chain(struct reader *r, uint8_t nh)
 		    (rc = reader_skip(r, ((size_t)hdrlen + 1) * 8 - 2)) != 0)
 			return rc;
 	}
+	*proto = nh;
 	return 0;
 }
 
 /*
  * RFC 8200 section 3.  A payload length of 0 is a jumbogram (RFC 2675) or
- * carries nothing: not SPA.  On success r holds the TCP segment.
+ * carries nothing: not SPA.  On success r holds the TCP segment or UDP
+ * datagram.
  */
 static int
 frame_ipv6(struct reader *r, struct spa_packet *pkt)
@@ -313,7 +321,7 @@ frame_ipv6(struct reader *r, struct spa_packet *pkt)
 	if ((vtcfl >> 28) != 6 || plen == 0)
 		return SPA_ERR_INVALID;
 	if ((rc = reader_truncate(r, plen)) != 0 ||
-	    (rc = frame_ipv6_chain(r, nh)) != 0)
+	    (rc = frame_ipv6_chain(r, nh, &pkt->proto)) != 0)
 		return rc;
 	addr_from_v6(&pkt->src, src);
 	addr_from_v6(&pkt->dst, dst);
@@ -368,6 +376,32 @@ frame_tcp(struct reader *r, struct spa_packet *pkt)
 	return 0;
 }
 
+/*
+ * RFC 768.  The UDP length, not the IP length, ends the datagram; it may not
+ * claim more than the IP length holds, nor less than its own header.
+ * IPv6 UDP length 0 (a jumbogram, RFC 2675) is refused with it.
+ */
+static int
+frame_udp(struct reader *r, struct spa_packet *pkt)
+{
+	uint16_t len;
+	int rc;
+
+	if ((rc = reader_get_u16(r, &pkt->sport)) != 0 ||
+	    (rc = reader_get_u16(r, &pkt->dport)) != 0 ||
+	    (rc = reader_get_u16(r, &len)) != 0 ||
+	    (rc = reader_skip(r, 2)) != 0)
+		return rc;
+	if (len < UDP_HDR)
+		return SPA_ERR_INVALID;
+	/* 8 bytes read: ports, length, checksum */
+	if ((rc = reader_truncate(r, len - UDP_HDR)) != 0)
+		return rc;
+	pkt->payload = r->ptr;
+	pkt->len = reader_left(r);
+	return 0;
+}
+
 int
 frame_decode(int linktype, const uint8_t *data, size_t caplen,
     struct spa_packet *out)
@@ -379,8 +413,11 @@ frame_decode(int linktype, const uint8_t *data, size_t caplen,
 	memset(&pkt, 0, sizeof(pkt));
 	reader_init(&r, data, caplen);
 	if ((rc = frame_link_header(linktype, &r, &ipver)) != 0 ||
-	    (rc = frame_ip(&r, ipver, &pkt)) != 0 ||
-	    (rc = frame_tcp(&r, &pkt)) != 0)
+	    (rc = frame_ip(&r, ipver, &pkt)) != 0)
+		return rc;
+	rc = pkt.proto == IPPROTO_NUM_UDP ? frame_udp(&r, &pkt) :
+	    frame_tcp(&r, &pkt);
+	if (rc != 0)
 		return rc;
 	*out = pkt;
 	return 0;

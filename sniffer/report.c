@@ -11,11 +11,12 @@ report_endpoints(const struct spa_packet *pkt, char *out, size_t cap)
 	int n;
 
 	if (pkt == NULL)
-		n = snprintf(out, cap, "src=- sport=- dst=- dport=-");
+		n = snprintf(out, cap, "src=- sport=- dst=- dport=- proto=-");
 	else
-		n = snprintf(out, cap, "src=%s sport=%u dst=%s dport=%u",
+		n = snprintf(out, cap, "src=%s sport=%u dst=%s dport=%u proto=%s",
 		    addr_format(&pkt->src, src), (unsigned)pkt->sport,
-		    addr_format(&pkt->dst, dst), (unsigned)pkt->dport);
+		    addr_format(&pkt->dst, dst), (unsigned)pkt->dport,
+		    pkt->proto == SPA_PROTO_UDP ? "udp" : "tcp");
 	return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
 }
 

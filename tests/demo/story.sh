@@ -288,7 +288,7 @@ if [ "$sabotage" != skip-knock ]; then
 	frames=$(tcpdump -r "$cap" -nn 2>/dev/null | grep -c .)
 	offline=$("$sniffer" -R "$top/rules" -c "$tmp/offline.conf" -r "$cap" 2>&1)
 	case $frames/$offline in
-	"1/frame=1 "*" src=$C "*" dst=$S dport=$KNOCK_PORT verdict=accepted user=alice request=ssh allow=$C") ;;
+	"1/frame=1 "*" src=$C "*" dst=$S dport=$KNOCK_PORT proto=tcp verdict=accepted user=alice request=ssh allow=$C") ;;
 	*) fail "tcpdump's capture of the knock: $frames frame(s), offline: $offline" ;;
 	esac
 	[ -z "$record" ] || say "   recorded: $cap"

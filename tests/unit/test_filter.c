@@ -39,13 +39,13 @@ static void
 test_text(void **state)
 {
 	(void)state;
-	assert_filter(5001, NULL, "tcp dst port 5001");
-	assert_filter(65535, NULL, "tcp dst port 65535");
-	assert_filter(1, NULL, "tcp dst port 1");
-	assert_filter(5001, "198.51.100.2",
-	    "tcp dst port 5001 and dst host 198.51.100.2");
-	assert_filter(5001, "2001:db8::2",
-	    "tcp dst port 5001 and dst host 2001:db8::2");
+	assert_filter(5001, NULL, "tcp dst port 5001 or udp dst port 5001");
+	assert_filter(65535, NULL, "tcp dst port 65535 or udp dst port 65535");
+	assert_filter(1, NULL, "tcp dst port 1 or udp dst port 1");
+	assert_filter(5001, "198.51.100.2", "(tcp dst port 5001 or udp dst "
+	    "port 5001) and dst host 198.51.100.2");
+	assert_filter(5001, "2001:db8::2", "(tcp dst port 5001 or udp dst "
+	    "port 5001) and dst host 2001:db8::2");
 }
 
 /* The longest text fits FILTER_TEXT_MAX. */
@@ -57,10 +57,20 @@ test_longest(void **state)
 
 	(void)state;
 	assert_int_equal(strlen(v6), SPA_ADDRSTRLEN - 1);
-	strcpy(want, "tcp dst port 65535 and dst host ");
+	strcpy(want, "(tcp dst port 65535 or udp dst port 65535) and dst host ");
 	strcat(want, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	/* inet_ntop writes the canonical form, not the dotted tail. */
 	assert_filter(65535, v6, want);
+	/* With the vlan half too. */
+	{
+		char buf[FILTER_TEXT_MAX];
+		struct spa_addr a;
+
+		assert_int_equal(addr_parse(v6, &a), 0);
+		assert_int_equal(filter_build(buf, sizeof(buf), 65535, &a, 1),
+		    0);
+		assert_true(strlen(buf) < FILTER_TEXT_MAX - 1);
+	}
 }
 
 static void
@@ -71,10 +81,11 @@ test_nospace(void **state)
 
 	(void)state;
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
-	/* "tcp dst port 5001" is 17 characters: 18 bytes with the NUL. */
-	assert_int_equal(filter_build(buf, 18, 5001, NULL, 0), 0);
+	/* "tcp dst port 5001 or udp dst port 5001" is 38 characters: 39
+	 * bytes with the NUL. */
+	assert_int_equal(filter_build(buf, 39, 5001, NULL, 0), 0);
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(filter_build(buf, 17, 5001, NULL, 0), SPA_ERR_NOSPACE);
+	assert_int_equal(filter_build(buf, 38, 5001, NULL, 0), SPA_ERR_NOSPACE);
 	assert_string_equal(buf, "");
 	assert_int_equal(filter_build(buf, 30, 5001, &a, 0), SPA_ERR_NOSPACE);
 	assert_string_equal(buf, "");
@@ -199,6 +210,37 @@ test_matches(void **state)
 	assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
 }
 
+/* The same datagram over UDP: 192.0.2.1:40000 to 198.51.100.2:5001. */
+static const uint8_t spa_datagram[28] = {
+	0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+	192, 0, 2, 1, 198, 51, 100, 2,
+	0x9c, 0x40, 0x13, 0x89, 0, 8, 0, 0,
+};
+
+/* UDP to the SPA port is selected like TCP; to another port, or another
+ * protocol with the same bytes where the ports would be, is not. */
+static void
+test_matches_udp(void **state)
+{
+	char buf[FILTER_TEXT_MAX];
+	uint8_t pkt[sizeof(spa_datagram)];
+	struct spa_addr a;
+
+	(void)state;
+	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
+	for (int with_dst = 0; with_dst < 2; with_dst++) {
+		assert_int_equal(filter_build(buf, sizeof(buf), 5001,
+		    with_dst ? &a : NULL, 0), 0);
+		memcpy(pkt, spa_datagram, sizeof(pkt));
+		assert_true(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+		pkt[DPORT_LOW] = 0x8a;
+		assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+		pkt[DPORT_LOW] = 0x89;
+		pkt[9] = 132;           /* SCTP: "dst port" alone would match */
+		assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+	}
+}
+
 /* With vlan, on Ethernet, the filter selects the segment with and without
  * an 802.1Q tag, and still only to the SPA port. */
 static void
@@ -220,16 +262,17 @@ test_vlan(void **state)
 	memcpy(plain + 12, tagged + 16, 2 + 40);
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 1), 0);
-	assert_string_equal(buf, "(tcp dst port 5001 and dst host 198.51.100.2)"
-	    " or (vlan and tcp dst port 5001 and dst host 198.51.100.2)");
+	assert_string_equal(buf, "((tcp dst port 5001 or udp dst port 5001) "
+	    "and dst host 198.51.100.2) or (vlan and (tcp dst port 5001 or "
+	    "udp dst port 5001) and dst host 198.51.100.2)");
 	assert_true(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 	assert_true(filter_selects(DLT_EN10MB, buf, plain, sizeof(plain)));
 	/* Without the vlan half, the tagged frame is missed. */
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 0), 0);
 	assert_false(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, NULL, 1), 0);
-	assert_string_equal(buf,
-	    "(tcp dst port 5001) or (vlan and tcp dst port 5001)");
+	assert_string_equal(buf, "(tcp dst port 5001 or udp dst port 5001) "
+	    "or (vlan and (tcp dst port 5001 or udp dst port 5001))");
 	tagged[18 + DPORT_LOW] = 0x8a;
 	assert_false(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 }
@@ -244,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_compiles),
 		cmocka_unit_test(test_matches),
+		cmocka_unit_test(test_matches_udp),
 		cmocka_unit_test(test_vlan),
 	};
 
