@@ -40,7 +40,9 @@ struct spec {
 	int ext;                /* IPv6 extension headers before TCP */
 	uint8_t ext_len;        /* their length field: (n + 1) * 8 bytes */
 	bool frag6;             /* an IPv6 fragment header after them */
-	int proto;              /* 0: TCP */
+	int proto;              /* 0: TCP, or UDP with udp */
+	bool udp;               /* a UDP datagram instead of a TCP segment */
+	int udp_len_delta;      /* added to the UDP length field */
 	uint16_t frag;          /* IPv4 flags and fragment offset */
 	int version;            /* 0: ipver */
 	int ihl;                /* 0: from ip_opts */
@@ -183,10 +185,17 @@ put_link(struct writer *w, const struct spec *s)
 	/* raw IP and unknown link types: no link header */
 }
 
+/* The transport header and payload: TCP, or UDP with s->udp. */
 static size_t
 tcp_len(const struct spec *s)
 {
-	return 20 + s->tcp_opts + s->plen;
+	return s->udp ? 8 + s->plen : 20 + s->tcp_opts + s->plen;
+}
+
+static unsigned
+spec_proto(const struct spec *s)
+{
+	return (unsigned)(s->proto != 0 ? s->proto : s->udp ? 17 : 6);
 }
 
 static size_t
@@ -208,7 +217,7 @@ put_ipv4(struct writer *w, const struct spec *s)
 	put16(w, 0x1234);
 	put16(w, s->frag);
 	put8(w, 64);
-	put8(w, (unsigned)(s->proto != 0 ? s->proto : 6));
+	put8(w, spec_proto(s));
 	put16(w, 0);
 	assert_int_equal(writer_put_bytes(w, src, 4), 0);
 	assert_int_equal(writer_put_bytes(w, dst, 4), 0);
@@ -224,7 +233,7 @@ ext_type(int i)
 static void
 put_ipv6_ext(struct writer *w, const struct spec *s)
 {
-	uint8_t last = (uint8_t)(s->proto != 0 ? s->proto : 6);
+	uint8_t last = (uint8_t)spec_proto(s);
 
 	for (int i = 0; i < s->ext; i++) {
 		put8(w, i + 1 < s->ext ? ext_type(i + 1) : s->frag6 ? 44 : last);
@@ -247,7 +256,7 @@ put_ipv6(struct writer *w, const struct spec *s)
 	size_t ext = (size_t)s->ext * ((size_t)s->ext_len + 1) * 8 +
 	    (s->frag6 ? 8 : 0);
 	uint8_t first = s->ext > 0 ? ext_type(0) : s->frag6 ? 44 :
-	    (uint8_t)(s->proto != 0 ? s->proto : 6);
+	    (uint8_t)spec_proto(s);
 
 	put32(w, (uint32_t)(s->version != 0 ? s->version : 6) << 28);
 	put16(w, (unsigned)ip_len_field(s, ext + tcp_len(s)));
@@ -280,6 +289,19 @@ put_tcp(struct writer *w, const struct spec *s, struct built *b)
 }
 
 static void
+put_udp(struct writer *w, const struct spec *s, struct built *b)
+{
+	put16(w, SPORT);
+	put16(w, DPORT);
+	put16(w, (unsigned)((long)(8 + s->plen) + s->udp_len_delta));
+	put16(w, 0);            /* checksum: not computed, not checked */
+	b->payload_off = w->len;
+	for (size_t i = 0; i < s->plen; i++)
+		put8(w, payload_byte(i));
+	b->payload_len = s->plen;
+}
+
+static void
 build(const struct spec *s, struct built *b)
 {
 	struct writer w;
@@ -290,7 +312,10 @@ build(const struct spec *s, struct built *b)
 		put_ipv4(&w, s);
 	else
 		put_ipv6(&w, s);
-	put_tcp(&w, s, b);
+	if (s->udp)
+		put_udp(&w, s, b);
+	else
+		put_tcp(&w, s, b);
 	b->datagram_end = w.len;
 	put_fill(&w, s->pad, 0);
 	b->len = w.len;
@@ -329,6 +354,7 @@ assert_packet(const struct spec *s, const struct built *b,
 	assert_addr(&pkt->dst, s->ipver == 4 ? "198.51.100.2" : "2001:db8::2");
 	assert_int_equal(pkt->sport, SPORT);
 	assert_int_equal(pkt->dport, DPORT);
+	assert_int_equal(pkt->proto, s->udp ? SPA_PROTO_UDP : SPA_PROTO_TCP);
 	assert_int_equal(pkt->len, b->payload_len);
 	assert_ptr_equal(pkt->payload, data + b->payload_off);
 	for (size_t i = 0; i < pkt->len; i++)
@@ -429,6 +455,14 @@ VALID(loop4, DLT_LOOP, 4, NAT);
 VALID(loop6, DLT_LOOP, 6, NAT, .af = 28);
 VALID(ext8, DLT_RAW, 6, NAT, .ext = 8);         /* the chain bound */
 VALID(doff15, DLT_RAW, 4, NAT, .tcp_opts = 40);  /* the largest TCP header */
+VALID(udp_eth4, DLT_EN10MB, 4, NAT, .udp = true);
+VALID(udp_eth6, DLT_EN10MB, 6, NAT, .udp = true);
+VALID(udp_eth4_vlan, DLT_EN10MB, 4, NAT, .udp = true, .vlans = 1);
+VALID(udp_sll2_6_ext, DLT_LINUX_SLL2, 6, NAT, .udp = true, .ext = 2);
+VALID(udp_raw4_opts, DLT_RAW, 4, NAT, .udp = true, .ip_opts = 8);
+VALID(udp_null6, DLT_NULL, 6, NAT, .udp = true);
+/* 14 + 20 + 8 + 2 = 44 bytes, padded to 60. */
+VALID(udp_eth4_padded, DLT_EN10MB, 4, .plen = 2, .pad = 16, .udp = true);
 
 static void
 test_linktypes(void **state)
@@ -463,15 +497,60 @@ test_unknown_linktype(void **state)
 static void
 test_not_tcp(void **state)
 {
-	struct spec s4 = { .linktype = DLT_EN10MB, .ipver = 4, .proto = 17 };
-	struct spec s6 = { .linktype = DLT_EN10MB, .ipver = 6, .proto = 17 };
+	/* SCTP (132) has ports where TCP and UDP have them; ICMP (1). */
+	struct spec s4 = { .linktype = DLT_EN10MB, .ipver = 4, .proto = 132 };
+	struct spec s6 = { .linktype = DLT_EN10MB, .ipver = 6, .proto = 132 };
 	struct spec s6ext = { .linktype = DLT_RAW, .ipver = 6, .ext = 2,
-	    .proto = 17 };
+	    .proto = 1 };
 
 	(void)state;
 	check_fails(&s4, SPA_ERR_INVALID);
 	check_fails(&s6, SPA_ERR_INVALID);
 	check_fails(&s6ext, SPA_ERR_INVALID);
+}
+
+/* A UDP length below its own header, or past the IP length, is not a
+ * datagram; one shorter than the IP length ends the payload there. */
+static void
+test_udp_length(void **state)
+{
+	struct spec s = { .linktype = DLT_RAW, .ipver = 4, .udp = true,
+	    .plen = 20 };
+	struct built b;
+	struct spa_packet pkt;
+	uint8_t *copy;
+
+	(void)state;
+	s.udp_len_delta = -21;          /* 7: inside its own header */
+	check_fails(&s, SPA_ERR_INVALID);
+	s.udp_len_delta = 1;            /* one byte past the IP datagram */
+	check_fails(&s, SPA_ERR_TRUNCATED);
+	s.ipver = 6;
+	s.udp_len_delta = -28;          /* 0: an IPv6 jumbogram's */
+	check_fails(&s, SPA_ERR_INVALID);
+	s.ipver = 4;
+	s.udp_len_delta = -5;           /* the last 5 bytes are IP padding */
+	build(&s, &b);
+	assert_int_equal(decode_exact(s.linktype, &b, b.len, &pkt, &copy), 0);
+	assert_int_equal(pkt.proto, SPA_PROTO_UDP);
+	assert_int_equal(pkt.len, 15);
+	assert_ptr_equal(pkt.payload, copy + b.payload_off);
+	free(copy);
+}
+
+/* A UDP datagram in an IPv4 fragment is refused like a TCP one. */
+static void
+test_udp_fragment(void **state)
+{
+	struct spec s = { .linktype = DLT_RAW, .ipver = 4, .udp = true,
+	    .plen = 8, .frag = 0x2000 };
+
+	(void)state;
+	check_fails(&s, SPA_ERR_INVALID);
+	s.ipver = 6;
+	s.frag = 0;
+	s.frag6 = true;
+	check_fails(&s, SPA_ERR_INVALID);
 }
 
 static void
@@ -768,10 +847,15 @@ main(void)
 		VALID_TEST(null4_swapped), VALID_TEST(null6_bsd),
 		VALID_TEST(null6_freebsd), VALID_TEST(null6_darwin),
 		VALID_TEST(loop4), VALID_TEST(loop6), VALID_TEST(ext8),
-		VALID_TEST(doff15),
+		VALID_TEST(doff15), VALID_TEST(udp_eth4), VALID_TEST(udp_eth6),
+		VALID_TEST(udp_eth4_vlan), VALID_TEST(udp_sll2_6_ext),
+		VALID_TEST(udp_raw4_opts), VALID_TEST(udp_null6),
+		VALID_TEST(udp_eth4_padded),
 		cmocka_unit_test(test_linktypes),
 		cmocka_unit_test(test_unknown_linktype),
 		cmocka_unit_test(test_not_tcp),
+		cmocka_unit_test(test_udp_length),
+		cmocka_unit_test(test_udp_fragment),
 		cmocka_unit_test(test_ipv4_fragment),
 		cmocka_unit_test(test_ipv6_fragment),
 		cmocka_unit_test(test_ipv6_chain_bound),
