@@ -7,26 +7,7 @@
 #include <netinet/in.h>
 
 #include "err.h"
-
-/* One getaddrinfo answer as a spa_addr; 0, or -1 for a family we skip. */
-static int
-resolve_take(const struct addrinfo *ai, struct spa_addr *out)
-{
-	const struct sockaddr_in *v4;
-	const struct sockaddr_in6 *v6;
-
-	if (ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(*v4)) {
-		v4 = (const struct sockaddr_in *)(const void *)ai->ai_addr;
-		addr_from_v4(out, (const uint8_t *)&v4->sin_addr);
-		return 0;
-	}
-	if (ai->ai_family == AF_INET6 && ai->ai_addrlen >= sizeof(*v6)) {
-		v6 = (const struct sockaddr_in6 *)(const void *)ai->ai_addr;
-		addr_from_v6(out, v6->sin6_addr.s6_addr);
-		return 0;
-	}
-	return -1;
-}
+#include "sockaddr.h"
 
 int
 resolve_is_name(const char *text)
@@ -70,7 +51,8 @@ resolve_host(const char *name, int family, struct spa_addr *out, int *gai)
 	if ((*gai = getaddrinfo(name, NULL, &hints, &res)) != 0)
 		return SPA_ERR_ADDRESS;
 	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (resolve_take(ai, out) == 0) {
+		if (sockaddr_to_addr(ai->ai_addr, ai->ai_addrlen, out,
+		    NULL) == 0) {
 			rc = 0;
 			break;
 		}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "sockaddr.h"
 
 /* Messages read per ownaddr_update at most: the rest waits for the next
  * call (the descriptor stays readable), so a burst cannot hold the loop. */
@@ -75,26 +76,16 @@ ownaddr_name_matches(const char *iface, const char *name)
 	    (name[len] == '\0' || name[len] == ':');
 }
 
-/* An interface address as a spa_addr; false when it is not IPv4 or IPv6. */
+/* An interface address as a spa_addr; false when it is not IPv4 or IPv6.
+ * getifaddrs gives no length: the family's own structure is whole. */
 static bool
 ownaddr_convert(const struct sockaddr *sa, struct spa_addr *out)
 {
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-
 	if (sa == NULL)
 		return false;
-	if (sa->sa_family == AF_INET) {
-		memcpy(&in, sa, sizeof(in));
-		addr_from_v4(out, (const uint8_t *)&in.sin_addr);
-		return true;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(&in6, sa, sizeof(in6));
-		addr_from_v6(out, in6.sin6_addr.s6_addr);
-		return true;
-	}
-	return false;
+	return sockaddr_to_addr(sa, sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), out,
+	    NULL) == 0;
 }
 
 /* Reads the addresses anew.  On failure the previous ones stay and the
