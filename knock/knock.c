@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "segment.h"
 #include "inject.h"
 #include "pcapout.h"
 #include "srcaddr.h"
+#include "udp.h"
 
 #define KNOCK_TCP_SYN 0x02
 
@@ -86,7 +88,7 @@ knock_frame(const struct knock_spec *spec, const struct knock_draw *d,
 	struct segment_input fi = {
 		.src = rep->src, .dst = spec->dst, .sport = d->sport,
 		.dport = spec->dport, .seq = d->seq, .ip_id = d->ip_id,
-		.flags = KNOCK_TCP_SYN,
+		.flags = KNOCK_TCP_SYN, .udp = spec->udp,
 	};
 	int rc;
 
@@ -118,14 +120,21 @@ knock_output(const struct knock_spec *spec, const struct knock_draw *d,
 	return rc == INJECT_OK ? KNOCK_OK : KNOCK_ERR_SEND;
 }
 
-static int
-knock_addresses(const struct knock_spec *spec, struct knock_report *rep,
-    char err[KNOCK_ERR_MAX])
+static void
+knock_report_init(const struct knock_spec *spec, struct knock_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
 	rep->dst = spec->dst;
 	rep->dport = spec->dport;
 	rep->format = spec->format;
+	rep->udp = spec->udp;
+}
+
+static int
+knock_addresses(const struct knock_spec *spec, struct knock_report *rep,
+    char err[KNOCK_ERR_MAX])
+{
+	knock_report_init(spec, rep);
 	if (spec->has_src) {
 		rep->src = spec->src;
 	} else if (srcaddr_lookup(&spec->dst, spec->dport, &rep->src) != 0) {
@@ -136,6 +145,41 @@ knock_addresses(const struct knock_spec *spec, struct knock_report *rep,
 	return KNOCK_OK;
 }
 
+/*
+ * Over UDP the socket comes first: the kernel picks the source address and
+ * port when it connects, and the payload (the classic format binds both)
+ * is built for what it picked.
+ */
+static int
+knock_udp(const struct knock_spec *spec, struct knock_draw *d,
+    struct knock_report *rep, char err[KNOCK_ERR_MAX])
+{
+	uint8_t payload[PAYLOAD_MAX];
+	char dst[SPA_ADDRSTRLEN];
+	int fd, rc;
+
+	fd = udp_open(&spec->dst, spec->dport, spec->sport, &rep->src,
+	    &rep->sport);
+	if (fd < 0) {
+		snprintf(err, KNOCK_ERR_MAX, "cannot open a UDP socket to %s "
+		    "port %u: %s", addr_format(&spec->dst, dst),
+		    (unsigned)spec->dport, strerror(errno));
+		return KNOCK_ERR_SEND;
+	}
+	rep->allow = spec->has_allow ? spec->allow : rep->src;
+	d->sport = rep->sport;
+	rc = knock_payload(spec, d, rep, payload, err);
+	if (rc == KNOCK_OK && udp_send(fd, payload, rep->payload_len) != 0) {
+		snprintf(err, KNOCK_ERR_MAX, "send: %s", strerror(errno));
+		rc = KNOCK_ERR_SEND;
+	}
+	rep->frame_len = (spec->dst.family == 4 ? UDP_IP4_HDR_LEN :
+	    UDP_IP6_HDR_LEN) + UDP_HDR_LEN + rep->payload_len;
+	crypto_wipe(payload, sizeof(payload));
+	close(fd);
+	return rc;
+}
+
 int
 knock_fire(const struct knock_spec *spec, struct knock_report *rep,
     char err[KNOCK_ERR_MAX])
@@ -144,16 +188,22 @@ knock_fire(const struct knock_spec *spec, struct knock_report *rep,
 	struct knock_draw d;
 	int rc;
 
-	if ((rc = knock_addresses(spec, rep, err)) != KNOCK_OK)
+	if (spec->udp && spec->pcap_path == NULL)
+		knock_report_init(spec, rep);
+	else if ((rc = knock_addresses(spec, rep, err)) != KNOCK_OK)
 		return rc;
 	if (knock_draw(spec, &d) != 0) {
 		snprintf(err, KNOCK_ERR_MAX, "the random generator failed");
 		return KNOCK_ERR_INTERNAL;
 	}
-	rep->sport = d.sport;
-	rc = knock_frame(spec, &d, rep, frame, err);
-	if (rc == KNOCK_OK)
-		rc = knock_output(spec, &d, frame, rep->frame_len, err);
+	if (spec->udp && spec->pcap_path == NULL) {
+		rc = knock_udp(spec, &d, rep, err);
+	} else {
+		rep->sport = d.sport;
+		rc = knock_frame(spec, &d, rep, frame, err);
+		if (rc == KNOCK_OK)
+			rc = knock_output(spec, &d, frame, rep->frame_len, err);
+	}
 	crypto_wipe(&d, sizeof(d));
 	return rc;
 }

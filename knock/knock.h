@@ -2,7 +2,9 @@
  * One knock from resolved settings: draws what varies per packet (time,
  * nonce, source port, TCP sequence, IP id), asks the kernel for the source
  * address when none was given, builds payload and frame, then writes the
- * frame to a pcap file or injects it.  main.c turns the outcome into a
+ * frame to a pcap file or injects it.  Over UDP the payload goes out in one
+ * datagram from an ordinary socket, whose source address and port the
+ * kernel picks and the payload binds.  main.c turns the outcome into a
  * message and an exit status.
  */
 #ifndef KNOCK_KNOCK_H
@@ -32,12 +34,15 @@ struct knock_spec {
 	uint16_t sport;                 /* 0: random in 1024..65535 */
 	char request[SPA_REQUEST_MAX + 1];
 	const char *pcap_path;          /* write here instead of sending */
+	int udp;                        /* a UDP datagram, not a TCP SYN;
+	                                 * never with has_src */
 };
 
 /* What went out, for -v: never the key. */
 struct knock_report {
 	struct spa_addr src, dst, allow;
 	uint16_t sport, dport;
+	int udp;
 	enum payload_format format;
 	size_t payload_len, frame_len;
 	uint8_t tag[SPA_MAC_LEN];

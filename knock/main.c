@@ -36,10 +36,12 @@ struct cli {
 	const char *src, *dst, *port, *sport, *allow, *keyfile;
 	const char *pcap, *profile, *output, *request;
 	int classic, native, verbose, keygen, force, sign, public_key;
+	int udp, tcp, list;
 	int family;                     /* -4 or -6: 4 or 6; else 0 */
 };
 
-enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN, OPT_SIGN, OPT_PUBLIC };
+enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN, OPT_SIGN, OPT_PUBLIC,
+	OPT_UDP, OPT_TCP };
 
 static const struct option cli_options[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -58,6 +60,9 @@ static const struct option cli_options[] = {
 	{ "keygen", no_argument, NULL, OPT_KEYGEN },
 	{ "sign", no_argument, NULL, OPT_SIGN },
 	{ "public", no_argument, NULL, OPT_PUBLIC },
+	{ "udp", no_argument, NULL, OPT_UDP },
+	{ "tcp", no_argument, NULL, OPT_TCP },
+	{ "list", no_argument, NULL, 'l' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "help", no_argument, NULL, 'h' },
@@ -67,20 +72,25 @@ static const struct option cli_options[] = {
 
 static const char usage_text[] =
     "usage: knock [-4|-6] [-s SRC] -d DST [-p PORT] [-S SPORT] [-a ALLOW]\n"
-    "             [-k KEYFILE] [--classic] [-w FILE.pcap] [-v] REQUEST\n"
+    "             [-k KEYFILE] [--classic] [--udp] [-w FILE.pcap] [-v] REQUEST\n"
     "       knock -n PROFILE [options] [REQUEST]\n"
+    "       knock -l\n"
     "       knock --keygen [--sign] [-o KEYFILE] [-f]\n"
     "       knock --public -k KEYFILE | -n PROFILE\n";
 
 static const char help_text[] =
-    "Sends one Single Packet Authorization knock: a TCP SYN whose payload\n"
-    "asks the server at DST to run REQUEST for ALLOW.\n\n"
+    "Sends one Single Packet Authorization knock: a TCP SYN (or, with --udp,\n"
+    "a UDP datagram) whose payload asks the server at DST to run REQUEST\n"
+    "for ALLOW.\n\n"
     "  -d, --dest DST        server address (IPv4 or IPv6) or host name\n"
     "  -4, -6                resolve DST to an IPv4 (-4) or IPv6 (-6) address\n"
     "                        (default: -s's family, else the first answer)\n"
-    "  -p, --port PORT       server TCP port (default 5001)\n"
-    "  -s, --source SRC      IP source address (default: the kernel's choice)\n"
-    "  -S, --sport SPORT     TCP source port (default: random 1024..65535)\n"
+    "  -p, --port PORT       server port, TCP or UDP (default 5001)\n"
+    "      --udp             send a UDP datagram from an ordinary socket: no\n"
+    "                        root needed (--tcp: the raw TCP SYN, the default)\n"
+    "  -s, --source SRC      IP source address (default: the kernel's choice;\n"
+    "                        not with --udp)\n"
+    "  -S, --sport SPORT     source port (default: random 1024..65535)\n"
     "  -a, --allow ALLOW     native: the address to open for (default: SRC)\n"
     "  -k, --key KEYFILE     base64 key, mode 0600 or stricter: a 32-byte\n"
     "                        secret sends native, a 64-byte signing key\n"
@@ -89,6 +99,7 @@ static const char help_text[] =
     "                        --native the default (signed if the key signs)\n"
     "  -w, --write FILE      write the frame to a pcap file instead of sending\n"
     "  -n, --profile NAME    [NAME] of ~/.config/spa/knock.conf; flags override\n"
+    "  -l, --list            list the profiles: names and servers, never keys\n"
     "  -v, --verbose         print what was sent (never the key)\n"
     "      --keygen          print a new key, or write it to -o FILE (0600);\n"
     "                        -f replaces an existing file\n"
@@ -102,7 +113,7 @@ static const char help_text[] =
     "Exit status: 0 sent or written, 64 usage, 66 key or profile missing or\n"
     "unreadable (--public: not a signing key), 68 host name not resolved,\n"
     "69 network error, 73 output file not created, 77 not permitted (raw\n"
-    "socket without root or CAP_NET_RAW, key file too open).\n";
+    "socket without root or CAP_NET_RAW: use --udp; key file too open).\n";
 
 __attribute__((format(printf, 2, 3)))
 static int
@@ -149,6 +160,9 @@ cli_option(struct cli *c, int opt, const char *arg)
 		c->family = opt - '0';
 		break;
 	case 'v': c->verbose = 1; break;
+	case 'l': c->list = 1; break;
+	case OPT_UDP: c->udp = 1; break;
+	case OPT_TCP: c->tcp = 1; break;
 	case OPT_CLASSIC: c->classic = 1; break;
 	case OPT_NATIVE: c->native = 1; break;
 	case OPT_KEYGEN: c->keygen = 1; break;
@@ -186,7 +200,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 
 	memset(c, 0, sizeof(*c));
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:k:w:n:o:fv46hV",
+	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:k:w:n:o:fvl46hV",
 	    cli_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return cli_bad_option(opt, argv);
@@ -199,11 +213,22 @@ cli_parse(int argc, char **argv, struct cli *c)
 		return usage_error("one REQUEST only; a request has no spaces");
 	if (c->classic && c->native)
 		return usage_error("--classic and --native exclude each other");
+	if (c->udp && c->tcp)
+		return usage_error("--udp and --tcp exclude each other");
+	/* -w writes a frame and opens no socket: any source will do. */
+	if (c->udp && c->src != NULL && c->pcap == NULL)
+		return usage_error("-s sets the source of a raw TCP SYN; a UDP "
+		    "knock goes from the kernel's own address: drop -s or --udp");
+	if (c->list && (c->src || c->dst || c->port || c->sport || c->allow ||
+	    c->keyfile || c->pcap || c->profile || c->request || c->classic ||
+	    c->native || c->udp || c->tcp || c->family || c->keygen ||
+	    c->public_key || c->output || c->force || c->sign || c->verbose))
+		return usage_error("-l takes no other option");
 	if (c->keygen && c->public_key)
 		return usage_error("--keygen and --public exclude each other");
 	if (c->keygen && (c->src || c->dst || c->port || c->sport || c->allow ||
 	    c->keyfile || c->pcap || c->profile || c->request || c->classic ||
-	    c->family))
+	    c->family || c->udp || c->tcp))
 		return usage_error("--keygen takes only --sign, -o FILE and -f");
 	if (!c->keygen && (c->output || c->force))
 		return usage_error("-o and -f go with --keygen");
@@ -212,7 +237,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 		    "signs every knock; no flag is needed to send one)");
 	if (c->public_key && (c->src || c->dst || c->port || c->sport ||
 	    c->allow || c->pcap || c->request || c->classic || c->native ||
-	    c->verbose || c->family))
+	    c->verbose || c->family || c->udp || c->tcp))
 		return usage_error("--public takes only -k KEYFILE or -n PROFILE");
 	if (c->public_key && c->keyfile == NULL && c->profile == NULL)
 		return usage_error("--public needs a signing key: give -k "
@@ -372,6 +397,13 @@ resolve_rest(const struct cli *c, const struct profile *p,
 		    err_str(SPA_ERR_REQUEST));
 	memcpy(s->request, request, strlen(request) + 1);
 	s->pcap_path = c->pcap;
+	s->udp = (p->have & PROFILE_TRANSPORT) ? p->udp : 0;
+	if (c->udp || c->tcp)
+		s->udp = c->udp;
+	if (s->udp && s->has_src && s->pcap_path == NULL)
+		return usage_error("the profile's source = sets the source of a "
+		    "raw TCP SYN; a UDP knock goes from the kernel's own address: "
+		    "drop source = or give --tcp");
 	return 0;
 }
 
@@ -463,10 +495,11 @@ print_report(const struct knock_spec *s, const struct knock_report *r)
 	if (s->pcap_path != NULL && strcmp(s->pcap_path, "-") == 0)
 		out = stderr;
 	hex_encode(r->tag, SPA_MAC_LEN, tag);
-	fprintf(out, "%s src=%s sport=%u dst=%s dport=%u format=%s request=%s",
-	    s->pcap_path != NULL ? "wrote" : "sent", addr_format(&r->src, src),
-	    (unsigned)r->sport, addr_format(&r->dst, dst), (unsigned)r->dport,
-	    payload_format_name(r->format), s->request);
+	fprintf(out, "%s src=%s sport=%u dst=%s dport=%u proto=%s format=%s "
+	    "request=%s", s->pcap_path != NULL ? "wrote" : "sent",
+	    addr_format(&r->src, src), (unsigned)r->sport,
+	    addr_format(&r->dst, dst), (unsigned)r->dport,
+	    r->udp ? "udp" : "tcp", payload_format_name(r->format), s->request);
 	if (r->format != PAYLOAD_CLASSIC)
 		fprintf(out, " allow=%s", addr_format(&r->allow, allow));
 	fprintf(out, " payload=%zu frame=%zu tag=%s\n", r->payload_len,
@@ -490,8 +523,10 @@ knock_error(const struct knock_spec *s, int rc, const char *err)
 		return fail(EX_CANTCREAT, "cannot write %s: %s; install libpcap "
 		    "(the libpcap0.8 package on Debian)", s->pcap_path, err);
 	case KNOCK_ERR_NOT_PERMITTED:
-		return fail(EX_NOPERM, "%s: raw sockets need root or CAP_NET_RAW; "
-		    "run as root, or write the frame with -w FILE.pcap", err);
+		return fail(EX_NOPERM, "%s: a TCP knock needs root or "
+		    "CAP_NET_RAW; send it over UDP with --udp (no privileges), or "
+		    "grant the capability once: setcap cap_net_raw+ep "
+		    "\"$(command -v knock)\"", err);
 	case KNOCK_ERR_SEND:
 		return fail(EX_UNAVAILABLE, "sending to %s failed: %s; check the "
 		    "network path to it", dst, err);
@@ -587,6 +622,48 @@ wipe:
 	return rc;
 }
 
+/* -l: one line per profile, its name and where it knocks; never a key. */
+static int
+run_list(void)
+{
+	char path[PROFILE_PATH_MAX], err[PROFILE_ERR_MAX];
+	char **names;
+	size_t count;
+	struct profile p;
+	int rc, status = 0;
+
+	if (profile_default_path(path) != 0)
+		return fail(EX_NOINPUT, "cannot find the profile file: HOME is "
+		    "unset; set HOME so that ~/.config/spa/knock.conf can be read");
+	rc = profile_names(path, &names, &count, err);
+	if (rc == PROFILE_UNREADABLE)
+		return fail(EX_NOINPUT, "cannot read profile file %s; create it "
+		    "with one [NAME] section per server (see knock(1))", err);
+	if (rc != PROFILE_OK)
+		return fail(EX_USAGE, "%s", err);
+	for (size_t i = 0; i < count; i++) {
+		rc = profile_load(path, names[i], &p, err);
+		profile_wipe(&p);
+		if (rc == PROFILE_TOO_OPEN) {
+			status = fail(EX_NOPERM, "%s", err);
+			break;
+		}
+		if (rc != PROFILE_OK) {
+			status = fail(EX_USAGE, "%s", err);
+			continue;
+		}
+		printf("%s address=%s port=%u transport=%s\n", names[i],
+		    (p.have & PROFILE_ADDRESS) ? p.address : "-",
+		    (p.have & PROFILE_PORT) ? (unsigned)p.port :
+		    (unsigned)KNOCK_DEFAULT_PORT, p.udp ? "udp" : "tcp");
+	}
+	profile_names_free(names, count);
+	if (fflush(stdout) != 0 && status == 0)
+		status = fail(EX_IOERR, "cannot print the list: %s",
+		    strerror(errno));
+	return status;
+}
+
 /*
  * OpenSSL's start-up is a large part of a knock's time, and knock needs
  * little of it: its algorithms are fixed by doc/protocol.md and fetched
@@ -616,5 +693,7 @@ main(int argc, char **argv)
 		return run_keygen(&c);
 	if (c.public_key)
 		return run_public(&c);
+	if (c.list)
+		return run_list();
 	return run_knock(&c);
 }

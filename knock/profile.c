@@ -128,6 +128,21 @@ profile_format(const struct profile_ctx *c, const char *value, void *field)
 	return 0;
 }
 
+static int
+profile_transport(const struct profile_ctx *c, const char *value, void *field)
+{
+	int *udp = field;
+
+	(void)c;
+	if (strcmp(value, "tcp") == 0)
+		*udp = 0;
+	else if (strcmp(value, "udp") == 0)
+		*udp = 1;
+	else
+		return -1;
+	return 0;
+}
+
 /* The keys of a section: how each is parsed, and into which field. */
 static const struct profile_keyword {
 	const char *name;
@@ -153,6 +168,9 @@ static const struct profile_keyword {
 	    profile_request, "1 to 32 printable ASCII characters, no spaces" },
 	{ "format", PROFILE_FORMAT, offsetof(struct profile, format),
 	    profile_format, "native or classic" },
+	{ "transport", PROFILE_TRANSPORT, offsetof(struct profile, udp),
+	    profile_transport, "tcp (a raw TCP SYN: root or CAP_NET_RAW) or "
+	    "udp (no privileges)" },
 };
 
 /* One key = value of the chosen section into its typed field; 0 (with the
@@ -168,7 +186,8 @@ profile_set(struct profile_ctx *c, const char *name, const char *value)
 			k = &profile_keywords[i];
 	if (k == NULL) {
 		snprintf(c->msg, sizeof(c->msg), "unknown key '%s' (known: address "
-		    "port source allow key keyfile request format)", name);
+		    "port source allow key keyfile request format transport)",
+		    name);
 		return 0;
 	}
 	if (k->parse(c, value, (char *)c->out + k->offset) != 0) {
@@ -300,4 +319,84 @@ profile_wipe(struct profile *p)
 	crypto_wipe(p->seed, sizeof(p->seed));
 	p->has_seed = 0;
 	p->have &= ~(unsigned)PROFILE_KEY;
+}
+
+/* The section names seen so far, for profile_names. */
+struct profile_name_list {
+	char **names;
+	size_t count, cap;
+	int failed;                     /* out of memory */
+};
+
+static int
+profile_name_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct profile_name_list *l = user;
+	char **grown;
+
+	(void)name;
+	(void)value;
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->names[i], section) == 0)
+			return 1;
+	if (l->count == l->cap) {
+		grown = realloc(l->names, (l->cap ? 2 * l->cap : 8) *
+		    sizeof(*grown));
+		if (grown == NULL) {
+			l->failed = 1;
+			return 0;
+		}
+		l->names = grown;
+		l->cap = l->cap ? 2 * l->cap : 8;
+	}
+	if ((l->names[l->count] = strdup(section)) == NULL) {
+		l->failed = 1;
+		return 0;
+	}
+	l->count++;
+	return 1;
+}
+
+int
+profile_names(const char *path, char ***names, size_t *count,
+    char err[PROFILE_ERR_MAX])
+{
+	struct profile_name_list l = { 0 };
+	struct profile_ctx c = { .path = path };
+	struct ini_lines in = { 0 };
+	char iobuf[BUFSIZ];
+	struct stat st;
+	int rc = PROFILE_OK;
+
+	*names = NULL;
+	*count = 0;
+	if ((in.fp = profile_open(path, &st)) == NULL) {
+		snprintf(err, PROFILE_ERR_MAX, "%s: %s", path, strerror(errno));
+		return PROFILE_UNREADABLE;
+	}
+	/* Our own stdio buffer, wiped after: it holds the key lines. */
+	setvbuf(in.fp, iobuf, _IOFBF, sizeof(iobuf));
+	if (ini_lines_parse(&in, profile_name_handler, &l) != 0)
+		rc = l.failed ? PROFILE_UNREADABLE : profile_read_error(&c, &in,
+		    err);
+	if (l.failed)
+		snprintf(err, PROFILE_ERR_MAX, "%s: out of memory", path);
+	fclose(in.fp);
+	crypto_wipe(iobuf, sizeof(iobuf));
+	if (rc != PROFILE_OK) {
+		profile_names_free(l.names, l.count);
+		return rc;
+	}
+	*names = l.names;
+	*count = l.count;
+	return PROFILE_OK;
+}
+
+void
+profile_names_free(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
 }

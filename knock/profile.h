@@ -2,12 +2,13 @@
  * Profiles (doc/interface.md "knock"): ~/.config/spa/knock.conf, INI, one
  * [NAME] section per server with the keys address, port, source, allow,
  * key (base64: a 32-byte secret, or S || seed to sign) or keyfile,
- * request, format.  Parsed once with libinih into
+ * request, format, transport.  Parsed once with libinih into
  * typed fields; command-line flags override them (main.c).
  */
 #ifndef KNOCK_PROFILE_H
 #define KNOCK_PROFILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -29,6 +30,7 @@ enum profile_field {
 	PROFILE_KEYFILE = 1 << 5,
 	PROFILE_REQUEST = 1 << 6,
 	PROFILE_FORMAT = 1 << 7,
+	PROFILE_TRANSPORT = 1 << 8,
 };
 
 struct profile {
@@ -43,6 +45,7 @@ struct profile {
 	int has_seed;
 	char keyfile[PROFILE_PATH_MAX]; /* absolute, or as given */
 	char request[SPA_REQUEST_MAX + 1];
+	int udp;                        /* transport = udp */
 };
 
 enum profile_status {
@@ -64,5 +67,14 @@ int profile_load(const char *path, const char *name, struct profile *out,
     char err[PROFILE_ERR_MAX]);
 /* Wipes the key (and seed) and clears PROFILE_KEY. */
 void profile_wipe(struct profile *p);
+/*
+ * The names of the file's sections, in the order they first appear, each
+ * once (a section with no key = line is not seen).  *names is a malloc'ed
+ * array of *count malloc'ed strings: free them with profile_names_free.
+ * Returns PROFILE_OK, or PROFILE_UNREADABLE / PROFILE_INVALID with err.
+ */
+int profile_names(const char *path, char ***names, size_t *count,
+    char err[PROFILE_ERR_MAX]);
+void profile_names_free(char **names, size_t count);
 
 #endif

@@ -15,7 +15,7 @@ segment_fail(libnet_t *l, const char *what, char err[SEGMENT_ERR_MAX])
 
 static int
 segment_ip4(libnet_t *l, const struct segment_input *in, size_t tcp_len,
-    char err[SEGMENT_ERR_MAX])
+    uint8_t proto, char err[SEGMENT_ERR_MAX])
 {
 	uint32_t src, dst;
 
@@ -24,20 +24,20 @@ segment_ip4(libnet_t *l, const struct segment_input *in, size_t tcp_len,
 	memcpy(&src, in->src.bytes + 12, 4);
 	memcpy(&dst, in->dst.bytes + 12, 4);
 	if (libnet_build_ipv4((uint16_t)(LIBNET_IPV4_H + tcp_len), 0, in->ip_id,
-	    IP_DF, SEGMENT_TTL, IPPROTO_TCP, 0, src, dst, NULL, 0, l, 0) < 0)
+	    IP_DF, SEGMENT_TTL, proto, 0, src, dst, NULL, 0, l, 0) < 0)
 		return segment_fail(l, "libnet_build_ipv4", err);
 	return 0;
 }
 
 static int
 segment_ip6(libnet_t *l, const struct segment_input *in, size_t tcp_len,
-    char err[SEGMENT_ERR_MAX])
+    uint8_t proto, char err[SEGMENT_ERR_MAX])
 {
 	struct libnet_in6_addr src, dst;
 
 	memcpy(src.libnet_s6_addr, in->src.bytes, 16);
 	memcpy(dst.libnet_s6_addr, in->dst.bytes, 16);
-	if (libnet_build_ipv6(0, 0, (uint16_t)tcp_len, IPPROTO_TCP, SEGMENT_TTL,
+	if (libnet_build_ipv6(0, 0, (uint16_t)tcp_len, proto, SEGMENT_TTL,
 	    src, dst, NULL, 0, l, 0) < 0)
 		return segment_fail(l, "libnet_build_ipv6", err);
 	return 0;
@@ -70,7 +70,8 @@ segment_build(const struct segment_input *in, const uint8_t *payload,
     char err[SEGMENT_ERR_MAX])
 {
 	char lerr[LIBNET_ERRBUF_SIZE] = "";
-	size_t tcp_len = LIBNET_TCP_H + payload_len;
+	size_t tcp_len = (in->udp ? LIBNET_UDP_H : LIBNET_TCP_H) + payload_len;
+	uint8_t proto = in->udp ? IPPROTO_UDP : IPPROTO_TCP;
 	libnet_t *l;
 	int rc = -1;
 
@@ -85,16 +86,19 @@ segment_build(const struct segment_input *in, const uint8_t *payload,
 		snprintf(err, SEGMENT_ERR_MAX, "libnet_init: %s", lerr);
 		return -1;
 	}
-	if (libnet_build_tcp(in->sport, in->dport, in->seq, 0, in->flags,
+	if (in->udp ? libnet_build_udp(in->sport, in->dport, (uint16_t)tcp_len,
+	    0, payload, (uint32_t)payload_len, l, 0) < 0 :
+	    libnet_build_tcp(in->sport, in->dport, in->seq, 0, in->flags,
 	    SEGMENT_WINDOW, 0, 0, (uint16_t)tcp_len, payload, (uint32_t)payload_len,
 	    l, 0) < 0) {
-		segment_fail(l, "libnet_build_tcp", err);
+		segment_fail(l, in->udp ? "libnet_build_udp" : "libnet_build_tcp",
+		    err);
 		goto destroy;
 	}
 	if (in->dst.family == 4)
-		rc = segment_ip4(l, in, tcp_len, err);
+		rc = segment_ip4(l, in, tcp_len, proto, err);
 	else
-		rc = segment_ip6(l, in, tcp_len, err);
+		rc = segment_ip6(l, in, tcp_len, proto, err);
 	if (rc == 0)
 		rc = segment_copy_out(l, out, len, err);
 destroy:

@@ -1,6 +1,7 @@
 /*
- * The IPv4 or IPv6 + TCP frame around a payload, built with libnet
- * (libnet_build_tcp, libnet_build_ipv4 / libnet_build_ipv6) in a context
+ * The IPv4 or IPv6 + TCP (or UDP) frame around a payload, built with libnet
+ * (libnet_build_tcp or libnet_build_udp, libnet_build_ipv4 /
+ * libnet_build_ipv6) in a context
  * that opens no socket, so the same bytes serve `-w` (no privileges) and
  * raw injection: what a pcap file shows is exactly what is sent.
  */
@@ -25,6 +26,8 @@ struct segment_input {
 	uint16_t ip_id;                 /* IPv4 identification: never 0, since
 	                                 * Linux would replace 0 on a raw socket */
 	uint8_t flags;                  /* TCP flags, e.g. TH_SYN (0x02) */
+	int udp;                        /* a UDP datagram instead: seq and
+	                                 * flags unused */
 };
 
 /* Writes the whole IP datagram, checksums included, to out and its length

@@ -55,7 +55,7 @@ knock_case() {
 		{ echo "FAIL $name: captured $SEG_SRC > $SEG_DST.$SEG_DPORT [$SEG_FLAGS] length $SEG_LEN"; return 1; }
 	v=$(cat "$tmp/$name.out")
 	case $v in
-	"sent src=$want_src sport=$SEG_SPORT dst=$dst dport=$port format=$format request=$request "*"payload=$len "*" tag=${SEG_PAYLOAD: -64}") ;;
+	"sent src=$want_src sport=$SEG_SPORT dst=$dst dport=$port proto=tcp format=$format request=$request "*"payload=$len "*" tag=${SEG_PAYLOAD: -64}") ;;
 	*) echo "FAIL $name: knock -v said: $v"; return 1 ;;
 	esac
 	got=$("$decode" decode "$tmp/key" "$SEG_SRC" "$SEG_SPORT" "$SEG_DST" "$SEG_DPORT" "$SEG_TIME" "$request" "$SEG_PAYLOAD")

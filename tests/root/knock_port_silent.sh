@@ -7,8 +7,9 @@
 #     over IPv4 and IPv6, before and after a knock;
 #   - tcpdump on the server's eth0 sees no RST and no ICMP (v4, or v6
 #     unreachable) leave the server while it is knocked and scanned;
-#   - the knock is still accepted and opens tcp/22 (libpcap captures before
-#     netfilter's hooks);
+#   - the knock, over TCP and over UDP, is still accepted and opens tcp/22
+#     (libpcap captures before netfilter's hooks), and no ICMP port
+#     unreachable answers the UDP one;
 #   - after SIGTERM (teardown) nothing of ours is left (iptables -S,
 #     ip6tables -S, nft list ruleset, ipset, ufw's rules) and the port
 #     answers again (closed), as it does before the sniffer starts.
@@ -131,6 +132,10 @@ CONF
 	sniffer_knock -p "$port" -s $C ssh || fail "knock failed"
 	sniffer_wait_log "$log" "open $C_RE tcp/22 until" $((n0 + 2)) 3 ||
 		fail "the second knock was not accepted"
+	# Over UDP: accepted too, and no port unreachable comes back.
+	sniffer_knock -p "$port" --udp ssh || fail "knock --udp failed"
+	sniffer_wait_log "$log" "open $C_RE tcp/22 until" $((n0 + 3)) 3 ||
+		fail "the UDP knock was not accepted"
 	sleep 0.2
 	replies=$(replies_stop)
 	[ -z "$replies" ] || fail "the server answered:"$'\n'"$replies"

@@ -124,7 +124,7 @@ expect 66 "does not hold a key" -d 192.0.2.1 -s 192.0.2.2 $w -k "$tmp/bad" ssh
 # A signing key sends the signed format: 179 bytes of TCP payload, IPv4
 # and IPv6, whose signature openssl(1) verifies; never with --classic.
 expect 0 "" -v -d 192.0.2.1 -s 192.0.2.2 -k "$sk" -w "$tmp/signed.pcap" ssh
-grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 format=signed request=ssh allow=192.0.2.2 payload=179 frame=219 tag=[0-9a-f]\{64\}$" "$tmp/out" ||
+grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 proto=tcp format=signed request=ssh allow=192.0.2.2 payload=179 frame=219 tag=[0-9a-f]\{64\}$" "$tmp/out" ||
 	fail "signed -v output: $(cat "$tmp/out")"
 grep -qF "$(cat "$sk")" "$tmp/out" "$tmp/err" && fail "a signed knock printed the key"
 expect 0 "" -v -d 2001:db8::1 -s 2001:db8::2 -p 62201 -k "$sk" -w "$tmp/signed6.pcap" backup:full
@@ -238,7 +238,7 @@ expect 73 "^knock: cannot create directory $tmp/plainfile: Not a directory$" --k
 # -v never shows the key.
 "$knock" -v -d 192.0.2.1 -s 192.0.2.2 -k "$key" $w ssh >"$tmp/v" 2>&1
 grep -qF "$(cat "$key")" "$tmp/v" && fail "-v printed the key"
-grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 format=native request=ssh allow=192.0.2.2 payload=115 frame=155 tag=[0-9a-f]\{64\}$" "$tmp/v" ||
+grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 proto=tcp format=native request=ssh allow=192.0.2.2 payload=115 frame=155 tag=[0-9a-f]\{64\}$" "$tmp/v" ||
 	fail "-v output: $(cat "$tmp/v")"
 
 # -w - writes the pcap file to stdout, and then -v goes to stderr.
@@ -257,10 +257,10 @@ expect 66 "cannot read profile file $conf" -n lab $w
 printf '[lab]\naddress = 198.51.100.2\nport = 62201\nsource = 198.51.100.1\nkeyfile = ../../key\nrequest = ssh\n' >"$conf"
 cp "$key" "$HOME/key"
 expect 0 "" -n lab $w -v
-grep -q "^wrote src=198.51.100.1 sport=[0-9]* dst=198.51.100.2 dport=62201 format=native request=ssh " "$tmp/out" ||
+grep -q "^wrote src=198.51.100.1 sport=[0-9]* dst=198.51.100.2 dport=62201 proto=tcp format=native request=ssh " "$tmp/out" ||
 	fail "profile values: $(cat "$tmp/out")"
 expect 0 "" -n lab $w -v -p 5001 --classic web
-grep -q "^wrote src=198.51.100.1 sport=[0-9]* dst=198.51.100.2 dport=5001 format=classic request=web payload=35 " "$tmp/out" ||
+grep -q "^wrote src=198.51.100.1 sport=[0-9]* dst=198.51.100.2 dport=5001 proto=tcp format=classic request=web payload=35 " "$tmp/out" ||
 	fail "flags over the profile: $(cat "$tmp/out")"
 expect 64 "has no \[nope\] section" -n nope $w
 printf '[lab]\naddress = localhost\nkeyfile = ../../key\nrequest = ssh\n' >"$conf"
@@ -295,12 +295,44 @@ cmp -s "$tmp/out" "$tmp/sign.lines" || fail "--public -n lab (keyfile): $(cat "$
 printf '[lab]\naddress = 198.51.100.2\nkey = %s\n' "$(cat "$key")" >"$conf"
 expect 66 "the key of profile \[lab\] is a 32-byte secret, not a signing key" --public -n lab
 
+# UDP: -s only with -w (a socket cannot spoof), the profile's transport,
+# and the frame -w writes is a UDP datagram.
+expect 64 "^knock: -s sets the source of a raw TCP SYN; a UDP knock goes from the kernel's own address" -d 192.0.2.1 -s 192.0.2.2 -k "$key" --udp ssh
+expect 64 "^knock: --udp and --tcp exclude each other" -d 192.0.2.1 -k "$key" --udp --tcp ssh
+expect 64 "^knock: --keygen takes only" --keygen --udp
+expect 0 "" -d 192.0.2.1 -s 192.0.2.2 -k "$key" --udp -w "$tmp/udp.pcap" -v ssh
+grep -q "^wrote src=192.0.2.2 sport=[0-9]* dst=192.0.2.1 dport=5001 proto=udp format=native request=ssh allow=192.0.2.2 payload=115 frame=143 " "$tmp/out" ||
+	fail "--udp -w -v: $(cat "$tmp/out")"
+# Byte 9 of the IPv4 header (record data at 40) is the protocol: 17.
+[ "$(od -An -tu1 -j49 -N1 "$tmp/udp.pcap" | tr -d ' ')" = 17 ] || fail "--udp -w: not a UDP datagram"
+printf '[lab]\naddress = 198.51.100.2\nsource = 198.51.100.1\nkeyfile = ../../key\ntransport = udp\n' >"$conf"
+expect 64 "^knock: the profile's source = sets the source of a raw TCP SYN" -n lab ssh
+expect 0 "" -n lab $w -v ssh
+grep -q " proto=udp " "$tmp/out" || fail "transport = udp: $(cat "$tmp/out")"
+expect 0 "" -n lab $w -v --tcp ssh
+grep -q " proto=tcp " "$tmp/out" || fail "--tcp over transport = udp: $(cat "$tmp/out")"
+printf '[lab]\naddress = 198.51.100.2\ntransport = sctp\n' >"$conf"
+expect 64 "knock.conf:3: transport: expected tcp .* or udp" -n lab ssh
+
+# -l: names and servers, never keys, in the file's order.
+printf '[lab]\naddress = 198.51.100.2\nkey = %s\n\n[home]\naddress = gw.example\nport = 62201\ntransport = udp\n[lab]\nrequest = ssh\n' "$(cat "$key")" >"$conf"
+chmod 600 "$conf"
+expect 0 "" -l
+printf 'lab address=198.51.100.2 port=5001 transport=tcp\nhome address=gw.example port=62201 transport=udp\n' >"$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" || fail "-l: $(cat "$tmp/out")"
+grep -qF "$(cat "$key")" "$tmp/out" "$tmp/err" && fail "-l printed a key"
+expect 64 "^knock: -l takes no other option" -l -n lab
+chmod 644 "$conf"
+expect 77 "holds a key and is readable by group or others" -l
+rm "$conf"
+expect 66 "cannot read profile file" -l
+
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
 	# An empty network namespace: nothing can leave even if a check is wrong.
 	export knock key
 	rc=0
 	unshare -n setpriv --bounding-set=-net_raw "$knock" -d 192.0.2.1 -s 192.0.2.2 -k "$key" ssh 2>"$tmp/err" || rc=$?
-	[ "$rc" = 77 ] && grep -q "raw sockets need root or CAP_NET_RAW" "$tmp/err" ||
+	[ "$rc" = 77 ] && grep -q "a TCP knock needs root or CAP_NET_RAW; send it over UDP with --udp" "$tmp/err" ||
 		fail "without CAP_NET_RAW: exit $rc: $(cat "$tmp/err")"
 	rc=0
 	unshare -n "$knock" -d 192.0.2.1 -k "$key" $w ssh 2>"$tmp/err" || rc=$?
@@ -308,7 +340,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v setpriv >/d
 		fail "no route: exit $rc: $(cat "$tmp/err")"
 	echo "ok root-only cases: 77 without CAP_NET_RAW, 69 without a route"
 elif [ "$(id -u)" != 0 ]; then
-	expect 77 "raw sockets need root or CAP_NET_RAW" -d 192.0.2.1 -s 192.0.2.2 -k "$key" ssh
+	expect 77 "a TCP knock needs root or CAP_NET_RAW; send it over UDP with --udp" -d 192.0.2.1 -s 192.0.2.2 -k "$key" ssh
 fi
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }

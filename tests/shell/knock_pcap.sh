@@ -32,7 +32,7 @@ check() {
 	# -v names what went out; its tag is the payload's last 32 bytes.
 	verbose=$(cat "$tmp/$name.out")
 	case $verbose in
-	"wrote src=$src sport=$SEG_SPORT dst=$dst dport=$port format=$format request=$request "*"payload=$want_len frame=$((${#SEG_HEX} / 2)) tag=${SEG_PAYLOAD: -64}") ;;
+	"wrote src=$src sport=$SEG_SPORT dst=$dst dport=$port proto=tcp format=$format request=$request "*"payload=$want_len frame=$((${#SEG_HEX} / 2)) tag=${SEG_PAYLOAD: -64}") ;;
 	*) echo "FAIL $name: -v printed: $verbose"; return 1 ;;
 	esac
 	got=$("$decode" decode "$tmp/key" "$SEG_SRC" "$SEG_SPORT" "$SEG_DST" "$SEG_DPORT" "$SEG_TIME" "$request" "$SEG_PAYLOAD")
