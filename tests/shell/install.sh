@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 # variables stay out.
 B=$SPA_TOP/$SPA_BUILD/install-test
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u DESTDIR -u PREFIX \
-	-u SYSCONFDIR -u BINDIR -u SBINDIR -u MANDIR -u DOCDIR -u RULESDIR -u UNITDIR make -s --no-print-directory -C "$SPA_TOP" BUILD="$B" "$@"; }
+	-u SYSCONFDIR -u BINDIR -u SBINDIR -u MANDIR -u COMPLETIONDIR -u DOCDIR -u RULESDIR -u UNITDIR make -s --no-print-directory -C "$SPA_TOP" BUILD="$B" "$@"; }
 fail() { echo "install: $*"; exit 1; }
 
 # Compiled-in defaults: sniffer --help names both.
@@ -50,6 +50,8 @@ mk PREFIX=/usr "$B/sniffer" "$B/spa-sniffer.service" >/dev/null
 	for f in rules/*; do echo "usr/share/spa/$f"; done
 	for f in doc/*.md doc/examples/*.conf doc/systemd/spa-sniffer.service.in; do
 		echo "usr/share/doc/spa/${f#doc/}"; done
+	echo usr/share/bash-completion/completions/knock
+	echo usr/share/bash-completion/completions/sniffer
 	echo usr/share/man/man1/knock.1
 	echo usr/share/man/man5/sniffer.conf.5
 	echo usr/share/man/man7/spa.7
