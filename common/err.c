@@ -18,6 +18,7 @@ err_str(int code)
 	case SPA_ERR_REQUEST: return "a request is 1 to 32 printable ASCII characters (no spaces)";
 	case SPA_ERR_HEX: return "not valid hexadecimal";
 	case SPA_ERR_KEY_NOT_FILE: return "key file is not a regular file";
+	case SPA_ERR_FULL: return "queue full";
 	}
 	return "unknown error";
 }

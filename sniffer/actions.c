@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "log.h"
 #include "report.h"
 
@@ -159,6 +160,7 @@ actions_run_program(struct spawner *sp, const struct spa_decision *d,
 	struct run_job *job = calloc(1, sizeof(*job));
 	struct action_values vals;
 	char **argv = NULL;
+	int rc = 0;
 
 	if (job == NULL)
 		return -1;
@@ -166,8 +168,11 @@ actions_run_program(struct spawner *sp, const struct spa_decision *d,
 	snprintf(job->user, sizeof(job->user), "%s", d->user_name);
 	actions_values(d, a, &vals);
 	if (template_expand(&a->run, &vals.v, &argv) != 0 ||
-	    spawner_submit(sp, argv, &opts, actions_run_done, job) != 0) {
-		log_warn("action %s: cannot start %s", a->name, a->run.words[0]);
+	    (rc = spawner_submit(sp, argv, &opts, actions_run_done, job)) != 0) {
+		/* A full queue is logged by the spawner, once a burst. */
+		if (rc != SPA_ERR_FULL)
+			log_warn("action %s: cannot start %s", a->name,
+			    a->run.words[0]);
 		free(job);
 		template_argv_free(argv);
 		return -1;

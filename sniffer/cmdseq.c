@@ -174,12 +174,16 @@ cmdseq_after(void *cookie, const struct spawn_status *st, const char *err)
 static void
 cmdseq_step(struct cmdseq *q, int ok)
 {
+	int rc;
+
 	while (ok && cmdseq_next(q->words, &q->pos, q->argv,
 	    TEMPLATE_MAX_WORDS + 1, &q->may_fail)) {
 		cmdseq_log_start(q->argv);
-		if (cmdseq_submit(q) == 0)
+		if ((rc = cmdseq_submit(q)) == 0)
 			return;
-		log_warn("cannot start %s", q->argv[0]);
+		/* A full queue is logged by the spawner, once a burst. */
+		if (rc != SPA_ERR_FULL)
+			log_warn("cannot start %s", q->argv[0]);
 		ok = 0;
 	}
 	q->done(q->cookie, ok);

@@ -128,6 +128,7 @@ live_collect(struct live *lv)
 	m->opened = g->opened;
 	m->closed = g->closed;
 	m->close_failed = g->close_failed;
+	m->commands_refused = warden_commands_refused(lv->warden);
 }
 
 static void

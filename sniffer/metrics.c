@@ -116,6 +116,9 @@ metrics_format(const struct metrics *m, char *buf, size_t len)
 	    "and forgotten.", m->closed);
 	metrics_counter(buf, len, &at, "grant_close_failures_total", "Grant "
 	    "closes that failed (each is retried).", m->close_failed);
+	metrics_counter(buf, len, &at, "commands_refused_total", "Commands "
+	    "refused because the queue of those waiting to start was full.",
+	    m->commands_refused);
 	metrics_histogram(m, buf, len, &at);
 	if (at >= len || at > INT_MAX)
 		return SPA_ERR_NOSPACE;
@@ -176,10 +179,12 @@ metrics_line(const struct metrics *m, char *buf, size_t len)
 		    verdict_word((enum spa_verdict)v),
 		    (unsigned long long)m->verdicts[v]);
 	metrics_put(buf, len, &at, " dropped=%llu grants-open=%llu opened=%llu "
-	    "closed=%llu close-failures=%llu knocks-timed=%llu",
+	    "closed=%llu close-failures=%llu commands-refused=%llu "
+	    "knocks-timed=%llu",
 	    (unsigned long long)m->dropped,
 	    (unsigned long long)m->grants_open, (unsigned long long)m->opened,
 	    (unsigned long long)m->closed,
 	    (unsigned long long)m->close_failed,
+	    (unsigned long long)m->commands_refused,
 	    (unsigned long long)m->latency_count);
 }

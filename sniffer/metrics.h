@@ -22,6 +22,7 @@ struct metrics {
 	uint64_t dropped;               /* frames the capture ring dropped */
 	uint64_t grants_open;           /* grants there are now */
 	uint64_t opened, closed, close_failed;
+	uint64_t commands_refused;      /* the full command queue refused */
 	/* Knock to open: from the frame's capture time (the kernel's
 	 * timestamp) to the end of the grant's open commands. */
 	uint64_t latency_le[METRICS_BUCKETS];   /* per bucket, not cumulative */

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "log.h"
 
 #define SPAWN_EXEC_FAILED 127   /* as a shell says "command not found" */
 #define CLOSE_FALLBACK_MAX 65536 /* descriptors closed one by one */
@@ -70,6 +71,9 @@ struct spawner {
 	struct spawn_list running;      /* unordered */
 	struct spawn_list queue;        /* FIFO */
 	struct spawn_list ended;        /* spawner_submit_ended, FIFO */
+	uint64_t refused;               /* submissions the full queue refused */
+	uint64_t refused_logged;        /* refused when "full" was logged */
+	int full;                       /* refusing since the last "room" */
 };
 
 /* The whole environment of a child: OpenSSH subprocess() also gives its
@@ -495,6 +499,13 @@ spawner_poll(struct spawner *sp, int64_t now)
 	 * drained and pidfds closed it is quiet again. */
 	collect_ended(sp, &done, now);
 	start_queued(sp, &done, now);
+	/* Room again once half the queue drained: one line per episode. */
+	if (sp->full && sp->queue.n <= SPAWN_QUEUE_MAX / 2) {
+		sp->full = 0;
+		log_info("commands: the queue has room again (%llu refused "
+		    "while it was full)", (unsigned long long)(sp->refused -
+		    sp->refused_logged));
+	}
 	/* Callbacks last, with the spawner consistent: they may submit. */
 	while ((j = list_shift(&done)) != NULL) {
 		j->err[j->errlen] = '\0';
@@ -515,6 +526,17 @@ spawner_submit(struct spawner *sp, char *const argv[],
 
 	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/')
 		return SPA_ERR_INVALID;
+	if (sp->queue.n >= SPAWN_QUEUE_MAX) {
+		sp->refused++;
+		if (!sp->full) {
+			sp->full = 1;
+			sp->refused_logged = sp->refused - 1;
+			log_warn("commands: %zu wait to start, the most there "
+			    "may be: refusing new ones (%s first) until the "
+			    "queue drains", sp->queue.n, argv[0]);
+		}
+		return SPA_ERR_FULL;
+	}
 	if ((j = job_new(argv, opts, done, cookie)) == NULL)
 		return SPA_ERR_NOMEM;
 	/* FIFO: nothing starts before a job that is already waiting. */
@@ -637,6 +659,12 @@ size_t
 spawner_queued(const struct spawner *sp)
 {
 	return sp->queue.n;
+}
+
+uint64_t
+spawner_refused(const struct spawner *sp)
+{
+	return sp->refused;
 }
 
 /* ---- Synchronous use. ---- */

@@ -12,7 +12,9 @@
  * them asynchronously: submit, then poll spawner_fd() with the sniffer's
  * other descriptors, and call spawner_poll() when it is readable or the
  * time from spawner_timeout_ms() has passed.  At most max_running children
- * at a time; the rest wait in FIFO order.  Children are reaped through
+ * at a time; the rest wait in FIFO order, at most SPAWN_QUEUE_MAX of them:
+ * a burst beyond that is refused and counted, and logged once when the
+ * queue fills and once when it has room again, never once a command.  Children are reaped through
  * pidfds by pid, never waitpid(-1), so the caller's other children are not
  * disturbed; SIGCHLD must not be set to SIG_IGN (children would then be
  * reaped by the kernel before we see their status).  A command the caller
@@ -29,6 +31,7 @@
 #define SPAWN_ERR_MAX 1024              /* captured stderr, with the NUL */
 #define SPAWN_LIMIT_DEFAULT_MS 60000u   /* opts.limit_ms 0 */
 #define SPAWN_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define SPAWN_QUEUE_MAX 1024            /* jobs waiting to start */
 
 struct spawn_opts {
 	unsigned limit_ms;      /* time limit; 0: SPAWN_LIMIT_DEFAULT_MS */
@@ -83,8 +86,10 @@ int spawner_fd(const struct spawner *sp);
  * and nothing waits before it.  done(cookie, ...) is called later from
  * spawner_poll, exactly once, unless spawner_free comes first.  Returns 0,
  * SPA_ERR_INVALID (argv empty or argv[0] not an absolute path),
- * SPA_ERR_NOMEM, or SPA_ERR_SYSTEM when it could not be started (errno set;
- * no callback then).
+ * SPA_ERR_NOMEM, SPA_ERR_FULL when SPAWN_QUEUE_MAX jobs wait already
+ * (counted by spawner_refused; the spawner logs it, the caller need not),
+ * or SPA_ERR_SYSTEM when it could not be started (errno set); no callback
+ * after an error.
  */
 int spawner_submit(struct spawner *sp, char *const argv[],
     const struct spawn_opts *opts, spawn_done_fn *done, void *cookie);
@@ -114,6 +119,8 @@ int spawner_timeout_ms(const struct spawner *sp, int64_t now);
  * jobs of spawner_submit_ended). */
 size_t spawner_running(const struct spawner *sp);
 size_t spawner_queued(const struct spawner *sp);
+/* Submissions refused because the queue was full, since spawner_new. */
+uint64_t spawner_refused(const struct spawner *sp);
 
 /* CLOCK_MONOTONIC in milliseconds: the clock of every time here. */
 int64_t spawn_now_ms(void);

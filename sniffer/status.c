@@ -167,10 +167,12 @@ status_report(const struct status_view *v, struct status_text *t)
 		    (unsigned long long)m->verdicts[i]);
 	status_put(t, "counter dropped %llu\ncounter grants-open %llu\n"
 	    "counter opened %llu\ncounter closed %llu\n"
-	    "counter close-failures %llu\n", (unsigned long long)m->dropped,
+	    "counter close-failures %llu\ncounter commands-refused %llu\n",
+	    (unsigned long long)m->dropped,
 	    (unsigned long long)m->grants_open, (unsigned long long)m->opened,
 	    (unsigned long long)m->closed,
-	    (unsigned long long)m->close_failed);
+	    (unsigned long long)m->close_failed,
+	    (unsigned long long)m->commands_refused);
 	warden_each_grant(v->warden, status_grant, t);
 	status_put(t, "end grants=%u shown=%u\n", t->grants, t->shown);
 }

@@ -280,6 +280,12 @@ warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
 	return WARDEN_DONE;
 }
 
+uint64_t
+warden_commands_refused(const struct warden *w)
+{
+	return spawner_refused(w->spawner);
+}
+
 const struct grant_counts *
 warden_grant_counts(const struct warden *w)
 {

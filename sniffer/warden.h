@@ -48,6 +48,8 @@ void warden_reconfigure(struct warden *w, const struct conf *c,
 struct replay_cache *warden_replay(const struct warden *w);
 /* How many grants there are. */
 size_t warden_grant_count(const struct warden *w);
+/* Commands the full queue refused so far (sniffer/spawn.h). */
+uint64_t warden_commands_refused(const struct warden *w);
 
 enum warden_verdict {
 	WARDEN_DONE,                    /* committed, action started */

@@ -31,6 +31,7 @@ test_metrics_format(void **state)
 	m.verdicts[VERDICT_NOT_SPA] = 40;
 	m.verdicts[VERDICT_FORGED] = 1;
 	m.opened = 2;
+	m.commands_refused = 5;
 	metrics_latency(&m, 1000000, 1003000);          /* 3 ms */
 	metrics_latency(&m, 1000000, 1300000);          /* 300 ms */
 	metrics_latency(&m, 1000000, 999999);           /* negative: out */
@@ -53,12 +54,14 @@ test_metrics_format(void **state)
 	assert_non_null(strstr(buf,
 	    "spa_sniffer_knock_open_seconds_bucket{le=\"+Inf\"} 2\n"));
 	assert_non_null(strstr(buf, "spa_sniffer_knock_open_seconds_count 2\n"));
+	assert_non_null(strstr(buf, "\nspa_sniffer_commands_refused_total 5\n"));
 	assert_int_equal(metrics_format(&m, buf, 100), SPA_ERR_NOSPACE);
 	metrics_line(&m, line, sizeof(line));
 	assert_non_null(strstr(line, "counters: frames=43 accepted=2 "
 	    "not-spa=40 "));
 	assert_non_null(strstr(line, " forged=1 dropped=0 grants-open=0 "
 	    "opened=2 "));
+	assert_non_null(strstr(line, " close-failures=0 commands-refused=5 "));
 }
 
 static void

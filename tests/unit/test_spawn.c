@@ -595,6 +595,82 @@ test_timeout_ms_and_queue_dropped(void **state)
 	assert_int_equal(ended, 0);
 }
 
+/* Lines of path that contain needle. */
+static int
+lines_with(const char *path, const char *needle)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* Polls sp until at most left jobs wait (bounded: 30 s). */
+static void
+drain_to(struct spawner *sp, size_t left)
+{
+	int64_t t0 = spawn_now_ms();
+
+	while (spawner_queued(sp) > left && spawn_now_ms() - t0 < 30000) {
+		struct pollfd pfd = { .fd = spawner_fd(sp), .events = POLLIN };
+
+		poll(&pfd, 1, 100);
+		spawner_poll(sp, spawn_now_ms());
+	}
+	assert_true(spawner_queued(sp) <= left);
+}
+
+/* The queue holds SPAWN_QUEUE_MAX jobs; more are refused (SPA_ERR_FULL)
+ * and counted, a job is taken again as soon as one has started, and the
+ * whole episode is logged twice: when the queue fills, and when half of
+ * it has drained, with the count refused meanwhile. */
+static void
+test_queue_cap(void **state)
+{
+	char *const slow[] = { "/bin/sleep", "0.3", NULL };
+	char *const quick[] = { "/bin/true", NULL };
+	char log[] = "/tmp/spa-spawn-log-XXXXXX", want[64];
+	struct spawner *sp;
+	int fd = mkstemp(log), saved = dup(STDERR_FILENO), refused = 3;
+	(void)state;
+
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	assert_int_equal(spawner_new(4, &sp), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(spawner_submit(sp, slow, NULL, NULL, NULL), 0);
+	for (int i = 0; i < SPAWN_QUEUE_MAX; i++)
+		assert_int_equal(spawner_submit(sp, quick, NULL, NULL, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(spawner_submit(sp, quick, NULL, NULL, NULL),
+		    SPA_ERR_FULL);
+	assert_int_equal(spawner_queued(sp), SPAWN_QUEUE_MAX);
+	assert_int_equal(spawner_refused(sp), 3);
+	drain_to(sp, SPAWN_QUEUE_MAX - 1);
+	assert_int_equal(spawner_submit(sp, quick, NULL, NULL, NULL), 0);
+	while (spawner_queued(sp) < SPAWN_QUEUE_MAX)
+		assert_int_equal(spawner_submit(sp, quick, NULL, NULL, NULL), 0);
+	assert_int_equal(spawner_submit(sp, quick, NULL, NULL, NULL),
+	    SPA_ERR_FULL);
+	refused++;
+	assert_int_equal(spawner_refused(sp), refused);
+	drain_to(sp, SPAWN_QUEUE_MAX / 2);
+	spawner_free(sp);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(fd);
+	assert_int_equal(lines_with(log, "refusing new ones"), 1);
+	snprintf(want, sizeof(want), "has room again (%d refused", refused);
+	assert_int_equal(lines_with(log, want), 1);
+	assert_int_equal(lines_with(log, "commands:"), 2);
+	unlink(log);
+}
+
 /* With SIGCHLD ignored the kernel reaps children itself: the job must
  * still end (its status lost) or be refused, never hang. */
 static void
@@ -637,6 +713,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_true_and_false, reset),
+		cmocka_unit_test_setup(test_queue_cap, reset),
 		cmocka_unit_test_setup(test_stderr_captured, reset),
 		cmocka_unit_test_setup(test_stderr_flood_truncated, reset),
 		cmocka_unit_test_setup(test_not_executed_127, reset),
