@@ -30,4 +30,22 @@ int addr_equal(const struct spa_addr *a, const struct spa_addr *b);
  * multicast (224.0.0.0/4, ff00::/8) and 255.255.255.255. */
 int addr_grantable(const struct spa_addr *a);
 
+/* A network: an address and a prefix length (0..32 for IPv4, 0..128 for
+ * IPv6), the bits beyond it zero. */
+struct spa_net {
+	struct spa_addr addr;
+	uint8_t prefix;
+};
+
+/* Parses "ADDR/LEN" or a lone address (a network of one).  Bits set
+ * beyond the prefix are refused: 192.0.2.1/24 is a typo for a host or for
+ * 192.0.2.0/24, and guessing which would be wrong half the time.  Returns
+ * 0 or SPA_ERR_ADDRESS. */
+int addr_net_parse(const char *text, struct spa_net *out);
+/* 1 when a lies in n (same family, the first n->prefix bits equal). */
+int addr_in_net(const struct spa_addr *a, const struct spa_net *n);
+/* "ADDR/LEN" into buf; returns buf. */
+const char *addr_net_format(const struct spa_net *n,
+    char buf[SPA_ADDRSTRLEN + 4]);
+
 #endif

@@ -93,8 +93,9 @@ struct parser {
 	bool have_st;                   /* st: the file read (not a string) */
 	struct stat st;
 	/* Elements allocated (see grow) in c->users, ulines, c->actions,
-	 * the current user's allow and sniffer.public_addrs. */
-	size_t users_cap, ulines_cap, actions_cap, allow_cap, public_cap;
+	 * the current user's allow and from, and sniffer.public_addrs. */
+	size_t users_cap, ulines_cap, actions_cap, allow_cap, from_cap;
+	size_t public_cap;
 	struct numset user_names;       /* users, by name */
 	struct numset user_keys;        /* users, by secret */
 	struct numset action_names;     /* actions, by name */
@@ -713,7 +714,8 @@ static const struct keyword sniffer_keys[] = {
 
 /* ---- [user NAME] ---- */
 
-enum { U_KEY, U_KEYFILE, U_ALLOW, U_NAT, U_CLASSIC, U_PUBLIC };
+enum { U_KEY, U_KEYFILE, U_ALLOW, U_NAT, U_CLASSIC, U_PUBLIC, U_FROM,
+	U_EXPIRES };
 
 static struct conf_user *
 cur_user(struct parser *p)
@@ -907,6 +909,97 @@ user_public(struct parser *p, const char *v)
 }
 
 static int
+from_word(struct parser *p, const char *word)
+{
+	struct conf_user *u = cur_user(p);
+	struct spa_net *n;
+	char q[SHOWN_MAX + 4];
+
+	n = grow(u->from, u->nfrom, &p->from_cap, sizeof(*n), false);
+	if (n == NULL)
+		return nomem(p);
+	u->from = n;
+	if (addr_net_parse(word, &n[u->nfrom]) != 0)
+		return perr(p, p->in.lineno, "from takes networks such as "
+		    "192.0.2.0/24 or 2001:db8::/32 (or single addresses), "
+		    "separated by spaces, with no bits set past the prefix; "
+		    "'%s' is not one", shown(word, q));
+	u->nfrom++;
+	return 0;
+}
+
+/* Where this user's knocks may come from: the packet's source address
+ * (doc/protocol.md native step 8). */
+static int
+user_from(struct parser *p, const char *v)
+{
+	if (each_word(p, v, from_word) != 0)
+		return -1;
+	if (cur_user(p)->nfrom == 0)
+		return perr(p, p->in.lineno, "from needs at least one network "
+		    "(leave the key out to allow any source)");
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* "YYYY-MM-DD", a real day from 1970 to 9999: the first second after it,
+ * UTC.  0 or -1. */
+static int
+parse_date(const char *s, int64_t *after)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+		30, 31, 30, 31 };
+	unsigned y, m, d;
+	char part[5];
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	memcpy(part, s, 4);
+	part[4] = '\0';
+	if (parse_uint(part, 1970, 9999, &y) != 0)
+		return -1;
+	memcpy(part, s + 5, 2);
+	part[2] = '\0';
+	if (parse_uint(part, 1, 12, &m) != 0)
+		return -1;
+	memcpy(part, s + 8, 2);
+	if (parse_uint(part, 1, mdays[m - 1], &d) != 0)
+		return -1;
+	if (m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))
+		return -1;
+	*after = (days_from_civil(y, m, d) + 1) * 86400;
+	return 0;
+}
+
+static int
+user_expires(struct parser *p, const char *v)
+{
+	struct conf_user *u = cur_user(p);
+	char q[SHOWN_MAX + 4];
+
+	if (parse_date(v, &u->expires) != 0)
+		return perr(p, p->in.lineno, "expires must be a date "
+		    "YYYY-MM-DD (the last day of access, UTC) such as "
+		    "2027-06-30, not '%s'", shown(v, q));
+	u->expires_line = p->in.lineno;
+	return 0;
+}
+
+static int
 user_named(const struct parser *p, size_t num, const void *name)
 {
 	return strcmp(p->c->users[num].name, name) == 0;
@@ -946,7 +1039,8 @@ user_begin(struct parser *p, const char *name)
 	if (lines == NULL)
 		return nomem(p);
 	p->ulines = lines;
-	p->allow_cap = 0;       /* the new user's allow, still NULL */
+	p->allow_cap = 0;       /* the new user's allow and from, still NULL */
+	p->from_cap = 0;
 	u = &c->users[c->nusers];
 	memset(u, 0, sizeof(*u));
 	memset(&lines[c->nusers++], 0, sizeof(*lines));
@@ -996,6 +1090,8 @@ static const struct keyword user_keys[] = {
 	[U_NAT] = { "nat", user_nat },
 	[U_CLASSIC] = { "classic", user_classic },
 	[U_PUBLIC] = { "public", user_public },
+	[U_FROM] = { "from", user_from },
+	[U_EXPIRES] = { "expires", user_expires },
 };
 
 /* ---- [action NAME] ---- */
@@ -1526,6 +1622,7 @@ conf_free(struct conf *c)
 		for (size_t j = 0; j < c->users[i].nallow; j++)
 			free(c->users[i].allow[j]);
 		free(c->users[i].allow);
+		free(c->users[i].from);
 	}
 	for (size_t i = 0; i < c->nactions; i++) {
 		free(c->actions[i].name);

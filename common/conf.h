@@ -60,6 +60,14 @@ struct conf_user {
 	bool classic;                   /* default no */
 	bool has_public;                /* public = : a signing user */
 	uint8_t public_key[SIGN_PUBLIC_LEN];    /* Ed25519, checked valid */
+	struct spa_net *from;           /* from = NET ...: where a knock may
+	                                 * come from; nfrom 0: anywhere */
+	size_t nfrom;
+	int64_t expires;                /* expires = YYYY-MM-DD: the first
+	                                 * second after that day (UTC), from
+	                                 * which every knock is denied; 0:
+	                                 * never */
+	unsigned expires_line;          /* of expires = ; 0: none */
 	unsigned line;                  /* of the section header */
 };
 

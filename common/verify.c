@@ -13,7 +13,11 @@
 struct vuser {
 	char *name;
 	char **requests;
+	uint8_t *request_family;        /* per request: 4, 6 or 0 (any) */
 	size_t nrequests;
+	struct spa_net *from;
+	size_t nfrom;
+	int64_t expires;
 	bool nat, classic;
 	struct user_keys keys;
 	struct sign_verifier *sig;      /* a signing user; NULL: not one */
@@ -48,12 +52,34 @@ verdict_word(enum spa_verdict v)
 	return verdict_words[v];
 }
 
+const char *
+deny_reason_word(enum spa_deny_reason r)
+{
+	switch (r) {
+	case DENY_EXPIRED:
+		return "expired";
+	case DENY_FROM:
+		return "from";
+	case DENY_REQUEST:
+		return "request";
+	case DENY_FAMILY:
+		return "family";
+	case DENY_REPLAY_FULL:
+		return "replay-full";
+	case DENY_NONE:
+	default:
+		return "";
+	}
+}
+
 static void
 vuser_clear(struct vuser *u)
 {
 	for (size_t i = 0; i < u->nrequests; i++)
 		free(u->requests[i]);
 	free(u->requests);
+	free(u->request_family);
+	free(u->from);
 	free(u->name);
 	user_keys_clear(&u->keys);
 	sign_verifier_free(u->sig);
@@ -65,10 +91,20 @@ vuser_init(struct vuser *u, const struct verifier_user *in)
 	memset(u, 0, sizeof(*u));
 	u->nat = in->nat;
 	u->classic = in->classic;
+	u->expires = in->expires;
 	u->name = strdup(in->name);
 	u->requests = calloc(in->nrequests + 1, sizeof(*u->requests));
-	if (u->name == NULL || u->requests == NULL)
+	u->request_family = calloc(in->nrequests + 1,
+	    sizeof(*u->request_family));
+	u->from = calloc(in->nfrom + 1, sizeof(*u->from));
+	if (u->name == NULL || u->requests == NULL ||
+	    u->request_family == NULL || u->from == NULL)
 		return SPA_ERR_NOMEM;
+	if (in->nfrom > 0)
+		memcpy(u->from, in->from, in->nfrom * sizeof(*u->from));
+	u->nfrom = in->nfrom;
+	if (in->request_family != NULL && in->nrequests > 0)
+		memcpy(u->request_family, in->request_family, in->nrequests);
 	for (; u->nrequests < in->nrequests; u->nrequests++) {
 		u->requests[u->nrequests] = strdup(in->requests[u->nrequests]);
 		if (u->requests[u->nrequests] == NULL)
@@ -145,13 +181,27 @@ verifier_free(struct verifier *v)
 	free(v);
 }
 
-static bool
-vuser_may_run(const struct vuser *u, const char *request)
+/* Step 8: the user's end date, then where the knock came from, then
+ * the request and the family of the address it is for.  DENY_NONE when
+ * the user may run it. */
+static enum spa_deny_reason
+vuser_may_run(const struct vuser *u, const char *request,
+    const struct spa_addr *src, const struct spa_addr *allow, int64_t now)
 {
+	bool inside = u->nfrom == 0;
+
+	if (u->expires != 0 && now >= u->expires)
+		return DENY_EXPIRED;
+	for (size_t i = 0; !inside && i < u->nfrom; i++)
+		inside = addr_in_net(src, &u->from[i]);
+	if (!inside)
+		return DENY_FROM;
 	for (size_t i = 0; i < u->nrequests; i++)
 		if (strcmp(u->requests[i], request) == 0)
-			return true;
-	return false;
+			return u->request_family[i] == 0 ||
+			    u->request_family[i] == allow->family ?
+			    DENY_NONE : DENY_FAMILY;
+	return DENY_REQUEST;
 }
 
 /* Step 3: the tag against the packet's destination, then each public
@@ -250,7 +300,9 @@ native_check_request(struct verifier *v, const struct spa_packet *pkt,
 	}
 	if (!u->nat && !addr_equal(&req.allow, &pkt->src))
 		return VERDICT_SOURCE_MISMATCH;
-	if (!vuser_may_run(u, req.request))
+	out->reason = vuser_may_run(u, req.request, &pkt->src, &req.allow,
+	    now);
+	if (out->reason != DENY_NONE)
 		return VERDICT_DENIED;
 	memcpy(out->request, req.request, sizeof(out->request));
 	out->allow = req.allow;
@@ -343,6 +395,10 @@ decide_classic(struct verifier *v, struct replay_cache *replay,
 		return VERDICT_BAD_MAC;
 	if (replay_seen(replay, out->tag, now))
 		return VERDICT_REPLAY;
+	out->reason = vuser_may_run(&v->users[out->user], out->request,
+	    &pkt->src, &pkt->src, now);
+	if (out->reason != DENY_NONE)
+		return VERDICT_DENIED;
 	out->allow = pkt->src;
 	out->replay_until = now + VERIFY_CLASSIC_REPLAY_SECONDS;
 	return VERDICT_ACCEPTED;
@@ -372,19 +428,24 @@ verifier_decide(struct verifier *v, struct replay_cache *replay,
 	/* Step 9: record the tag before anything acts on the grant.  A tag
 	 * that cannot be recorded could be replayed: refuse instead. */
 	if (verdict == VERDICT_ACCEPTED &&
-	    replay_add(replay, out->tag, out->replay_until, now) != 0)
+	    replay_add(replay, out->tag, out->replay_until, now) != 0) {
 		verdict = VERDICT_DENIED;
+		out->reason = DENY_REPLAY_FULL;
+	}
 	out->verdict = verdict;
 	if (verdict != VERDICT_ACCEPTED) {
 		/* Only an accepted packet names its request and address. */
 		int user = out->user;
 		const char *name = out->user_name;
 		int64_t skew = out->skew;
+		enum spa_deny_reason reason = out->reason;
 
 		decision_reset(out);
 		out->verdict = verdict;
 		if (verdict == VERDICT_STALE)
 			out->skew = skew;
+		if (verdict == VERDICT_DENIED)
+			out->reason = reason;
 		if (verdict != VERDICT_BAD_MAC && verdict != VERDICT_UNKNOWN) {
 			out->user = user;
 			out->user_name = name;

@@ -47,15 +47,35 @@ enum spa_verdict {
  * more locators, the look-up is still one. */
 #define VERIFY_STALE_REACH 120
 
+/* Why a knock was denied (doc/protocol.md native step 8), logged with it
+ * as reason=WORD. */
+enum spa_deny_reason {
+	DENY_NONE,
+	DENY_EXPIRED,                   /* the user's expires = day is past */
+	DENY_FROM,                      /* the source is outside from = */
+	DENY_REQUEST,                   /* no action of this user by that name */
+	DENY_FAMILY,                    /* the action cannot serve the allowed
+	                                 * address's family (a forward) */
+	DENY_REPLAY_FULL,               /* the replay cache is full (step 9) */
+};
+
 /* The word doc/protocol.md uses for v ("accepted", "not-spa", ...). */
 const char *verdict_word(enum spa_verdict v);
+/* "expired", "from", "request", "family", "replay-full"; "" for none. */
+const char *deny_reason_word(enum spa_deny_reason r);
 
 /* A user as the verifier needs it; copied by verifier_new. */
 struct verifier_user {
 	const char *name;
 	uint8_t secret[SPA_SECRET_LEN];
 	const char *const *requests;    /* the actions this user may run */
+	const uint8_t *request_family;  /* each one's address family, 4 or 6,
+	                                 * or 0: any; NULL: all any */
 	size_t nrequests;
+	const struct spa_net *from;     /* a knock's source must be in one;
+	                                 * nfrom 0: anywhere */
+	size_t nfrom;
+	int64_t expires;                /* denied from this time on; 0: never */
 	bool nat;                       /* allow may differ from the source */
 	bool classic;                   /* accept the classic format */
 	bool has_public;                /* a signing user: signed packets only */
@@ -95,6 +115,7 @@ struct spa_decision {
 	int64_t replay_until;           /* for accepted: the tag's expiry */
 	int64_t skew;                   /* for stale: the knock's time - now,
 	                                 * seconds (saturated) */
+	enum spa_deny_reason reason;    /* for denied */
 };
 
 struct verifier;

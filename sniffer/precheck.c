@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -269,11 +270,37 @@ pc_privsep(struct pc *pc)
 		    "the capture, running the firewall commands");
 }
 
+/* A user whose expires = day is past: every knock of it is denied.  A
+ * warning, not an error: the file is right, only out of date. */
+static void
+pc_expired(struct pc *pc)
+{
+	const struct conf *c = pc->p->conf;
+	time_t now = time(NULL);
+	struct tm tm;
+	char day[16];
+
+	for (size_t i = 0; i < c->nusers; i++) {
+		const struct conf_user *u = &c->users[i];
+		time_t last = (time_t)(u->expires - 86400);
+
+		if (u->expires == 0 || now < u->expires)
+			continue;
+		if (gmtime_r(&last, &tm) == NULL ||
+		    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+			snprintf(day, sizeof(day), "?");
+		pc_line(pc, 0, c->path, u->expires_line, "warning: user %s "
+		    "expired at the end of %s (UTC): every knock of it is "
+		    "denied", u->name, day);
+	}
+}
+
 int
 precheck_run(const struct precheck *p, unsigned *nerr)
 {
 	struct pc pc = { .p = p };
 
+	pc_expired(&pc);
 	pc_firewall(&pc);
 	pc_state(&pc);
 	pc_interface(&pc);

@@ -67,6 +67,10 @@ report_offline_line(const struct report_frame *f,
 	if (len < REPORT_LINE_MAX && d->verdict == VERDICT_STALE)
 		snprintf(out + len, REPORT_LINE_MAX - len, " skew=%" PRId64,
 		    d->skew);
+	else if (len < REPORT_LINE_MAX && d->verdict == VERDICT_DENIED &&
+	    d->reason != DENY_NONE)
+		snprintf(out + len, REPORT_LINE_MAX - len, " reason=%s",
+		    deny_reason_word(d->reason));
 	else if (len < REPORT_LINE_MAX)
 		report_grant(d, out + len, REPORT_LINE_MAX - len);
 }
@@ -85,6 +89,10 @@ report_log_line(const struct spa_packet *pkt, const struct spa_decision *d,
 	else if (d->user_name != NULL && d->verdict == VERDICT_STALE)
 		snprintf(out + len, REPORT_LINE_MAX - len, " user=%s skew=%"
 		    PRId64, d->user_name, d->skew);
+	else if (d->user_name != NULL && d->verdict == VERDICT_DENIED &&
+	    d->reason != DENY_NONE)
+		snprintf(out + len, REPORT_LINE_MAX - len, " user=%s reason=%s",
+		    d->user_name, deny_reason_word(d->reason));
 	else if (d->user_name != NULL)
 		snprintf(out + len, REPORT_LINE_MAX - len, " user=%s",
 		    d->user_name);

@@ -22,11 +22,12 @@ struct report_frame {
 	const struct spa_packet *pkt;
 };
 
-/* The doc/interface.md offline line, without newline. */
+/* The doc/interface.md offline line, without newline: " skew=S" ends a
+ * stale one, " reason=WORD" a denied one. */
 void report_offline_line(const struct report_frame *f,
     const struct spa_decision *d, char out[REPORT_LINE_MAX]);
 /* "verdict=WORD src=ADDR sport=P dst=ADDR dport=P [user=..]", with
- * " skew=S" for stale, for logs. */
+ * " skew=S" for stale and " reason=WORD" for denied, for logs. */
 void report_log_line(const struct spa_packet *pkt,
     const struct spa_decision *d, char out[REPORT_LINE_MAX]);
 /* "run: ARGV..." for dry runs. */

@@ -32,6 +32,9 @@ server_users(const struct conf *c)
 		u[i].nrequests = c->users[i].nallow;
 		u[i].nat = c->users[i].nat;
 		u[i].classic = c->users[i].classic;
+		u[i].from = c->users[i].from;
+		u[i].nfrom = c->users[i].nfrom;
+		u[i].expires = c->users[i].expires;
 		u[i].has_public = c->users[i].has_public;
 		memcpy(u[i].public_key, c->users[i].public_key,
 		    sizeof(u[i].public_key));

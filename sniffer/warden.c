@@ -200,6 +200,8 @@ warden_check(const struct warden *w, const struct privmsg_grant *m,
 	u = &c->users[m->user];
 	if (!warden_user_may(u, c->actions[m->action].name))
 		return "the user may not ask for the action";
+	if (u->expires != 0 && now >= u->expires)
+		return "the user's access has expired";
 	/* Every format keeps a tag at least VERIFY_NATIVE_REPLAY_EXTRA past
 	 * the decision; so a tag the check below calls new is not one that
 	 * expired a moment ago and could come twice. */

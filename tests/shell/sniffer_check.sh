@@ -83,6 +83,19 @@ expect_78 " is a character device, not a regular file" /dev/zero
 expect_78 " is a directory, not a regular file" "$tmp"
 head -c 16777217 /dev/zero | tr '\0' '#' >"$tmp/big.conf"
 expect_78 " is larger than 16 MiB (16777217 bytes)" "$tmp/big.conf"
+# expires = : a malformed date is an error with its line; a day already
+# past is one warning line, exit 0 (the file is right, only out of date).
+rm -f "$tmp/bad.conf"
+printf '[user alice]\nkey = %s\nexpires = 2027-02-30\n' "$key" >"$tmp/bad.conf"
+expect_78 "3: expires must be a date YYYY-MM-DD"
+printf '[user alice]\nkey = %s\nfrom = 192.0.2.0/24\nexpires = 2020-01-31\n' "$key" >"$tmp/old.conf"
+out=$("$sniffer" -R rules -c "$tmp/old.conf" -t 2>&1) || { echo "expired user: exit $?: $out"; exit 1; }
+out=$(printf '%s\n' "$out" | grep -v '^sniffer: not checked without root: ' || true)
+[ "$out" = "$tmp/old.conf:4: warning: user alice expired at the end of 2020-01-31 (UTC): every knock of it is denied" ] ||
+	{ echo "expired user: got: $out"; exit 1; }
+printf '[user alice]\nkey = %s\nexpires = 9999-12-31\n' "$key" >"$tmp/old.conf"
+out=$("$sniffer" -R rules -c "$tmp/old.conf" -t 2>&1 | grep -v '^sniffer: not checked without root: ' || true)
+[ -z "$out" ] || { echo "a user not expired: $out"; exit 1; }
 rc=0; "$sniffer" -R rules -c "$tmp/none.conf" -t 2>/dev/null || rc=$?
 [ "$rc" = 78 ] || { echo "missing config: exit $rc"; exit 1; }
 rc=0; "$sniffer" --bogus 2>/dev/null || rc=$?

@@ -112,6 +112,51 @@ test_addr_grantable(void **state)
 	}
 }
 
+/* Networks: a prefix within the family, no bits past it; membership by
+ * family and leading bits. */
+static void
+test_addr_net(void **state)
+{
+	static const char *const bad[] = {
+		"192.0.2.1/24", "192.0.2.0/33", "192.0.2.0/", "192.0.2.0/024",
+		"192.0.2.0/x", "/24", "2001:db8::1/32", "2001:db8::/129",
+		"2001:db8::/1234", "host/8", "",
+	};
+	struct spa_net n;
+	struct spa_addr a;
+	char buf[SPA_ADDRSTRLEN + 4];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (addr_net_parse(bad[i], &n) == 0)
+			fail_msg("accepted %s", bad[i]);
+	assert_int_equal(addr_net_parse("192.0.2.128/25", &n), 0);
+	assert_string_equal(addr_net_format(&n, buf), "192.0.2.128/25");
+	assert_int_equal(addr_parse("192.0.2.200", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 1);
+	assert_int_equal(addr_parse("192.0.2.127", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 0);
+	/* An IPv4-mapped IPv6 address is not in an IPv4 network. */
+	assert_int_equal(addr_parse("::ffff:192.0.2.200", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 0);
+	assert_int_equal(addr_net_parse("0.0.0.0/0", &n), 0);
+	assert_int_equal(addr_parse("203.0.113.9", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 1);
+	assert_int_equal(addr_net_parse("198.51.100.7", &n), 0);
+	assert_int_equal(n.prefix, 32);
+	assert_int_equal(addr_parse("198.51.100.7", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 1);
+	assert_int_equal(addr_net_parse("2001:db8::/33", &n), 0);
+	assert_int_equal(addr_parse("2001:db8:7fff::1", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 1);
+	assert_int_equal(addr_parse("2001:db8:8000::1", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 0);
+	assert_int_equal(addr_parse("192.0.2.1", &a), 0);
+	assert_int_equal(addr_in_net(&a, &n), 0);
+	assert_int_equal(addr_net_parse("::/0", &n), 0);
+	assert_int_equal(addr_in_net(&a, &n), 0);
+}
+
 int
 main(void)
 {
@@ -121,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_addr_parse_bad),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_addr_grantable),
+		cmocka_unit_test(test_addr_net),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -353,6 +353,39 @@ test_users_and_actions(void **state)
 	conf_free(c);
 }
 
+/* from = networks of both families; expires = the first second after
+ * the day, UTC (leap days, the century rule). */
+static void
+test_from_expires(void **state)
+{
+	struct conf *c = load_ok("t.conf", "[user a]\nkey = " KEY32 "\n"
+	    "from = 192.0.2.0/24 2001:db8::/32 198.51.100.7\n"
+	    "expires = 2027-06-30\n"
+	    "[user b]\nkey = " KEY_OTHER "\nexpires = 2000-02-29\n"
+	    "[user c]\nkey = " KEY_THIRD "\nexpires = 1970-01-01\n");
+	struct spa_addr a;
+
+	(void)state;
+	assert_int_equal(c->users[0].nfrom, 3);
+	assert_int_equal(c->users[0].from[0].prefix, 24);
+	assert_int_equal(c->users[0].from[1].prefix, 32);
+	assert_int_equal(c->users[0].from[2].prefix, 32);
+	assert_int_equal(addr_parse("198.51.100.7", &a), 0);
+	assert_true(addr_in_net(&a, &c->users[0].from[2]));
+	assert_int_equal(c->users[0].expires, 1814400000);  /* 2027-07-01 */
+	assert_int_equal(c->users[0].expires_line, 4);
+	assert_int_equal(c->users[1].expires, 951868800);   /* 2000-03-01 */
+	assert_int_equal(c->users[2].expires, 86400);
+	assert_int_equal(c->users[1].nfrom, 0);
+	conf_free(c);
+	c = load_ok("t.conf", "[user a]\nkey = " KEY32 "\n");
+	assert_int_equal(c->users[0].expires, 0);
+	assert_null(c->users[0].from);
+	conf_free(c);
+	expect_error("[user a]\nkey=" KEY32 "\nexpires = 2100-02-29\n",
+	    "t.conf:3: ", "not '2100-02-29'");
+}
+
 static void
 test_odd_but_valid(void **state)
 {
@@ -567,6 +600,29 @@ static const struct bad bad_users[] = {
 	    "allow names 'ftp', but there is no [action ftp]" },
 	{ "[user a]\nkey=" KEY32 "\n[user b]\nkey=" KEY_OTHER "\n\nallow = x\n",
 	    "t.conf:6: ", "allow names 'x'" },
+	{ "[user a]\nkey=" KEY32 "\nfrom = 192.0.2.1/24\n", "t.conf:3: ",
+	    "from takes networks such as 192.0.2.0/24 or 2001:db8::/32 (or "
+	    "single addresses), separated by spaces, with no bits set past the "
+	    "prefix; '192.0.2.1/24' is not one" },
+	{ "[user a]\nkey=" KEY32 "\nfrom = 192.0.2.0/24, 2001:db8::/32\n",
+	    "t.conf:3: ", "'192.0.2.0/24,' is not one" },
+	{ "[user a]\nkey=" KEY32 "\nfrom =\n", "t.conf:3: ",
+	    "from needs at least one network" },
+	{ "[user a]\nkey=" KEY32 "\nexpires = 2027-02-29\n", "t.conf:3: ",
+	    "expires must be a date YYYY-MM-DD (the last day of access, UTC) "
+	    "such as 2027-06-30, not '2027-02-29'" },
+	{ "[user a]\nkey=" KEY32 "\nexpires = 2027-6-30\n", "t.conf:3: ",
+	    "not '2027-6-30'" },
+	{ "[user a]\nkey=" KEY32 "\nexpires = 2027-06-31\n", "t.conf:3: ",
+	    "not '2027-06-31'" },
+	{ "[user a]\nkey=" KEY32 "\nexpires = 2027-13-01\n", "t.conf:3: ",
+	    "not '2027-13-01'" },
+	{ "[user a]\nkey=" KEY32 "\nexpires = 1969-12-31\n", "t.conf:3: ",
+	    "not '1969-12-31'" },
+	{ "[user a]\nkey=" KEY32 "\nexpires = 2027-06-30T12:00\n",
+	    "t.conf:3: ", "not '2027-06-30T12:00'" },
+	{ "[user a]\nkey=" KEY32 "\nexpires =\n", "t.conf:3: ",
+	    "expires must be a date" },
 	/* One key for two users: every knock would be the first one's. */
 	{ "[user alice]\nkey = " KEY32 "\n[user carol]\nkey = " KEY_OTHER
 	    "\n[user bob]\nallow =\nkey = " KEY32 "\n", "t.conf:7: ",
@@ -1120,6 +1176,7 @@ main(void)
 		cmocka_unit_test(test_signing_user),
 		cmocka_unit_test(test_users_and_actions),
 		cmocka_unit_test(test_odd_but_valid),
+		cmocka_unit_test(test_from_expires),
 		cmocka_unit_test(test_line_length),
 		cmocka_unit_test(test_bad_sections),
 		cmocka_unit_test(test_bad_sniffer),

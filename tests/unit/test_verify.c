@@ -537,6 +537,100 @@ test_stale_skew(void **state)
 	verifier_free(v);
 }
 
+/* Decides block b's frame at now with the users of fx, user u changed to
+ * *with; returns the decision, whose user_name is gone with its verifier.
+ * A knock not accepted leaves no tag in the replay cache. */
+static struct spa_decision
+decide_with(const struct fixture *fx, const struct vec_block *b, int u,
+    const struct verifier_user *with, int64_t now)
+{
+	struct verifier_options opt = { .window = 60, .native = true,
+	    .classic = true };
+	struct verifier_user users[MAX_USERS];
+	struct replay_cache *rc;
+	struct spa_decision d;
+	struct spa_packet p;
+	struct verifier *v;
+	uint8_t buf[512];
+
+	memcpy(users, fx->users, sizeof(users));
+	users[u] = *with;
+	assert_int_equal(verifier_new(users, fx->nusers, &opt, &v), 0);
+	assert_int_equal(replay_new(&rc), 0);
+	packet_of(b, &p, buf, sizeof(buf));
+	verifier_decide(v, rc, &p, now, &d);
+	if (d.verdict != VERDICT_ACCEPTED)
+		assert_int_equal(replay_count(rc), 0);
+	replay_free(rc);
+	verifier_free(v);
+	return d;
+}
+
+/* Step 8: expires, from and an action's family deny, each with its
+ * reason; a request the user lacks says request.  The end date is the
+ * first second after the last day: accepted one second before. */
+static void
+test_deny_reasons(void **state)
+{
+	struct fixture *fx = *state;
+	const struct vec_block *b = block_named(fx, "accept");
+	int64_t now = strtoll(vec_need(b, "now"), NULL, 10);
+	struct spa_decision d = decide_with(fx, b, 0, &fx->users[0], now);
+	struct verifier_user u;
+	struct spa_net nets[2];
+	uint8_t fam[MAX_WORDS] = { 0 };
+	int who = d.user;
+	struct spa_packet p;
+	uint8_t buf[512];
+
+	assert_int_equal(d.verdict, VERDICT_ACCEPTED);
+	assert_int_equal(d.reason, DENY_NONE);
+	u = fx->users[who];
+	u.expires = now + 1;
+	assert_int_equal(decide_with(fx, b, who, &u, now).verdict,
+	    VERDICT_ACCEPTED);
+	u.expires = now;
+	d = decide_with(fx, b, who, &u, now);
+	assert_int_equal(d.verdict, VERDICT_DENIED);
+	assert_int_equal(d.reason, DENY_EXPIRED);
+	assert_string_equal(deny_reason_word(d.reason), "expired");
+	assert_int_equal(d.user, who);
+
+	u = fx->users[who];
+	assert_int_equal(addr_net_parse("203.0.113.0/24", &nets[0]), 0);
+	assert_int_equal(addr_net_parse("2001:db8::/32", &nets[1]), 0);
+	u.from = nets;
+	u.nfrom = 2;
+	d = decide_with(fx, b, who, &u, now);
+	assert_int_equal(d.verdict, VERDICT_DENIED);
+	assert_int_equal(d.reason, DENY_FROM);
+	/* The source's own /24 (or /64) lets it in. */
+	packet_of(b, &p, buf, sizeof(buf));
+	nets[1].addr = p.src;
+	nets[1].prefix = p.src.family == 4 ? 24 : 64;
+	if (p.src.family == 4)
+		nets[1].addr.bytes[15] = 0;
+	else
+		memset(nets[1].addr.bytes + 8, 0, 8);
+	assert_int_equal(addr_in_net(&p.src, &nets[1]), 1);
+	assert_int_equal(addr_in_net(&p.src, &nets[0]), 0);
+	d = decide_with(fx, b, who, &u, now);
+	assert_int_equal(d.verdict, VERDICT_ACCEPTED);
+
+	/* Every request of the user needs the other family. */
+	u = fx->users[who];
+	for (size_t i = 0; i < u.nrequests && i < MAX_WORDS; i++)
+		fam[i] = d.allow.family == 4 ? 6 : 4;
+	u.request_family = fam;
+	d = decide_with(fx, b, who, &u, now);
+	assert_int_equal(d.verdict, VERDICT_DENIED);
+	assert_int_equal(d.reason, DENY_FAMILY);
+	u.nrequests = 0;
+	d = decide_with(fx, b, who, &u, now);
+	assert_int_equal(d.reason, DENY_REQUEST);
+	assert_string_equal(deny_reason_word(DENY_NONE), "");
+}
+
 int
 main(void)
 {
@@ -549,6 +643,7 @@ main(void)
 		cmocka_unit_test(test_full_replay_cache_refuses),
 		cmocka_unit_test(test_decide_allocates_nothing),
 		cmocka_unit_test(test_stale_skew),
+		cmocka_unit_test(test_deny_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
