@@ -115,7 +115,10 @@ server_decide(struct server *s, int linktype, const uint8_t *data,
 	out->decision.verdict = VERDICT_NOT_SPA;
 	out->decision.user = -1;
 	out->decoded = frame_decode(linktype, data, caplen, &out->pkt) == 0;
-	if (out->decoded && !server_dst_is_own(s, &out->pkt.dst))
+	/* Another port: only an IPv6 packet with extension headers, which
+	 * the capture filter cannot follow to its port, gets here so. */
+	if (out->decoded && (out->pkt.dport != s->conf->sniffer.port ||
+	    !server_dst_is_own(s, &out->pkt.dst)))
 		out->foreign = 1;
 	else if (out->decoded && s->lockout != NULL &&
 	    lockout_blocked(s->lockout, &out->pkt.src, now))

@@ -26,7 +26,8 @@ struct server_frame {
 	int ignored;                    /* source locked out: not decided,
 	                                 * reported as not-spa */
 	int foreign;                    /* destination not the server's own
-	                                 * (doc/protocol.md native step 3): not
+	                                 * (doc/protocol.md native step 3), or
+	                                 * a port not the knock port: not
 	                                 * decided, reported as not-spa */
 	int locked_now;                 /* this frame locked its source out */
 };

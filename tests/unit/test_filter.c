@@ -22,6 +22,10 @@ static const int linktypes[] = {
 	DLT_IPV6, DLT_NULL, DLT_LOOP,
 };
 
+/* IPv6 packets that start with an extension header: BPF cannot follow
+ * the chain to the port. */
+#define EXT " or ip6[6] = 0 or ip6[6] = 43 or ip6[6] = 60"
+
 static void
 assert_filter(uint16_t port, const char *dst, const char *want)
 {
@@ -39,13 +43,14 @@ static void
 test_text(void **state)
 {
 	(void)state;
-	assert_filter(5001, NULL, "tcp dst port 5001 or udp dst port 5001");
-	assert_filter(65535, NULL, "tcp dst port 65535 or udp dst port 65535");
-	assert_filter(1, NULL, "tcp dst port 1 or udp dst port 1");
+	assert_filter(5001, NULL, "tcp dst port 5001 or udp dst port 5001" EXT);
+	assert_filter(65535, NULL, "tcp dst port 65535 or udp dst port 65535"
+	    EXT);
+	assert_filter(1, NULL, "tcp dst port 1 or udp dst port 1" EXT);
 	assert_filter(5001, "198.51.100.2", "(tcp dst port 5001 or udp dst "
-	    "port 5001) and dst host 198.51.100.2");
+	    "port 5001" EXT ") and dst host 198.51.100.2");
 	assert_filter(5001, "2001:db8::2", "(tcp dst port 5001 or udp dst "
-	    "port 5001) and dst host 2001:db8::2");
+	    "port 5001" EXT ") and dst host 2001:db8::2");
 }
 
 /* The longest text fits FILTER_TEXT_MAX. */
@@ -57,7 +62,8 @@ test_longest(void **state)
 
 	(void)state;
 	assert_int_equal(strlen(v6), SPA_ADDRSTRLEN - 1);
-	strcpy(want, "(tcp dst port 65535 or udp dst port 65535) and dst host ");
+	strcpy(want, "(tcp dst port 65535 or udp dst port 65535" EXT
+	    ") and dst host ");
 	strcat(want, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	/* inet_ntop writes the canonical form, not the dotted tail. */
 	assert_filter(65535, v6, want);
@@ -81,11 +87,16 @@ test_nospace(void **state)
 
 	(void)state;
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
-	/* "tcp dst port 5001 or udp dst port 5001" is 38 characters: 39
-	 * bytes with the NUL. */
-	assert_int_equal(filter_build(buf, 39, 5001, NULL, 0), 0);
+	/* "tcp dst port 5001 or udp dst port 5001" EXT is 82 characters:
+	 * 83 bytes with the NUL. */
+	assert_int_equal(strlen("tcp dst port 5001 or udp dst port 5001" EXT),
+	    82);
+	assert_int_equal(filter_build(buf, 83, 5001, NULL, 0), 0);
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(filter_build(buf, 38, 5001, NULL, 0), SPA_ERR_NOSPACE);
+	assert_int_equal(filter_build(buf, 82, 5001, NULL, 0), SPA_ERR_NOSPACE);
+	assert_string_equal(buf, "");
+	assert_int_equal(filter_build(buf, 100, 5001, NULL, 1),
+	    SPA_ERR_NOSPACE);
 	assert_string_equal(buf, "");
 	assert_int_equal(filter_build(buf, 30, 5001, &a, 0), SPA_ERR_NOSPACE);
 	assert_string_equal(buf, "");
@@ -262,19 +273,103 @@ test_vlan(void **state)
 	memcpy(plain + 12, tagged + 16, 2 + 40);
 	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 1), 0);
-	assert_string_equal(buf, "((tcp dst port 5001 or udp dst port 5001) "
-	    "and dst host 198.51.100.2) or (vlan and (tcp dst port 5001 or "
-	    "udp dst port 5001) and dst host 198.51.100.2)");
+#define SEL "(tcp dst port 5001 or udp dst port 5001" EXT \
+	    ") and dst host 198.51.100.2"
+	assert_string_equal(buf, "(" SEL ") or (vlan and ((" SEL ") or (vlan "
+	    "and (" SEL "))))");
+#undef SEL
 	assert_true(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 	assert_true(filter_selects(DLT_EN10MB, buf, plain, sizeof(plain)));
 	/* Without the vlan half, the tagged frame is missed. */
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &a, 0), 0);
 	assert_false(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
 	assert_int_equal(filter_build(buf, sizeof(buf), 5001, NULL, 1), 0);
-	assert_string_equal(buf, "(tcp dst port 5001 or udp dst port 5001) "
-	    "or (vlan and (tcp dst port 5001 or udp dst port 5001))");
+#define SEL "tcp dst port 5001 or udp dst port 5001" EXT
+	assert_string_equal(buf, "(" SEL ") or (vlan and ((" SEL ") or (vlan "
+	    "and (" SEL "))))");
+#undef SEL
 	tagged[18 + DPORT_LOW] = 0x8a;
 	assert_false(filter_selects(DLT_EN10MB, buf, tagged, sizeof(tagged)));
+}
+
+/* Ethernet with the tags given (TPIDs), then spa_segment; its length. */
+static size_t
+ether_frame(uint8_t *out, const uint16_t *tpids, int ntags)
+{
+	static const uint8_t macs[12] = { 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6 };
+	size_t at = 12;
+
+	memcpy(out, macs, 12);
+	for (int i = 0; i < ntags; i++) {
+		out[at++] = (uint8_t)(tpids[i] >> 8);
+		out[at++] = (uint8_t)tpids[i];
+		out[at++] = 0;
+		out[at++] = (uint8_t)(7 + i);
+	}
+	out[at++] = 0x08;
+	out[at++] = 0x00;
+	memcpy(out + at, spa_segment, sizeof(spa_segment));
+	return at + sizeof(spa_segment);
+}
+
+/* 802.1ad alone, and QinQ (802.1ad, then 802.1Q), are selected; three
+ * tags, or the port wrong behind two, are not. */
+static void
+test_qinq(void **state)
+{
+	static const uint16_t ad[] = { 0x88a8 }, qinq[] = { 0x88a8, 0x8100 },
+	    three[] = { 0x88a8, 0x8100, 0x8100 };
+	uint8_t frame[12 + 3 * 4 + 2 + sizeof(spa_segment)];
+	char buf[FILTER_TEXT_MAX];
+	struct spa_addr a;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(addr_parse("198.51.100.2", &a), 0);
+	for (int with_dst = 0; with_dst < 2; with_dst++) {
+		assert_int_equal(filter_build(buf, sizeof(buf), 5001,
+		    with_dst ? &a : NULL, 1), 0);
+		len = ether_frame(frame, ad, 1);
+		assert_true(filter_selects(DLT_EN10MB, buf, frame, len));
+		len = ether_frame(frame, qinq, 2);
+		assert_true(filter_selects(DLT_EN10MB, buf, frame, len));
+		frame[len - sizeof(spa_segment) + DPORT_LOW] = 0x8a;
+		assert_false(filter_selects(DLT_EN10MB, buf, frame, len));
+		len = ether_frame(frame, three, 3);
+		assert_false(filter_selects(DLT_EN10MB, buf, frame, len));
+	}
+}
+
+/* IPv6 with a hop-by-hop, routing or destination-options header first is
+ * selected (to the configured address only, when there is one); a plain
+ * IPv6 packet of another protocol is not. */
+static void
+test_ipv6_ext(void **state)
+{
+	uint8_t pkt[40 + 8 + 20] = { 0x60, 0, 0, 0, 0, 28, 0, 64 };
+	char buf[FILTER_TEXT_MAX];
+	struct spa_addr a, other;
+
+	(void)state;
+	assert_int_equal(addr_parse("2001:db8::2", &a), 0);
+	assert_int_equal(addr_parse("2001:db8::3", &other), 0);
+	memcpy(pkt + 24, a.bytes, 16);
+	pkt[40] = 6;            /* the extension header's next header: TCP */
+	for (int with_dst = 0; with_dst < 2; with_dst++) {
+		assert_int_equal(filter_build(buf, sizeof(buf), 5001,
+		    with_dst ? &a : NULL, 0), 0);
+		pkt[6] = 0;
+		assert_true(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+		pkt[6] = 43;
+		assert_true(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+		pkt[6] = 60;
+		assert_true(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+		pkt[6] = 58;    /* ICMPv6 */
+		assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
+	}
+	assert_int_equal(filter_build(buf, sizeof(buf), 5001, &other, 0), 0);
+	pkt[6] = 0;
+	assert_false(filter_selects(DLT_RAW, buf, pkt, sizeof(pkt)));
 }
 
 int
@@ -289,6 +384,8 @@ main(void)
 		cmocka_unit_test(test_matches),
 		cmocka_unit_test(test_matches_udp),
 		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_qinq),
+		cmocka_unit_test(test_ipv6_ext),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
