@@ -109,12 +109,36 @@ test_loctable_edges(void **state)
 	loc_table_free(t);
 }
 
+/* More matches than max: max are filled and max is returned, not the
+ * number there were (six users sharing one locator key). */
+static void
+test_loctable_find_caps(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mac_key *same[6];
+	struct loc_match m[8];
+	struct loc_table *t;
+	uint8_t loc[8];
+
+	for (size_t u = 0; u < 6; u++)
+		same[u] = &fx->keys[0];
+	assert_int_equal(loc_table_new(same, 6, 0, &t), 0);
+	loc_table_refresh(t, 150);
+	native_locator(&fx->keys[0], 2, loc);
+	assert_int_equal(loc_table_find(t, loc, m, 8), 6);
+	assert_int_equal(loc_table_find(t, loc, m, 4), 4);
+	assert_int_equal(loc_table_find(t, loc, m, 1), 1);
+	assert_int_equal(loc_table_find(t, loc, m, 0), 0);
+	loc_table_free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loctable_window),
 		cmocka_unit_test(test_loctable_edges),
+		cmocka_unit_test(test_loctable_find_caps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
