@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cov.h"
 #include "err.h"
 #include "log.h"
 
@@ -143,6 +144,7 @@ child_fail(int fd, const char *what, const char *path)
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (write(fd, parts[i], strlen(parts[i])) < 0)
 			break;
+	cov_dump();
 	_exit(SPAWN_EXEC_FAILED);
 }
 
@@ -212,6 +214,7 @@ child_exec(char *const argv[], const struct spawn_opts *o, int nullfd,
 	child_reset_signals();
 	if (o->set_ids)
 		child_set_ids(o, argv[0]);
+	cov_dump();
 	execve(argv[0], argv, child_env);
 	child_fail(2, "execve", argv[0]);
 }

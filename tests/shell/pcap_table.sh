@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the pcap regression table (tests/pcap/TESTLIST): recorded captures
 # through `sniffer -r`, the output compared line for line with the
-# expected verdicts.  Needs no root.
+# expected verdicts.  Needs no root.  SPA_WRAP, when set, is a command the
+# sniffer runs under (make valgrind: memcheck, whose reports then differ).
 set -eu
 sniffer=$SPA_BUILD/sniffer
 dir=tests/pcap
@@ -29,7 +30,8 @@ while read -r name pcaps opts; do
 	esac
 	: >"$tmp/$name.got"
 	for p in ${pcaps//,/ }; do
-		"$sniffer" -R rules -c "$conf" -r "pcaps/$p.pcap" "${args[@]}" \
+		# shellcheck disable=SC2086 # SPA_WRAP is a command and its options
+		${SPA_WRAP:-} "$sniffer" -R rules -c "$conf" -r "pcaps/$p.pcap" "${args[@]}" \
 			>>"$tmp/$name.got" 2>&1 || echo "exit $?" >>"$tmp/$name.got"
 	done
 	if ! diff -u "$dir/$name.out" "$tmp/$name.got" >"$tmp/$name.diff" 2>&1; then

@@ -1,0 +1,18 @@
+/*
+ * Coverage builds only (make coverage, -DSPA_COVERAGE): a forked child
+ * that ends in execve() or _exit() never runs gcov's exit handler, so its
+ * counts would be lost.  cov_dump() writes them first (gcov merges them
+ * into the .gcda files, whatever user the child now runs as: they are
+ * 0666, tests/run-coverage).  In every other build it is nothing.
+ */
+#ifndef SPA_COV_H
+#define SPA_COV_H
+
+#ifdef SPA_COVERAGE
+void __gcov_dump(void);
+#define cov_dump() __gcov_dump()
+#else
+#define cov_dump() ((void)0)
+#endif
+
+#endif
