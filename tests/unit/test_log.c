@@ -258,22 +258,28 @@ test_syslog(void **state)
 	assert_null(strstr(text, "to syslog 1"));
 }
 
+/* Every code from -1 down to the last one has its own message; past the
+ * last, and for positive numbers, "unknown error". */
 static void
 test_err_str(void **state)
 {
-	const char *seen[32] = { 0 };
+	const char *seen[64] = { 0 };
+	int last;
 
 	(void)state;
 	assert_string_equal(err_str(SPA_OK), "success");
-	for (int code = SPA_ERR_TRUNCATED; code >= SPA_ERR_KEY_NOT_FILE; code--) {
-		const char *s = err_str(code);
+	for (last = -1; last > -64; last--) {
+		const char *s = err_str(last);
 
-		assert_string_not_equal(s, "unknown error");
-		for (int j = 0; j < -code - 1; j++)
+		if (strcmp(s, "unknown error") == 0)
+			break;
+		for (int j = 0; j < -last - 1; j++)
 			assert_string_not_equal(s, seen[j]);
-		seen[-code - 1] = s;
+		seen[-last - 1] = s;
 	}
-	assert_string_equal(err_str(SPA_ERR_KEY_NOT_FILE - 1), "unknown error");
+	assert_true(last < SPA_ERR_KEY_NOT_FILE);
+	for (int code = last; code > last - 100; code--)
+		assert_string_equal(err_str(code), "unknown error");
 	assert_string_equal(err_str(1), "unknown error");
 	assert_string_equal(err_str(SPA_ERR_NOMEM), "out of memory");
 }
