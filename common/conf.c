@@ -1104,28 +1104,68 @@ cur_action(struct parser *p)
 	return &p->c->actions[p->c->nactions - 1];
 }
 
+/* One "tcp/PORT" or "udp/PORT" into *out.  0 or -1. */
+static int
+parse_port(const char *w, struct conf_port *out)
+{
+	unsigned port;
+
+	if (strncmp(w, "tcp/", 4) == 0)
+		out->proto = IPPROTO_TCP;
+	else if (strncmp(w, "udp/", 4) == 0)
+		out->proto = IPPROTO_UDP;
+	else
+		return -1;
+	if (parse_uint(w + 4, 1, 65535, &port) != 0)
+		return -1;
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+static int
+open_word(struct parser *p, const char *w)
+{
+	struct conf_action *a = cur_action(p);
+	struct conf_port *pp = &a->ports[a->nports];
+	char q[SHOWN_MAX + 4];
+
+	if (parse_port(w, pp) != 0)
+		return perr(p, p->in.lineno, "open takes tcp/PORT and udp/PORT "
+		    "pairs with PORT from 1 to 65535, separated by spaces (such "
+		    "as tcp/22 udp/51820), not '%s'", shown(w, q));
+	for (size_t i = 0; i < a->nports; i++)
+		if (a->ports[i].proto == pp->proto && a->ports[i].port == pp->port)
+			return perr(p, p->in.lineno, "open names %s twice",
+			    shown(w, q));
+	a->nports++;
+	return 0;
+}
+
+static int
+open_words(struct parser *p, const char *w)
+{
+	if (cur_action(p)->nports == CONF_PORTS_MAX)
+		return perr(p, p->in.lineno, "open takes at most %d pairs",
+		    CONF_PORTS_MAX);
+	return open_word(p, w);
+}
+
+/* open = PROTO/PORT ...: one grant opens every pair (doc/grants.md). */
 static int
 action_open(struct parser *p, const char *v)
 {
 	struct conf_action *a = cur_action(p);
-	char q[SHOWN_MAX + 4];
-	unsigned port;
 
 	if (p->seen[A_RUN])
 		return perr(p, p->in.lineno, "an action has open or run, not "
 		    "both (run is on line %u)", p->seen[A_RUN]);
 	a->kind = CONF_ACTION_OPEN;
-	if (strncmp(v, "tcp/", 4) == 0)
-		a->proto = IPPROTO_TCP;
-	else if (strncmp(v, "udp/", 4) == 0)
-		a->proto = IPPROTO_UDP;
-	if ((a->proto == IPPROTO_TCP || a->proto == IPPROTO_UDP) &&
-	    parse_uint(v + 4, 1, 65535, &port) == 0) {
-		a->port = (uint16_t)port;
-		return 0;
-	}
-	return perr(p, p->in.lineno, "open must be tcp/PORT or udp/PORT with "
-	    "PORT from 1 to 65535 (such as tcp/22), not '%s'", shown(v, q));
+	a->nports = 0;
+	if (each_word(p, v, open_words) != 0)
+		return -1;
+	if (a->nports == 0)
+		return perr(p, p->in.lineno, "open needs a pair such as tcp/22");
+	return 0;
 }
 
 static int

@@ -72,15 +72,25 @@ struct conf_user {
 };
 
 enum conf_action_kind {
-	CONF_ACTION_OPEN,               /* open = PROTO/PORT for timeout s */
+	CONF_ACTION_OPEN,               /* open = PROTO/PORT ... for timeout
+	                                 * s: one grant, every pair */
 	CONF_ACTION_RUN,                /* run = /abs/path args... */
+};
+
+/* Pairs one open = may name: as many as a grant record holds. */
+#define CONF_PORTS_MAX 8
+
+struct conf_port {
+	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;                  /* 1..65535 */
 };
 
 struct conf_action {
 	char *name;                     /* a valid request (request_valid) */
 	enum conf_action_kind kind;
-	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP (open) */
-	uint16_t port;                  /* open */
+	struct conf_port ports[CONF_PORTS_MAX]; /* open: each pair, in the
+	                                 * order given, none twice */
+	size_t nports;
 	unsigned timeout;               /* open: grant seconds (default 30);
 	                                 * run: time limit (default 60) */
 	struct template run;            /* run: argv template */

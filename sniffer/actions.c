@@ -46,19 +46,22 @@ actions_port_values(uint8_t proto, uint16_t port, struct action_values *out)
 
 void
 actions_values(const struct spa_decision *d, const struct conf_action *a,
-    struct action_values *out)
+    size_t pair, struct action_values *out)
 {
 	actions_common_values(&d->allow, a->timeout, out);
 	out->v.user = d->user_name;
 	out->v.request = d->request;
-	if (a->kind == CONF_ACTION_OPEN)
-		actions_port_values(a->proto, a->port, out);
+	if (a->kind == CONF_ACTION_OPEN && pair < a->nports)
+		actions_port_values(a->ports[pair].proto, a->ports[pair].port,
+		    out);
 }
 
 void
-actions_grant_values(const struct grantrec *r, int64_t seconds,
-    struct action_values *out)
+actions_grant_values(const struct grantrec *r, unsigned pair,
+    int64_t seconds, struct action_values *out)
 {
+	struct grant_port p = grantrec_pair(r, pair);
+
 	if (seconds < 1)
 		seconds = 1;
 	if (seconds > UINT32_MAX)
@@ -66,7 +69,7 @@ actions_grant_values(const struct grantrec *r, int64_t seconds,
 	actions_common_values(&r->addr, (unsigned)seconds, out);
 	out->v.user = r->user;
 	out->v.request = r->action;
-	actions_port_values(r->proto, r->port, out);
+	actions_port_values(p.proto, p.port, out);
 }
 
 static int
@@ -100,16 +103,6 @@ actions_fw_each(const struct firewall *fw, enum firewall_verb verb,
 	return 0;
 }
 
-int
-actions_each(const struct firewall *fw, const struct conf_action *a,
-    enum firewall_verb verb, const struct action_values *vals, int family,
-    actions_cmd_fn *fn, void *ctx)
-{
-	if (a->kind == CONF_ACTION_RUN)
-		return verb == FIREWALL_OPEN ?
-		    actions_run_one(&a->run, vals, 0, fn, ctx) : 0;
-	return actions_fw_each(fw, verb, family, vals, fn, ctx);
-}
 
 static int
 actions_print_cmd(void *ctx, char *const *argv, int may_fail)
@@ -123,15 +116,26 @@ void
 actions_print_dry_run(void *ctx, const struct server_frame *f, FILE *out)
 {
 	const struct actions_dry_run *dry = ctx;
+	const struct conf_action *a = f->action;
 	struct action_values vals;
+	int rc = 0;
 
-	if (f->action == NULL)
+	if (a == NULL)
 		return;
-	actions_values(&f->decision, f->action, &vals);
-	if (actions_each(dry->firewall, f->action, FIREWALL_OPEN, &vals,
-	    f->decision.allow.family, actions_print_cmd, out) != 0)
+	if (a->kind == CONF_ACTION_RUN) {
+		actions_values(&f->decision, a, 0, &vals);
+		rc = actions_run_one(&a->run, &vals, 0, actions_print_cmd, out);
+	}
+	/* An open: the backend's open commands for each pair in turn. */
+	for (size_t i = 0; rc == 0 && a->kind == CONF_ACTION_OPEN &&
+	    i < a->nports; i++) {
+		actions_values(&f->decision, a, i, &vals);
+		rc = actions_fw_each(dry->firewall, FIREWALL_OPEN,
+		    f->decision.allow.family, &vals, actions_print_cmd, out);
+	}
+	if (rc != 0)
 		fprintf(out, "run: (cannot expand the commands of action %s)\n",
-		    f->action->name);
+		    a->name);
 }
 
 struct run_job {
@@ -166,7 +170,7 @@ actions_run_program(struct spawner *sp, const struct spa_decision *d,
 		return -1;
 	snprintf(job->action, sizeof(job->action), "%s", a->name);
 	snprintf(job->user, sizeof(job->user), "%s", d->user_name);
-	actions_values(d, a, &vals);
+	actions_values(d, a, 0, &vals);
 	if (template_expand(&a->run, &vals.v, &argv) != 0 ||
 	    (rc = spawner_submit(sp, argv, &opts, actions_run_done, job)) != 0) {
 		/* A full queue is logged by the spawner, once a burst. */

@@ -35,25 +35,20 @@ struct action_values {
 void actions_setup_values(int family, uint16_t knock_port,
     struct action_values *out);
 
-/* The placeholder values for decision d running action a. */
+/* The placeholder values for decision d running action a; {proto} and
+ * {port} those of a's pair number pair (open). */
 void actions_values(const struct spa_decision *d, const struct conf_action *a,
-    struct action_values *out);
+    size_t pair, struct action_values *out);
 
-/* The placeholder values for grant r, {timeout} being the seconds it has
- * left (at least 1). */
-void actions_grant_values(const struct grantrec *r, int64_t seconds,
-    struct action_values *out);
+/* The placeholder values for pair number pair of grant r, {timeout}
+ * being the seconds it has left (at least 1). */
+void actions_grant_values(const struct grantrec *r, unsigned pair,
+    int64_t seconds, struct action_values *out);
 
 /* Called with each expanded command; argv is valid during the call only.
  * A non-zero return stops the iteration and is returned. */
 typedef int actions_cmd_fn(void *ctx, char *const *argv, int may_fail);
 
-/* Expands every command of verb for the family of d's allowed address (or,
- * for a run action and FIREWALL_OPEN, the run template) and calls fn.
- * Returns 0, fn's non-zero value, or -1 when a template cannot expand. */
-int actions_each(const struct firewall *fw, const struct conf_action *a,
-    enum firewall_verb verb, const struct action_values *vals, int family,
-    actions_cmd_fn *fn, void *ctx);
 
 /* Expands every command of the backend for verb and family (4 or 6) with
  * vals and calls fn.  Returns 0, fn's non-zero value, or -1 when a

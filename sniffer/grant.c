@@ -21,6 +21,9 @@ struct grant {
 	int want_open;                  /* close-failed, and a knock asked for
 	                                 * it again: open once it closes */
 	unsigned attempts;              /* failed closes in a row */
+	unsigned closed;                /* bit i: pair i closed by the close
+	                                 * under way or that failed; a retry
+	                                 * closes only the others */
 	int64_t retry_at;               /* close-failed: next attempt */
 	int64_t knock_us;               /* its knock's capture time, until the
 	                                 * open completes; 0: none */
@@ -42,11 +45,15 @@ struct grant_engine {
 	void *on_opened_ctx;
 };
 
-/* A running sequence of commands for one grant. */
+/* A running open or close of one grant: the commands of each pair in
+ * turn, pair by pair. */
 struct grant_job {
 	struct grant_engine *e;
 	unsigned long id;
 	int closing;
+	int tolerant;                   /* every failure expected */
+	unsigned pair;                  /* the pair whose commands run */
+	int ok;                         /* 0 once a pair failed */
 };
 
 static struct grant *
@@ -138,20 +145,16 @@ grant_engine_set_firewall(struct grant_engine *e, struct firewall *fw)
 }
 
 static const char *
-grant_text(const struct grantrec *r, char buf[96])
+grant_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
 {
-	char addr[SPA_ADDRSTRLEN];
-
-	snprintf(buf, 96, "%s %s/%u", addr_format(&r->addr, addr),
-	    grantrec_proto_name(r), (unsigned)r->port);
-	return buf;
+	return grantrec_text(r, buf);
 }
 
 /* Writes g's record with its phase.  0 or -1 (logged). */
 static int
 grant_save(struct grant_engine *e, struct grant *g, enum grant_phase phase)
 {
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 
 	int rc;
 
@@ -175,7 +178,7 @@ grant_save(struct grant_engine *e, struct grant *g, enum grant_phase phase)
 static void
 grant_forget(struct grant_engine *e, struct grant *g)
 {
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 
 	if (state_grant_delete(e->st, &g->rec) != 0)
 		log_warn("state: cannot forget the grant %s: %s",
@@ -196,64 +199,86 @@ grant_append(void *ctx, char *const *argv, int may_fail)
 	return cmdlist_append(b->out, argv, may_fail || b->tolerant);
 }
 
-/* g's commands for verb, from its backend's rules file; with tolerant,
- * every failure is expected (a rule that may not be there).  0 or -1. */
+/* g's commands for verb and its pair number pair, from its backend's
+ * rules file; with tolerant, every failure is expected (a rule that may
+ * not be there).  0 or -1. */
 static int
 grant_commands(const struct grant *g, enum firewall_verb verb, int tolerant,
-    int64_t now, struct cmdlist *out)
+    unsigned pair, int64_t now, struct cmdlist *out)
 {
 	struct action_values vals;
 	struct grant_build b = { out, tolerant };
 
-	actions_grant_values(&g->rec, g->rec.expiry - now, &vals);
+	actions_grant_values(&g->rec, pair, g->rec.expiry - now, &vals);
 	return actions_fw_each(g->fw, verb, g->rec.addr.family, &vals,
 	    grant_append, &b) == 0 ? 0 : -1;
 }
 
-static void grant_job_done(void *cookie, int ok);
-
-/* Starts g's open (closing 0) or close commands.  0 or -1. */
+/* Runs g's check command for pair, when its backend has one: 1 when the
+ * check says the rule is absent (it ran and exited non-zero), else 0. */
 static int
-grant_start(struct grant_engine *e, struct grant *g, int closing,
-    int tolerant, int64_t now)
-{
-	struct cmdlist l = { 0 };
-	struct grant_job *job = calloc(1, sizeof(*job));
-	int rc = -1;
-
-	if (job != NULL && grant_commands(g, closing ? FIREWALL_CLOSE :
-	    FIREWALL_OPEN, tolerant, now, &l) == 0 && l.n > 0) {
-		*job = (struct grant_job){ e, g->id, closing };
-		g->busy = 1;
-		rc = cmdseq_start(e->sp, l.words, NULL, grant_job_done, job);
-		if (rc == 0)
-			job = NULL;
-		else
-			g->busy = 0;
-	}
-	free(job);
-	cmdlist_free(&l);
-	return rc;
-}
-
-/* Runs g's check command, when its backend has one: 1 when the check
- * says the rule is absent (it ran and exited non-zero), else 0. */
-static int
-grant_absent(const struct grant *g, int64_t now)
+grant_absent(const struct grant *g, unsigned pair, int64_t now)
 {
 	struct cmdlist l = { 0 };
 	int absent = 0;
 
-	if (grant_commands(g, FIREWALL_CHECK, 0, now, &l) == 0 && l.n > 0)
+	if (grant_commands(g, FIREWALL_CHECK, 0, pair, now, &l) == 0 &&
+	    l.n > 0)
 		absent = cmdseq_probe(l.words) == 0;
 	cmdlist_free(&l);
 	return absent;
 }
 
+static void grant_job_done(void *cookie, int ok);
+
+/* Starts the commands of the job's pair, or of the next pair that has
+ * some to run (a close skips the pairs already closed).  0: they run;
+ * 1: no pair is left; -1: this pair's commands cannot be built or
+ * started. */
+static int
+grant_job_next(struct grant_job *job, struct grant *g, int64_t now)
+{
+	struct cmdlist l = { 0 };
+	int rc = -1;
+
+	while (job->pair < grantrec_npairs(&g->rec) && job->closing &&
+	    (g->closed & 1u << job->pair))
+		job->pair++;
+	if (job->pair >= grantrec_npairs(&g->rec))
+		return 1;
+	if (grant_commands(g, job->closing ? FIREWALL_CLOSE : FIREWALL_OPEN,
+	    job->tolerant, job->pair, now, &l) == 0 && l.n > 0)
+		rc = cmdseq_start(job->e->sp, l.words, NULL, grant_job_done,
+		    job);
+	cmdlist_free(&l);
+	return rc;
+}
+
+/* Starts g's open (closing 0) or close commands, pair after pair.  0, or
+ * -1 when the first cannot start (nothing ran then). */
+static int
+grant_start(struct grant_engine *e, struct grant *g, int closing,
+    int tolerant, int64_t now)
+{
+	struct grant_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return -1;
+	*job = (struct grant_job){ e, g->id, closing, tolerant, 0, 1 };
+	if (!closing)
+		g->closed = 0;
+	g->busy = 1;
+	if (grant_job_next(job, g, now) == 0)
+		return 0;
+	g->busy = 0;
+	free(job);
+	return -1;
+}
+
 static void
 grant_open_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 {
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 
 	grant_text(&g->rec, what);
 	if (ok) {
@@ -281,7 +306,7 @@ grant_open_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 static void
 grant_close_failed(struct grant_engine *e, struct grant *g, int64_t now)
 {
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 	int64_t wait = (int64_t)1 << (g->attempts < 9 ? g->attempts : 9);
 
 	if (wait > GRANT_RETRY_MAX_S)
@@ -298,13 +323,14 @@ grant_close_failed(struct grant_engine *e, struct grant *g, int64_t now)
 static void
 grant_close_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 {
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 
-	if (!ok && !grant_absent(g, now)) {
+	if (!ok) {
 		grant_close_failed(e, g, now);
 		return;
 	}
 	g->attempts = 0;
+	g->closed = 0;
 	if (g->rec.phase == GRANT_REOPENING || g->want_open) {
 		g->want_open = 0;
 		/* A knock came while it closed: open it again, now that the
@@ -319,20 +345,40 @@ grant_close_done(struct grant_engine *e, struct grant *g, int ok, int64_t now)
 	grant_forget(e, g);
 }
 
+/* One pair's commands ended: a close notes the pair closed (its rule
+ * gone, or the backend's check says it is absent) and goes on with the
+ * next whatever happened; an open stops at the first pair that fails.
+ * At the end, the grant's phase moves on. */
 static void
 grant_job_done(void *cookie, int ok)
 {
 	struct grant_job *job = cookie;
 	struct grant *g = grant_by_id(job->e, job->id);
 	int64_t now = (int64_t)time(NULL);
+	int rc = 1;
 
-	if (g != NULL) {
-		g->busy = 0;
-		if (job->closing)
-			grant_close_done(job->e, g, ok, now);
-		else
-			grant_open_done(job->e, g, ok, now);
+	if (g == NULL) {
+		free(job);
+		return;
 	}
+	if (job->closing && (ok || grant_absent(g, job->pair, now)))
+		g->closed |= 1u << job->pair;
+	else if (!ok)
+		job->ok = 0;
+	while (job->closing || job->ok) {
+		job->pair++;
+		if ((rc = grant_job_next(job, g, now)) == 0)
+			return;         /* the next pair's commands run */
+		if (rc > 0)
+			break;
+		job->ok = 0;            /* this pair cannot run: next */
+	}
+	g->busy = 0;
+	if (job->closing)
+		grant_close_done(job->e, g, g->closed + 1u ==
+		    1u << grantrec_npairs(&g->rec), now);
+	else
+		grant_open_done(job->e, g, job->ok, now);
 	free(job);
 }
 
@@ -375,7 +421,7 @@ int
 grant_grant(struct grant_engine *e, const struct grantrec *r, int64_t now)
 {
 	struct grant *g = grant_find(e, r);
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 
 	if (g != NULL)
 		return grant_again(e, g, r, now);
@@ -430,7 +476,7 @@ grant_next_due(struct grant_engine *e, int64_t now)
 void
 grant_expire(struct grant_engine *e, int64_t now)
 {
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 	struct grant *g;
 
 	/* Each turn makes g busy, moves its retry later or forgets it (a
@@ -469,17 +515,24 @@ grant_next_ms(const struct grant_engine *e, int64_t now)
 	return best;
 }
 
-/* Closes g now, synchronously; 1 when it is closed. */
+/* Closes g now, synchronously, every pair not closed yet; 1 when all
+ * are closed. */
 static int
-grant_close_sync(const struct grant *g, int tolerant, int64_t now)
+grant_close_sync(struct grant *g, int tolerant, int64_t now)
 {
-	struct cmdlist l = { 0 };
-	int ok = 0;
+	for (unsigned i = 0; i < grantrec_npairs(&g->rec); i++) {
+		struct cmdlist l = { 0 };
+		int ok = 0;
 
-	if (grant_commands(g, FIREWALL_CLOSE, tolerant, now, &l) == 0)
-		ok = l.n == 0 || cmdseq_run_sync(l.words, NULL);
-	cmdlist_free(&l);
-	return ok || grant_absent(g, now);
+		if (g->closed & 1u << i)
+			continue;
+		if (grant_commands(g, FIREWALL_CLOSE, tolerant, i, now, &l) == 0)
+			ok = l.n == 0 || cmdseq_run_sync(l.words, NULL);
+		cmdlist_free(&l);
+		if (ok || grant_absent(g, i, now))
+			g->closed |= 1u << i;
+	}
+	return g->closed + 1u == 1u << grantrec_npairs(&g->rec);
 }
 
 size_t
@@ -545,7 +598,7 @@ grant_recover_one(void *ctx, const struct grantrec *r)
 	struct grant_recovery *rc = ctx;
 	struct firewall *fw = grant_backend(rc->e, r);
 	struct grant *g = grant_add(rc->e, r, fw);
-	char what[96];
+	char what[GRANTREC_TEXT_MAX];
 
 	firewall_free(fw);
 	if (g == NULL) {

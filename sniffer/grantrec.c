@@ -1,6 +1,7 @@
 #include "grantrec.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "firewall.h"
@@ -40,12 +41,77 @@ user_valid(const char *s)
 	    "0123456789._-") == n;
 }
 
+static int
+port_valid(struct grant_port p)
+{
+	return (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&
+	    p.port != 0;
+}
+
+/* Every further pair valid, none twice. */
+static int
+pairs_valid(const struct grantrec *r)
+{
+	if (r->nmore > GRANTREC_PAIRS_MAX - 1)
+		return 0;
+	for (unsigned i = 1; i < grantrec_npairs(r); i++) {
+		struct grant_port p = grantrec_pair(r, i);
+
+		if (!port_valid(p))
+			return 0;
+		for (unsigned j = 0; j < i; j++) {
+			struct grant_port q = grantrec_pair(r, j);
+
+			if (p.proto == q.proto && p.port == q.port)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+unsigned
+grantrec_npairs(const struct grantrec *r)
+{
+	return 1u + r->nmore;
+}
+
+struct grant_port
+grantrec_pair(const struct grantrec *r, unsigned i)
+{
+	if (i == 0 || i > r->nmore)
+		return (struct grant_port){ r->proto, r->port };
+	return r->more[i - 1];
+}
+
+const char *
+grantrec_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
+{
+	char addr[SPA_ADDRSTRLEN];
+	size_t used;
+	int n;
+
+	n = snprintf(buf, GRANTREC_TEXT_MAX, "%s", addr_format(&r->addr,
+	    addr));
+	used = n < 0 ? 0 : (size_t)n;
+	for (unsigned i = 0; i < grantrec_npairs(r) &&
+	    used < GRANTREC_TEXT_MAX; i++) {
+		struct grant_port p = grantrec_pair(r, i);
+
+		n = snprintf(buf + used, GRANTREC_TEXT_MAX - used, " %s/%u",
+		    p.proto == IPPROTO_UDP ? "udp" : "tcp", (unsigned)p.port);
+		used += n < 0 ? 0 : (size_t)n;
+	}
+	return buf;
+}
+
 int
 grantrec_valid(const struct grantrec *r)
 {
 	size_t alen = strnlen(r->action, SPA_REQUEST_MAX + 1);
 	size_t blen = strnlen(r->backend, GRANTREC_BACKEND_MAX + 1);
 
+	if (!pairs_valid(r))
+		return 0;
 	if (r->addr.family == 4 && !addr_bytes_are_mapped(r->addr.bytes))
 		return 0;
 	if (r->addr.family == 6 && addr_bytes_are_mapped(r->addr.bytes))
@@ -63,6 +129,12 @@ grantrec_valid(const struct grantrec *r)
 int
 grantrec_same(const struct grantrec *a, const struct grantrec *b)
 {
-	return a->proto == b->proto && a->port == b->port &&
-	    addr_equal(&a->addr, &b->addr);
+	if (a->proto != b->proto || a->port != b->port || a->nmore != b->nmore ||
+	    !addr_equal(&a->addr, &b->addr))
+		return 0;
+	for (unsigned i = 0; i < a->nmore && i < GRANTREC_PAIRS_MAX - 1; i++)
+		if (a->more[i].proto != b->more[i].proto ||
+		    a->more[i].port != b->more[i].port)
+			return 0;
+	return 1;
 }

@@ -15,6 +15,8 @@
 #include "request.h"
 
 #define GRANTREC_USER_MAX 32            /* as conf.c's names */
+#define GRANTREC_PAIRS_MAX 8            /* as CONF_PORTS_MAX */
+#define GRANTREC_TEXT_MAX 256           /* grantrec_text's bytes */
 #define GRANTREC_BACKEND_MAX 32         /* as FIREWALL_NAME_MAX */
 
 /* A grant's life (doc/grants.md draws it). */
@@ -28,10 +30,20 @@ enum grant_phase {
 	GRANT_NPHASES
 };
 
+struct grant_port {
+	uint8_t proto;                          /* IPPROTO_TCP or _UDP */
+	uint16_t port;                          /* 1..65535 */
+};
+
+/* A grant opens one or more proto/port pairs for addr, all with one
+ * expiry: proto/port is the first (the only one of a grant recorded
+ * before several could be), more[] the others (open = tcp/22 tcp/443). */
 struct grantrec {
 	struct spa_addr addr;                   /* family 4 or 6 */
 	uint8_t proto;                          /* IPPROTO_TCP or _UDP */
 	uint16_t port;                          /* 1..65535 */
+	struct grant_port more[GRANTREC_PAIRS_MAX - 1];
+	uint8_t nmore;                          /* pairs in more[] */
 	char user[GRANTREC_USER_MAX + 1];       /* "" when not known */
 	char action[SPA_REQUEST_MAX + 1];       /* "" when not known */
 	char backend[GRANTREC_BACKEND_MAX + 1]; /* "" : the configured one */
@@ -42,8 +54,16 @@ struct grantrec {
 /* 1 when every field holds a value the engine may turn into a command
  * argument: a record read back from disk is checked before any use. */
 int grantrec_valid(const struct grantrec *r);
-/* 1 when two records name the same grant (family, address, proto, port). */
+/* 1 when two records name the same grant (family, address, every pair
+ * in order). */
 int grantrec_same(const struct grantrec *a, const struct grantrec *b);
+/* How many pairs r opens (1 + nmore), and pair i of them (0: proto and
+ * port). */
+unsigned grantrec_npairs(const struct grantrec *r);
+struct grant_port grantrec_pair(const struct grantrec *r, unsigned i);
+/* "ADDR tcp/22 tcp/443", for logs; returns buf. */
+const char *grantrec_text(const struct grantrec *r,
+    char buf[GRANTREC_TEXT_MAX]);
 /* "opening", "open", ...; "?" when out of range. */
 const char *grant_phase_name(enum grant_phase p);
 /* "tcp" or "udp". */

@@ -15,24 +15,46 @@ struct state {
 	                         * its ROLLBACK; "" when the last call worked */
 };
 
-/* Layout 2: grants hold no command text (layout 1 stored close commands,
- * table "grants"). */
+/* Layout 3: a grant row is what the grant is (grantrec.h): its first
+ * pair in proto and port, the others in more (3 bytes each: proto, port
+ * big-endian), a forward's inner host in inner_*; all of it is the key.
+ * Layout 2 had no more and inner_* (one pair, no forward); layout 1 stored
+ * close commands (table "grants").  The defaults let a binary of layout 2
+ * still insert its rows. */
+#define GRANT_ROWS_TABLE(name) \
+    "CREATE TABLE IF NOT EXISTS " name " (" \
+    " family INTEGER NOT NULL, addr BLOB NOT NULL, proto INTEGER NOT NULL," \
+    " port INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL," \
+    " backend TEXT NOT NULL, expiry INTEGER NOT NULL, phase INTEGER NOT NULL," \
+    " more BLOB NOT NULL DEFAULT x'', inner_family INTEGER NOT NULL DEFAULT 0," \
+    " inner_addr BLOB NOT NULL DEFAULT x'', inner_port INTEGER NOT NULL" \
+    " DEFAULT 0, PRIMARY KEY (family, addr, proto, port, more, inner_family," \
+    " inner_addr, inner_port));"
+
 static const char state_schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS replay ("
-    " tag BLOB PRIMARY KEY, expiry INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS grant_rows ("
-    " family INTEGER NOT NULL, addr BLOB NOT NULL, proto INTEGER NOT NULL,"
-    " port INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,"
-    " backend TEXT NOT NULL, expiry INTEGER NOT NULL, phase INTEGER NOT NULL,"
-    " PRIMARY KEY (family, addr, proto, port));";
+    " tag BLOB PRIMARY KEY, expiry INTEGER NOT NULL);";
 
-/* Layout 1 to 2: what each grant was is kept (as "opening": its rule may
- * or may not be there, so its close may fail); its commands are dropped. */
-static const char state_migrate[] =
+#define GRANT_ROWS_V2 "family, addr, proto, port, user, action, backend," \
+    " expiry, phase"
+
+/* Layout 2 to 3: every row kept, as a grant of one pair. */
+static const char state_migrate_2[] =
     "BEGIN IMMEDIATE;"
-    "INSERT OR IGNORE INTO grant_rows"
+    GRANT_ROWS_TABLE("grant_rows3")
+    "INSERT INTO grant_rows3 (" GRANT_ROWS_V2 ") SELECT " GRANT_ROWS_V2
+    " FROM grant_rows;"
+    "DROP TABLE grant_rows;"
+    "ALTER TABLE grant_rows3 RENAME TO grant_rows;"
+    "COMMIT;";
+
+/* Layout 1 to 3: what each grant was is kept (as "opening": its rule may
+ * or may not be there, so its close may fail); its commands are dropped. */
+static const char state_migrate_1[] =
+    "BEGIN IMMEDIATE;"
+    "INSERT OR IGNORE INTO grant_rows (" GRANT_ROWS_V2 ")"
     " SELECT family, addr, proto, port, '', '', '', expiry, 0 FROM grants;"
     "DROP TABLE grants;"
     "COMMIT;";
@@ -92,16 +114,44 @@ state_has_table(struct state *st, const char *name)
 	return found;
 }
 
+/* 1 when table has column (a statement reading it compiles). */
+static int
+state_has_column(struct state *st, const char *table, const char *column)
+{
+	sqlite3_stmt *stmt = NULL;
+	char sql[128];
+	int found;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
+	found = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK;
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+/* Runs one migration; a failure undoes all of it.  0 or -1. */
+static int
+state_migrate(struct state *st, const char *sql)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 static int
 state_schema_up(struct state *st)
 {
 	if (sqlite3_exec(st->db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	if (state_has_table(st, "grants") &&
-	    sqlite3_exec(st->db, state_migrate, NULL, NULL, NULL) != SQLITE_OK) {
-		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_exec(st->db, GRANT_ROWS_TABLE("grant_rows"), NULL, NULL,
+	    NULL) != SQLITE_OK)
 		return -1;
-	}
+	if (!state_has_column(st, "grant_rows", "more") &&
+	    state_migrate(st, state_migrate_2) != 0)
+		return -1;
+	if (state_has_table(st, "grants") &&
+	    state_migrate(st, state_migrate_1) != 0)
+		return -1;
 	return 0;
 }
 
@@ -286,11 +336,20 @@ state_replay_load(struct state *st, struct replay_cache *rc, int64_t now)
 	return step == SQLITE_DONE ? n : -1;
 }
 
+/* The key columns, numbered 1 to 8: family, addr, proto, port, more,
+ * inner_family, inner_addr, inner_port. */
 static int
 state_bind_grant_key(sqlite3_stmt *stmt, const struct grantrec *r)
 {
+	uint8_t more[3 * (GRANTREC_PAIRS_MAX - 1)];
+	size_t n = 0;
 	int rc = sqlite3_bind_int(stmt, 1, r->addr.family);
 
+	for (unsigned i = 0; i < r->nmore && i < GRANTREC_PAIRS_MAX - 1; i++) {
+		more[n++] = r->more[i].proto;
+		more[n++] = (uint8_t)(r->more[i].port >> 8);
+		more[n++] = (uint8_t)r->more[i].port;
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(stmt, 2, r->addr.bytes, SPA_ADDR_LEN,
 		    SQLITE_STATIC);
@@ -298,6 +357,14 @@ state_bind_grant_key(sqlite3_stmt *stmt, const struct grantrec *r)
 		rc = sqlite3_bind_int(stmt, 3, r->proto);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(stmt, 4, r->port);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(stmt, 5, more, (int)n, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 6, 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(stmt, 7, "", 0, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 8, 0);
 	return rc;
 }
 
@@ -308,26 +375,30 @@ state_bind_grant(sqlite3_stmt *stmt, const void *arg)
 	int rc = state_bind_grant_key(stmt, r);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 5, r->user, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(stmt, 9, r->user, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 6, r->action, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(stmt, 10, r->action, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 7, r->backend, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(stmt, 11, r->backend, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(stmt, 8, r->expiry);
+		rc = sqlite3_bind_int64(stmt, 12, r->expiry);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(stmt, 9, (int)r->phase);
+		rc = sqlite3_bind_int(stmt, 13, (int)r->phase);
 	return rc;
 }
+
+#define GRANT_KEY_COLUMNS "family, addr, proto, port, more, inner_family," \
+    " inner_addr, inner_port"
 
 int
 state_grant_put(struct state *st, const struct grantrec *r)
 {
 	if (!grantrec_valid(r))
 		return -1;
-	return state_exec(st, "INSERT OR REPLACE INTO grant_rows"
-	    " (family, addr, proto, port, user, action, backend, expiry, phase)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", state_bind_grant, r);
+	return state_exec(st, "INSERT OR REPLACE INTO grant_rows ("
+	    GRANT_KEY_COLUMNS ", user, action, backend, expiry, phase)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", state_bind_grant,
+	    r);
 }
 
 int
@@ -358,7 +429,9 @@ int
 state_grant_delete(struct state *st, const struct grantrec *r)
 {
 	return state_exec(st, "DELETE FROM grant_rows WHERE family = ? AND"
-	    " addr = ? AND proto = ? AND port = ?", state_bind_grant_only_key, r);
+	    " addr = ? AND proto = ? AND port = ? AND more = ? AND"
+	    " inner_family = ? AND inner_addr = ? AND inner_port = ?",
+	    state_bind_grant_only_key, r);
 }
 
 /* Column col as text of at most max bytes into out; -1 if it is not. */
@@ -384,11 +457,34 @@ state_int(sqlite3_stmt *stmt, int col, int64_t min, int64_t max, int64_t *out)
 	return *out < min || *out > max ? -1 : 0;
 }
 
-/* One row into r, validated.  -1 for a row that is not a grant. */
+/* Column col, the further pairs (state_bind_grant_key), into r.  0 or
+ * -1; grantrec_valid checks the values. */
+static int
+state_more(sqlite3_stmt *stmt, int col, struct grantrec *r)
+{
+	const uint8_t *b = sqlite3_column_blob(stmt, col);
+	int n = sqlite3_column_bytes(stmt, col);
+
+	if (sqlite3_column_type(stmt, col) != SQLITE_BLOB &&
+	    !(sqlite3_column_type(stmt, col) == SQLITE_TEXT && n == 0))
+		return -1;
+	if (n < 0 || n % 3 != 0 || n / 3 > GRANTREC_PAIRS_MAX - 1)
+		return -1;
+	for (int i = 0; i < n / 3; i++) {
+		r->more[i].proto = b[3 * i];
+		r->more[i].port = (uint16_t)(b[3 * i + 1] << 8 | b[3 * i + 2]);
+	}
+	r->nmore = (uint8_t)(n / 3);
+	return 0;
+}
+
+/* One row into r, validated.  -1 for a row that is not a grant (a
+ * forward's row: this build opens none, and must not take it for an
+ * open). */
 static int
 state_grant_row(sqlite3_stmt *stmt, struct grantrec *r)
 {
-	int64_t family, proto, port, phase;
+	int64_t family, proto, port, phase, inner;
 
 	memset(r, 0, sizeof(*r));
 	if (state_int(stmt, 0, 4, 6, &family) != 0 ||
@@ -399,7 +495,9 @@ state_grant_row(sqlite3_stmt *stmt, struct grantrec *r)
 	    state_text(stmt, 5, r->action, SPA_REQUEST_MAX) != 0 ||
 	    state_text(stmt, 6, r->backend, GRANTREC_BACKEND_MAX) != 0 ||
 	    state_int(stmt, 7, INT64_MIN, INT64_MAX, &r->expiry) != 0 ||
-	    state_int(stmt, 8, 0, GRANT_NPHASES - 1, &phase) != 0)
+	    state_int(stmt, 8, 0, GRANT_NPHASES - 1, &phase) != 0 ||
+	    state_more(stmt, 9, r) != 0 ||
+	    state_int(stmt, 10, 0, 0, &inner) != 0)
 		return -1;
 	r->addr.family = (uint8_t)family;
 	memcpy(r->addr.bytes, sqlite3_column_blob(stmt, 1), SPA_ADDR_LEN);
@@ -419,8 +517,8 @@ state_grant_each(struct state *st,
 	int step;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT family, addr, proto, port,"
-	    " user, action, backend, expiry, phase FROM grant_rows"
-	    " ORDER BY expiry", -1, &stmt, NULL) != SQLITE_OK)
+	    " user, action, backend, expiry, phase, more, inner_family"
+	    " FROM grant_rows ORDER BY expiry", -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state_grant_row(stmt, &r) != 0) {

@@ -222,8 +222,14 @@ warden_act(struct warden *w, const struct conf_action *a,
     const struct spa_decision *d, int64_t knock_us, int64_t now)
 {
 	if (a->kind == CONF_ACTION_OPEN && !w->opt->dry_run) {
-		struct grantrec r = { .addr = d->allow, .proto = a->proto,
-		    .port = a->port, .expiry = now + a->timeout };
+		struct grantrec r = { .addr = d->allow,
+		    .proto = a->ports[0].proto, .port = a->ports[0].port,
+		    .expiry = now + a->timeout };
+
+		/* One grant for every pair, one expiry (doc/grants.md). */
+		for (size_t i = 1; i < a->nports && i < GRANTREC_PAIRS_MAX; i++)
+			r.more[r.nmore++] = (struct grant_port){
+			    a->ports[i].proto, a->ports[i].port };
 
 		snprintf(r.user, sizeof(r.user), "%s", d->user_name);
 		snprintf(r.action, sizeof(r.action), "%s", a->name);

@@ -79,7 +79,7 @@ ends_open_then_closes() {
 no_command_text() {
 	local cols
 	cols=$(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM pragma_table_info('grant_rows')")
-	[ "$cols" = "family addr proto port user action backend expiry phase" ] || fail "grant columns: $cols"
+	[ "$cols" = "family addr proto port user action backend expiry phase more inner_family inner_addr inner_port" ] || fail "grant columns: $cols"
 	! sqlite3 "$db" 'SELECT user, action, backend FROM grant_rows' | grep -q / || fail "a path in the state"
 }
 

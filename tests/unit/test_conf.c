@@ -119,8 +119,9 @@ test_interface_example(void **state)
 	a = conf_find_action(c, "ssh");
 	assert_ptr_equal(a, &c->actions[0]);
 	assert_int_equal(a->kind, CONF_ACTION_OPEN);
-	assert_int_equal(a->proto, IPPROTO_TCP);
-	assert_int_equal(a->port, 22);
+	assert_int_equal(a->nports, 1);
+	assert_int_equal(a->ports[0].proto, IPPROTO_TCP);
+	assert_int_equal(a->ports[0].port, 22);
 	assert_int_equal(a->timeout, 30);
 	assert_null(a->run_as);
 	assert_null(a->run.words);
@@ -341,8 +342,9 @@ test_users_and_actions(void **state)
 	assert_null(a->run.words[3]);
 	a = conf_find_action(c, "ssh");
 	assert_int_equal(a->kind, CONF_ACTION_OPEN);
-	assert_int_equal(a->proto, IPPROTO_UDP);
-	assert_int_equal(a->port, 60001);
+	assert_int_equal(a->nports, 1);
+	assert_int_equal(a->ports[0].proto, IPPROTO_UDP);
+	assert_int_equal(a->ports[0].port, 60001);
 	assert_int_equal(a->timeout, 600);
 	a = conf_find_action(c, "wake");
 	assert_string_equal(a->run_as, "daemon");
@@ -355,6 +357,26 @@ test_users_and_actions(void **state)
 
 /* from = networks of both families; expires = the first second after
  * the day, UTC (leap days, the century rule). */
+/* open = several pairs, in order: one grant opens them all. */
+static void
+test_open_pairs(void **state)
+{
+	struct conf *c = load_ok("t.conf", "[action web]\n"
+	    "open = tcp/22 tcp/443  udp/51820 udp/22\n");
+	const struct conf_action *a = &c->actions[0];
+
+	(void)state;
+	assert_int_equal(a->kind, CONF_ACTION_OPEN);
+	assert_int_equal(a->nports, 4);
+	assert_int_equal(a->ports[1].proto, IPPROTO_TCP);
+	assert_int_equal(a->ports[1].port, 443);
+	assert_int_equal(a->ports[2].proto, IPPROTO_UDP);
+	assert_int_equal(a->ports[2].port, 51820);
+	assert_int_equal(a->ports[3].proto, IPPROTO_UDP);
+	assert_int_equal(a->ports[3].port, 22);
+	conf_free(c);
+}
+
 static void
 test_from_expires(void **state)
 {
@@ -399,7 +421,7 @@ test_odd_but_valid(void **state)
 	assert_int_equal(c->nactions, 3);
 	assert_string_equal(c->actions[0].name, "a/b;c");
 	assert_string_equal(c->actions[1].name, "~!");
-	assert_int_equal(c->actions[1].port, 65535);
+	assert_int_equal(c->actions[1].ports[0].port, 65535);
 	assert_string_equal(c->actions[2].name, "x");
 	conf_free(c);
 	/* Indented lines are keys, not inih continuations. */
@@ -647,14 +669,21 @@ static const struct bad bad_actions[] = {
 	{ "[action a]\nrun = /bin/true\nopen = tcp/22\n", "t.conf:3: ",
 	    "not both (run is on line 2)" },
 	{ "[action a]\nopen = tcp/0\n", "t.conf:2: ",
-	    "open must be tcp/PORT or udp/PORT with PORT from 1 to 65535 (such "
-	    "as tcp/22), not 'tcp/0'" },
+	    "open takes tcp/PORT and udp/PORT pairs with PORT from 1 to 65535, "
+	    "separated by spaces (such as tcp/22 udp/51820), not 'tcp/0'" },
 	{ "[action a]\nopen = tcp/65536\n", "t.conf:2: ", "not 'tcp/65536'" },
 	{ "[action a]\nopen = icmp/1\n", "t.conf:2: ", "not 'icmp/1'" },
 	{ "[action a]\nopen = TCP/22\n", "t.conf:2: ", "not 'TCP/22'" },
 	{ "[action a]\nopen = tcp/\n", "t.conf:2: ", "not 'tcp/'" },
 	{ "[action a]\nopen = 22\n", "t.conf:2: ", "not '22'" },
-	{ "[action a]\nopen = tcp/22 udp/53\n", "t.conf:2: ", "open must" },
+	{ "[action a]\nopen = tcp/22 udp/53 tcp/22\n", "t.conf:2: ",
+	    "open names tcp/22 twice" },
+	{ "[action a]\nopen = tcp/22,tcp/443\n", "t.conf:2: ",
+	    "not 'tcp/22,tcp/443'" },
+	{ "[action a]\nopen =\n", "t.conf:2: ", "open needs a pair such as "
+	    "tcp/22" },
+	{ "[action a]\nopen = tcp/1 tcp/2 tcp/3 tcp/4 tcp/5 tcp/6 tcp/7 tcp/8 "
+	    "tcp/9\n", "t.conf:2: ", "open takes at most 8 pairs" },
 	{ "[action a]\nrun = backup.sh {addr}\n", "t.conf:2: ",
 	    "run: the program 'backup.sh' must be an absolute path" },
 	{ "[action a]\nrun = /bin/backup {host}\n", "t.conf:2: ",
@@ -1177,6 +1206,7 @@ main(void)
 		cmocka_unit_test(test_users_and_actions),
 		cmocka_unit_test(test_odd_but_valid),
 		cmocka_unit_test(test_from_expires),
+		cmocka_unit_test(test_open_pairs),
 		cmocka_unit_test(test_line_length),
 		cmocka_unit_test(test_bad_sections),
 		cmocka_unit_test(test_bad_sniffer),

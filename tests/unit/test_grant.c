@@ -29,13 +29,15 @@
 static char dir[] = "/tmp/spa-grant-XXXXXX";
 
 /* The backend: fw.sh VERB DIR ADDR PROTO PORT [WORDS...] logs the call,
- * fails when DIR/fail-VERB exists, and keeps a rule as a file. */
+ * fails when DIR/fail-VERB or DIR/fail-VERB-PORT exists, and keeps a rule
+ * as a file. */
 static const char fw_script[] =
     "#!/bin/sh\n"
     "verb=$1 d=$2; shift 2\n"
     "rule=\"$d/rule-$1-$2-$3\"\n"
     "echo \"$verb $1 $2 $3\" >> \"$d/log\"\n"
     "[ -e \"$d/fail-$verb\" ] && exit 1\n"
+    "[ -e \"$d/fail-$verb-$3\" ] && exit 1\n"
     "case $verb in\n"
     "open) : > \"$rule\";;\n"
     "close) rm \"$rule\" 2>/dev/null;;\n"
@@ -471,6 +473,109 @@ test_grant_close_all(void **state)
 	rig_down(&r);
 }
 
+/* g with tcp/443 and udp/51820 after its tcp/22. */
+static struct grantrec
+three_pairs(struct grantrec g)
+{
+	g.more[0] = (struct grant_port){ IPPROTO_TCP, 443 };
+	g.more[1] = (struct grant_port){ IPPROTO_UDP, 51820 };
+	g.nmore = 2;
+	return g;
+}
+
+/* One grant of three pairs: each pair's open and close run, one expiry;
+ * an open that fails at the second pair closes the first and never opens
+ * the third; a close that fails for one pair is retried for it alone. */
+static void
+test_grant_pairs(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = three_pairs(knock("198.51.100.60", now + 30));
+	(void)state;
+
+	write_rules("files", 0);
+	rig_up(&r, "pairs", "files");
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	assert_true(exists("rule-198.51.100.60-tcp-22"));
+	assert_true(exists("rule-198.51.100.60-tcp-443"));
+	assert_true(exists("rule-198.51.100.60-udp-51820"));
+	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
+	assert_int_equal(recorded(&r).n, 1);
+	assert_int_equal(grant_count(r.e), 1);
+	/* The close of tcp/443 fails: the other two close, it stays. */
+	touch("fail-close-443", 1);
+	grant_expire(r.e, now + 30);
+	settle(&r);
+	assert_false(exists("rule-198.51.100.60-tcp-22"));
+	assert_true(exists("rule-198.51.100.60-tcp-443"));
+	assert_false(exists("rule-198.51.100.60-udp-51820"));
+	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(log_count("close"), 3);
+	touch("fail-close-443", 0);
+	grant_expire(r.e, now + 1000);
+	settle(&r);
+	assert_false(exists("rule-198.51.100.60-tcp-443"));
+	assert_int_equal(log_count("close"), 4);        /* tcp/443 alone */
+	assert_int_equal(recorded(&r).n, 0);
+	assert_int_equal(grant_count(r.e), 0);
+
+	/* The open of tcp/443 fails: tcp/22 is closed again, udp/51820
+	 * never opened; nothing is granted. */
+	touch("log", 0);
+	touch("fail-open-443", 1);
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	touch("fail-open-443", 0);
+	assert_int_equal(log_count("open"), 2);
+	assert_int_equal(log_count("open 198.51.100.60 udp"), 0);
+	assert_false(exists("rule-198.51.100.60-tcp-22"));
+	assert_false(exists("rule-198.51.100.60-tcp-443"));
+	assert_int_equal(recorded(&r).n, 0);
+	assert_int_equal(grant_count(r.e), 0);
+
+	/* Killed with it open: the next start closes every pair, and
+	 * re-opens every pair in its time. */
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	rig_down(&r);
+	touch("log", 0);
+	rig_up(&r, "pairs", "files");
+	assert_int_equal(grant_recover(r.e, now + 1), 0);
+	assert_int_equal(log_count("close"), 3);
+	assert_false(exists("rule-198.51.100.60-udp-51820"));
+	grant_resume(r.e, now + 1);
+	settle(&r);
+	assert_true(exists("rule-198.51.100.60-tcp-22"));
+	assert_true(exists("rule-198.51.100.60-tcp-443"));
+	assert_true(exists("rule-198.51.100.60-udp-51820"));
+	assert_int_equal(grant_close_all(r.e, spawn_now_ms() + 1000), 0);
+	assert_false(exists("rule-198.51.100.60-tcp-443"));
+	assert_int_equal(recorded(&r).n, 0);
+	rig_down(&r);
+}
+
+/* A grant of tcp/22 alone and one of tcp/22 tcp/443 for the same address
+ * are two grants (grantrec_same, and the state's key). */
+static void
+test_grant_pairs_key(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec one = knock("198.51.100.61", now + 30);
+	struct grantrec three = three_pairs(one);
+	struct grantrec other = three;
+	(void)state;
+
+	other.more[1].port = 51821;
+	assert_false(grantrec_same(&one, &three));
+	assert_false(grantrec_same(&three, &other));
+	assert_true(grantrec_same(&three, &three));
+	assert_int_equal(grantrec_npairs(&three), 3);
+	assert_int_equal(grantrec_pair(&three, 2).port, 51820);
+	assert_int_equal(grantrec_pair(&three, 0).port, 22);
+}
+
 /* The state cannot record the grant: nothing opens (fail closed). */
 static void
 test_grant_state_unwritable(void **state)
@@ -536,6 +641,8 @@ main(void)
 		cmocka_unit_test_setup(test_grant_recover_opening, fresh_log),
 		cmocka_unit_test_setup(test_grant_close_all, fresh_log),
 		cmocka_unit_test_setup(test_grant_state_unwritable, fresh_log),
+		cmocka_unit_test_setup(test_grant_pairs, fresh_log),
+		cmocka_unit_test_setup(test_grant_pairs_key, fresh_log),
 	};
 
 	log_init("test_grant", 1, 0);

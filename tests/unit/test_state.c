@@ -123,11 +123,41 @@ test_state_grants(void **state)
 	seen.n = 0;
 	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
 	assert_int_equal(seen.n, 0);
+	/* A grant of several pairs is another grant than its first pair
+	 * alone, and comes back with every pair. */
+	r.phase = GRANT_OPEN;
+	assert_int_equal(state_grant_put(st, &r), 0);
+	r.more[0] = (struct grant_port){ IPPROTO_TCP, 443 };
+	r.more[1] = (struct grant_port){ IPPROTO_UDP, 51820 };
+	r.nmore = 2;
+	r.expiry = 300;
+	assert_int_equal(state_grant_put(st, &r), 0);
+	seen.n = 0;
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.bad, 0);
+	assert_int_equal(seen.last.nmore, 2);
+	assert_int_equal(seen.last.more[1].proto, IPPROTO_UDP);
+	assert_int_equal(seen.last.more[1].port, 51820);
+	assert_true(grantrec_same(&seen.last, &r));
+	assert_int_equal(state_grant_delete(st, &r), 0);
+	seen.n = 0;
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.last.nmore, 0);
+	/* A pair twice is not a grant. */
+	r.more[1] = r.more[0];
+	assert_int_equal(state_grant_put(st, &r), -1);
 	/* A record no command may be built from is not written. */
+	r.nmore = 0;
 	snprintf(r.user, sizeof(r.user), "a b");
 	assert_int_equal(state_grant_put(st, &r), -1);
 	state_close(st);
 }
+
+
+/* The columns of a grant row of layout 2, the others defaulted. */
+#define V2 "family, addr, proto, port, user, action, backend, expiry, phase"
 
 /* Runs sql on the database file directly, as another program could. */
 static void
@@ -155,28 +185,45 @@ test_state_rows_validated(void **state)
 	assert_int_equal(state_open(sub, &st, err), 0);
 	assert_int_equal(state_grant_put(st, &r), 0);
 	state_close(st);
-	raw_sql(db, "INSERT INTO grant_rows SELECT family, addr, proto, 23,"
+	raw_sql(db, "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 23,"
 	    " 'x; id', action, backend, expiry, phase FROM grant_rows;"
-	    "INSERT INTO grant_rows SELECT family, addr, proto, 24,"
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 24,"
 	    " user, 'a b', backend, expiry, phase FROM grant_rows WHERE port=22;"
-	    "INSERT INTO grant_rows SELECT family, addr, proto, 25,"
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 25,"
 	    " user, action, '../../bin', expiry, phase FROM grant_rows"
 	    " WHERE port=22;"
-	    "INSERT INTO grant_rows SELECT 4, addr, proto, 26,"
+	    "INSERT INTO grant_rows (" V2 ") SELECT 4, addr, proto, 26,"
 	    " user, action, backend, expiry, phase FROM grant_rows WHERE port=22;"
-	    "INSERT INTO grant_rows SELECT family, addr, 1, 27,"
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, 1, 27,"
 	    " user, action, backend, expiry, phase FROM grant_rows WHERE port=22;"
-	    "INSERT INTO grant_rows SELECT family, addr, proto, 28,"
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 28,"
 	    " user, action, backend, expiry, 9 FROM grant_rows WHERE port=22;"
-	    "INSERT INTO grant_rows SELECT family, x'00', proto, 29,"
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, x'00', proto, 29,"
 	    " user, action, backend, expiry, phase FROM grant_rows WHERE port=22;"
-	    "INSERT INTO grant_rows SELECT family, addr, proto, 30,"
-	    " user, action, backend, 'soon', phase FROM grant_rows WHERE port=22;");
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 30,"
+	    " user, action, backend, 'soon', phase FROM grant_rows WHERE port=22;"
+	    /* Further pairs: one twice, a proto no grant has, a cut pair; a
+	     * forward (this build opens none). */
+	    "INSERT INTO grant_rows (" V2 ", more) SELECT family, addr, proto,"
+	    " 31, user, action, backend, expiry, phase, x'06001f' FROM"
+	    " grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows (" V2 ", more) SELECT family, addr, proto,"
+	    " 32, user, action, backend, expiry, phase, x'0101bb' FROM"
+	    " grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows (" V2 ", more) SELECT family, addr, proto,"
+	    " 33, user, action, backend, expiry, phase, x'0601' FROM"
+	    " grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows (" V2 ", more) SELECT family, addr, proto,"
+	    " 34, user, action, backend, expiry, phase, x'060000' FROM"
+	    " grant_rows WHERE port=22;"
+	    "INSERT INTO grant_rows (" V2 ", inner_family, inner_port) SELECT"
+	    " family, addr, proto, 35, user, action, backend, expiry, phase,"
+	    " 4, 22 FROM grant_rows WHERE port=22;");
 	assert_int_equal(state_open(sub, &st, err), 0);
 	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.last.port, 22);
-	assert_int_equal(seen.bad, 8);
+	assert_int_equal(seen.bad, 13);
 	state_close(st);
 }
 
@@ -215,6 +262,51 @@ test_state_old_layout(void **state)
 	seen.n = 0;
 	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
 	assert_int_equal(seen.n, 1);
+	state_close(st);
+}
+
+/* A database of layout 2 (one pair a grant, no forwards): its rows are
+ * kept, each as a grant of one pair, and new rows of several pairs fit
+ * beside them. */
+static void
+test_state_layout_2(void **state)
+{
+	char err[STATE_ERR_MAX], sub[64], db[96];
+	struct grantrec r = sample_grant();
+	struct seen seen = { 0 };
+	struct state *st;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/layout2", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	raw_sql(db, "CREATE TABLE replay (tag BLOB PRIMARY KEY,"
+	    " expiry INTEGER NOT NULL);"
+	    "CREATE TABLE grant_rows ("
+	    " family INTEGER NOT NULL, addr BLOB NOT NULL, proto INTEGER NOT NULL,"
+	    " port INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,"
+	    " backend TEXT NOT NULL, expiry INTEGER NOT NULL, phase INTEGER NOT NULL,"
+	    " PRIMARY KEY (family, addr, proto, port));"
+	    "INSERT INTO grant_rows VALUES (4, x'00000000000000000000ffffc0000201',"
+	    " 6, 22, 'alice', 'ssh', 'nft', 1234, 1);");
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.bad, 0);
+	assert_int_equal(seen.last.port, 22);
+	assert_int_equal(seen.last.nmore, 0);
+	assert_int_equal(seen.last.phase, GRANT_OPEN);
+	assert_string_equal(seen.last.backend, "nft");
+	r = seen.last;
+	r.more[0] = (struct grant_port){ IPPROTO_TCP, 443 };
+	r.nmore = 1;
+	assert_int_equal(state_grant_put(st, &r), 0);
+	state_close(st);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	seen.n = 0;
+	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(state_grant_delete(st, &seen.last), 0);
 	state_close(st);
 }
 
@@ -395,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_state_grants),
 		cmocka_unit_test(test_state_rows_validated),
 		cmocka_unit_test(test_state_old_layout),
+		cmocka_unit_test(test_state_layout_2),
 		cmocka_unit_test(test_state_strict_modes),
 		cmocka_unit_test(test_state_locked),
 		cmocka_unit_test(test_state_grant_tagged),
