@@ -19,6 +19,7 @@ err_str(int code)
 	case SPA_ERR_HEX: return "not valid hexadecimal";
 	case SPA_ERR_KEY_NOT_FILE: return "key file is not a regular file";
 	case SPA_ERR_FULL: return "queue full";
+	case SPA_ERR_COMMAND: return "a command failed";
 	}
 	return "unknown error";
 }

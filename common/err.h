@@ -18,6 +18,7 @@ enum spa_err {
 	SPA_ERR_HEX = -12,          /* not an even number of hex digits */
 	SPA_ERR_KEY_NOT_FILE = -13, /* key file is not a regular file */
 	SPA_ERR_FULL = -14,         /* a bounded queue or table is full */
+	SPA_ERR_COMMAND = -15,      /* a command failed or could not run */
 };
 
 /* A static, human-readable description of code. */

@@ -199,7 +199,7 @@ cmdseq_start(struct spawner *sp, char *const *words,
 
 	if (q == NULL || (q->words = cmdwords_dup(words)) == NULL) {
 		free(q);
-		return -1;
+		return SPA_ERR_NOMEM;
 	}
 	q->sp = sp;
 	if (opts != NULL)
@@ -211,7 +211,8 @@ cmdseq_start(struct spawner *sp, char *const *words,
 }
 
 /* Runs the commands of words one by one until verdict() says stop: it
- * gets each command's status and returns 1 to go on, else the result. */
+ * gets each command's status and returns 1 to go on, else the result
+ * (0 or a negative SPA_ERR_*); 1 when every command went on. */
 static int
 cmdseq_sync(char *const *words, const struct spawn_opts *opts,
     int (*verdict)(char *const *argv, const struct spawn_status *st,
@@ -239,7 +240,7 @@ cmdseq_sync(char *const *words, const struct spawn_opts *opts,
 	return 1;
 }
 
-/* cmdseq_run_sync: an unexpected failure ends the sequence (0). */
+/* cmdseq_run_sync: an unexpected failure ends the sequence. */
 static int
 cmdseq_run_verdict(char *const *argv, const struct spawn_status *st,
     const char *err, int may_fail)
@@ -247,17 +248,19 @@ cmdseq_run_verdict(char *const *argv, const struct spawn_status *st,
 	if (spawn_succeeded(st))
 		return 1;
 	cmdseq_log_failure(argv, st, err, may_fail);
-	return may_fail && st->outcome == SPAWN_EXITED ? 1 : 0;
+	return may_fail && st->outcome == SPAWN_EXITED ? 1 : SPA_ERR_COMMAND;
 }
 
 int
 cmdseq_run_sync(char *const *words, const struct spawn_opts *opts)
 {
-	return cmdseq_sync(words, opts, cmdseq_run_verdict);
+	int rc = cmdseq_sync(words, opts, cmdseq_run_verdict);
+
+	return rc == 1 ? 0 : rc;
 }
 
 /* cmdseq_probe: a non-zero exit answers (0); 126/127 mean it was not
- * executed, which proves nothing absent (-1). */
+ * executed, which proves nothing absent (SPA_ERR_COMMAND). */
 static int
 cmdseq_probe_verdict(char *const *argv, const struct spawn_status *st,
     const char *err, int may_fail)
@@ -266,12 +269,18 @@ cmdseq_probe_verdict(char *const *argv, const struct spawn_status *st,
 	(void)err;
 	(void)may_fail;
 	if (st->outcome != SPAWN_EXITED || st->code == 126 || st->code == 127)
-		return -1;
+		return SPA_ERR_COMMAND;
 	return st->code == 0 ? 1 : 0;
 }
 
 int
-cmdseq_probe(char *const *words)
+cmdseq_probe(char *const *words, int *all_zero)
 {
-	return cmdseq_sync(words, NULL, cmdseq_probe_verdict);
+	int rc = cmdseq_sync(words, NULL, cmdseq_probe_verdict);
+
+	*all_zero = 0;
+	if (rc < 0)
+		return rc;
+	*all_zero = rc == 1;
+	return 0;
 }

@@ -39,18 +39,21 @@ typedef void cmdseq_done_fn(void *cookie, int ok);
 
 /* Runs the commands of words one after another through sp, each command
  * failure logged with its status and stderr; the first unexpected failure
- * ends the sequence.  words is copied.  0, or -1 when it cannot start (no
- * callback then).  done comes from spawner_poll, except when no command
+ * ends the sequence.  words is copied.  0, or SPA_ERR_NOMEM when it cannot
+ * start (no callback then).  done comes from spawner_poll, except when no command
  * of words could be handed to sp at all (it is then called before this
  * returns, with ok 0). */
 int cmdseq_start(struct spawner *sp, char *const *words,
     const struct spawn_opts *opts, cmdseq_done_fn *done, void *cookie);
-/* The same, synchronously, for start-up and shutdown.  Returns ok. */
+/* The same, synchronously, for start-up and shutdown: 0 when every
+ * command whose failure is not expected succeeded, else SPA_ERR_COMMAND
+ * (logged). */
 int cmdseq_run_sync(char *const *words, const struct spawn_opts *opts);
 
 /* Runs the commands of words synchronously until one fails, for a
- * backend's check: 1 when all exited 0, 0 when one exited non-zero, -1
- * when one could not run or was killed. */
-int cmdseq_probe(char *const *words);
+ * backend's check.  0 with *all_zero 1 when all exited 0, 0 with
+ * *all_zero 0 when one exited non-zero; SPA_ERR_COMMAND when one could
+ * not run or was killed (that answers nothing). */
+int cmdseq_probe(char *const *words, int *all_zero);
 
 #endif

@@ -220,13 +220,13 @@ static int
 grant_absent(const struct grant *g, unsigned pair, int64_t now)
 {
 	struct cmdlist l = { 0 };
-	int absent = 0;
+	int present = 1;
 
 	if (grant_commands(g, FIREWALL_CHECK, 0, pair, now, &l) == 0 &&
-	    l.n > 0)
-		absent = cmdseq_probe(l.words) == 0;
+	    l.n > 0 && cmdseq_probe(l.words, &present) != 0)
+		present = 1;
 	cmdlist_free(&l);
-	return absent;
+	return !present;
 }
 
 static void grant_job_done(void *cookie, int ok);
@@ -527,7 +527,7 @@ grant_close_sync(struct grant *g, int tolerant, int64_t now)
 		if (g->closed & 1u << i)
 			continue;
 		if (grant_commands(g, FIREWALL_CLOSE, tolerant, i, now, &l) == 0)
-			ok = l.n == 0 || cmdseq_run_sync(l.words, NULL);
+			ok = l.n == 0 || cmdseq_run_sync(l.words, NULL) == 0;
 		cmdlist_free(&l);
 		if (ok || grant_absent(g, i, now))
 			g->closed |= 1u << i;

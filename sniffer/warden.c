@@ -7,6 +7,7 @@
 #include "actions.h"
 #include "cmdseq.h"
 #include "commit.h"
+#include "err.h"
 #include "grant.h"
 #include "log.h"
 #include "spawn.h"
@@ -36,25 +37,27 @@ warden_append(void *ctx, char *const *argv, int may_fail)
 }
 
 /* Runs the setup or teardown commands of both families; {knock_port} is
- * the sniffer's port, which setup drops.  Returns ok. */
+ * the sniffer's port, which setup drops.  0, or SPA_ERR_INVALID (a
+ * template that cannot expand), SPA_ERR_NOMEM or SPA_ERR_COMMAND (a
+ * command failed: logged). */
 static int
 warden_setup(const struct firewall *fw, uint16_t knock_port,
     enum firewall_verb verb)
 {
 	struct action_values vals;
 	struct cmdlist l = { 0 };
-	int ok = 1;
+	int rc = 0, r;
 
-	for (int family = 4; family <= 6; family += 2) {
+	for (int family = 4; family <= 6 && rc == 0; family += 2) {
 		actions_setup_values(family, knock_port, &vals);
-		if (actions_fw_each(fw, verb, family, &vals, warden_append,
-		    &l) != 0)
-			ok = 0;
+		if ((r = actions_fw_each(fw, verb, family, &vals,
+		    warden_append, &l)) != 0)
+			rc = r < 0 ? r : SPA_ERR_INVALID;
 	}
-	if (ok && l.n > 0)
-		ok = cmdseq_run_sync(l.words, NULL);
+	if (rc == 0 && l.n > 0)
+		rc = cmdseq_run_sync(l.words, NULL);
 	cmdlist_free(&l);
-	return ok;
+	return rc;
 }
 
 static void
@@ -108,8 +111,8 @@ warden_start(const struct conf *c, struct firewall *fw,
 		warden_free(w);
 		return EX_CANTCREAT;
 	}
-	if (!o->dry_run && !warden_setup(fw, c->sniffer.port,
-	    FIREWALL_SETUP)) {
+	if (!o->dry_run && warden_setup(fw, c->sniffer.port,
+	    FIREWALL_SETUP) != 0) {
 		log_warn("firewall %s: setup failed", firewall_path(fw));
 		warden_free(w);
 		return EX_UNAVAILABLE;
@@ -133,8 +136,8 @@ warden_stop(struct warden *w)
 	if (left > 0)
 		log_warn("stopping: %zu grants could not be closed; they stay "
 		    "recorded and the next start closes them", left);
-	if (!w->opt->dry_run && !warden_setup(w->fw,
-	    w->conf->sniffer.port, FIREWALL_TEARDOWN))
+	if (!w->opt->dry_run && warden_setup(w->fw,
+	    w->conf->sniffer.port, FIREWALL_TEARDOWN) != 0)
 		log_warn("firewall %s: teardown failed", firewall_path(w->fw));
 	if (spawner_running(w->spawner) + spawner_queued(w->spawner) > 0)
 		log_info("stopping: ending %zu running action programs",

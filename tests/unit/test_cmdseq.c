@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmdseq.h"
+#include "err.h"
 #include "template.h"
 #include "log.h"
 
@@ -60,9 +61,9 @@ test_cmdseq_sync(void **state)
 		    mark, NULL };
 		char *stops[] = { "/bin/false", "", "/bin/rm", mark, NULL };
 
-		assert_int_equal(run_words(ok), 1);
+		assert_int_equal(run_words(ok), 0);
 		assert_int_equal(access(mark, F_OK), 0);
-		assert_int_equal(run_words(stops), 0);
+		assert_int_equal(run_words(stops), SPA_ERR_COMMAND);
 		assert_int_equal(access(mark, F_OK), 0);        /* rm never ran */
 	}
 	unlink(mark);
@@ -121,14 +122,17 @@ test_cmdseq_probe(void **state)
 	char *no[] = { "/bin/true", "", "/bin/false", NULL };
 	char *cannot[] = { "/nonexistent/spa-check", NULL };
 	char *killed[] = { "/bin/sh", "-c", "kill -9 $$", NULL };
+	int all_zero;
 	(void)state;
 
-	assert_int_equal(cmdseq_probe(yes), 1);
-	assert_int_equal(cmdseq_probe(no), 0);
+	assert_int_equal(cmdseq_probe(yes, &all_zero), 0);
+	assert_int_equal(all_zero, 1);
+	assert_int_equal(cmdseq_probe(no, &all_zero), 0);
+	assert_int_equal(all_zero, 0);
 	/* exec failure is exit 127 from the child: "ran, non-zero" would
 	 * call a missing check binary proof of absence, so it is not. */
-	assert_int_equal(cmdseq_probe(cannot), -1);
-	assert_int_equal(cmdseq_probe(killed), -1);
+	assert_int_equal(cmdseq_probe(cannot, &all_zero), SPA_ERR_COMMAND);
+	assert_int_equal(cmdseq_probe(killed, &all_zero), SPA_ERR_COMMAND);
 }
 
 static void

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cmdseq.h"
+#include "err.h"
 #include "firewall.h"
 #include "log.h"
 #include "nftexec.h"
@@ -371,11 +372,13 @@ static int
 nftset_run(enum firewall_verb verb, int family, int strict)
 {
 	struct cmdlist l = { 0 };
-	int ok;
+	int ok, all_zero;
 
 	nftset_words(verb, family, strict, &l);
-	ok = verb == FIREWALL_CHECK ? cmdseq_probe(l.words) :
-	    cmdseq_run_sync(l.words, NULL);
+	if (verb == FIREWALL_CHECK)
+		ok = cmdseq_probe(l.words, &all_zero) == 0 ? all_zero : -1;
+	else
+		ok = cmdseq_run_sync(l.words, NULL) == 0;
 	cmdlist_free(&l);
 	return ok;
 }
@@ -482,8 +485,8 @@ test_nftset_kernel(void **state)
 	assert_int_equal(st.outcome, SPAWN_EXITED);
 	assert_int_equal(st.code, 1);
 	assert_non_null(strstr(err, "Error:"));
-	assert_int_equal(cmdseq_run_sync(missing, NULL), 0);
-	assert_int_equal(cmdseq_run_sync(missing_ok, NULL), 1);
+	assert_int_equal(cmdseq_run_sync(missing, NULL), SPA_ERR_COMMAND);
+	assert_int_equal(cmdseq_run_sync(missing_ok, NULL), 0);
 	/* Teardown removes our tables, and only them. */
 	assert_int_equal(nftset_run(FIREWALL_TEARDOWN, 0, 0), 1);
 	nft_list("tables", listing, sizeof(listing));
@@ -501,14 +504,17 @@ test_nftset_expiry(void **state)
 	    NULL };
 	char *get[] = { "libnftables", "get", "element", "ip", "spa", "allow4",
 	    "{", "192.0.2.9", ".", "tcp", ".", "22", "}", NULL };
+	int all_zero;
 	(void)state;
 
 	require_own_netns();
 	assert_int_equal(nftset_run(FIREWALL_SETUP, 4, 0), 1);
-	assert_int_equal(cmdseq_run_sync(add, NULL), 1);
-	assert_int_equal(cmdseq_probe(get), 1);
+	assert_int_equal(cmdseq_run_sync(add, NULL), 0);
+	assert_int_equal(cmdseq_probe(get, &all_zero), 0);
+	assert_int_equal(all_zero, 1);
 	usleep(1500 * 1000);
-	assert_int_equal(cmdseq_probe(get), 0);
+	assert_int_equal(cmdseq_probe(get, &all_zero), 0);
+	assert_int_equal(all_zero, 0);
 	assert_int_equal(nftset_run(FIREWALL_TEARDOWN, 4, 0), 1);
 }
 
