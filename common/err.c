@@ -20,6 +20,9 @@ err_str(int code)
 	case SPA_ERR_KEY_NOT_FILE: return "key file is not a regular file";
 	case SPA_ERR_FULL: return "queue full";
 	case SPA_ERR_COMMAND: return "a command failed";
+	case SPA_ERR_TIMEOUT: return "no answer in time";
+	case SPA_ERR_MISMATCH: return "not an answer to this request";
+	case SPA_ERR_REFUSED: return "the server answered with an error";
 	}
 	return "unknown error";
 }

@@ -19,6 +19,9 @@ enum spa_err {
 	SPA_ERR_KEY_NOT_FILE = -13, /* key file is not a regular file */
 	SPA_ERR_FULL = -14,         /* a bounded queue or table is full */
 	SPA_ERR_COMMAND = -15,      /* a command failed or could not run */
+	SPA_ERR_TIMEOUT = -16,      /* no answer in time */
+	SPA_ERR_MISMATCH = -17,     /* a message that answers another request */
+	SPA_ERR_REFUSED = -18,      /* the peer answered with an error */
 };
 
 /* A static, human-readable description of code. */
