@@ -26,6 +26,7 @@
 #include "profile.h"
 #include "request.h"
 #include "resolve.h"
+#include "stun.h"
 
 #ifndef SPA_VERSION
 #define SPA_VERSION "unknown"
@@ -34,14 +35,15 @@
 /* The command line as given, before the profile fills the gaps. */
 struct cli {
 	const char *src, *dst, *port, *sport, *allow, *keyfile;
-	const char *pcap, *profile, *output, *request;
+	const char *pcap, *profile, *output, *request, *stun;
 	int classic, native, verbose, keygen, force, sign, public_key;
 	int udp, tcp, list;
+	int resolve;                    /* -R: learn ALLOW with STUN */
 	int family;                     /* -4 or -6: 4 or 6; else 0 */
 };
 
 enum { OPT_CLASSIC = 256, OPT_NATIVE, OPT_KEYGEN, OPT_SIGN, OPT_PUBLIC,
-	OPT_UDP, OPT_TCP };
+	OPT_UDP, OPT_TCP, OPT_STUN };
 
 static const struct option cli_options[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -49,6 +51,8 @@ static const struct option cli_options[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "sport", required_argument, NULL, 'S' },
 	{ "allow", required_argument, NULL, 'a' },
+	{ "resolve", no_argument, NULL, 'R' },
+	{ "stun", required_argument, NULL, OPT_STUN },
 	{ "key", required_argument, NULL, 'k' },
 	{ "write", required_argument, NULL, 'w' },
 	{ "profile", required_argument, NULL, 'n' },
@@ -73,6 +77,7 @@ static const struct option cli_options[] = {
 static const char usage_text[] =
     "usage: knock [-4|-6] [-s SRC] -d DST [-p PORT] [-S SPORT] [-a ALLOW]\n"
     "             [-k KEYFILE] [--classic] [--udp] [-w FILE.pcap] [-v] REQUEST\n"
+    "       knock -R [--stun HOST[:PORT]] -d DST [options] REQUEST\n"
     "       knock -n PROFILE [options] [REQUEST]\n"
     "       knock -l\n"
     "       knock --keygen [--sign] [-o KEYFILE] [-f]\n"
@@ -92,6 +97,9 @@ static const char help_text[] =
     "                        not with --udp)\n"
     "  -S, --sport SPORT     source port (default: random 1024..65535)\n"
     "  -a, --allow ALLOW     native: the address to open for (default: SRC)\n"
+    "  -R, --resolve         ask for the public address instead, learnt from\n"
+    "                        the STUN server of --stun or the profile's stun =\n"
+    "      --stun HOST[:PORT]  that server (default port 3478); goes with -R\n"
     "  -k, --key KEYFILE     base64 key, mode 0600 or stricter: a 32-byte\n"
     "                        secret sends native, a 64-byte signing key\n"
     "                        (S || seed) the signed format (179 bytes)\n"
@@ -112,8 +120,10 @@ static const char help_text[] =
     "  -h, --help            this text;  -V, --version\n\n"
     "Exit status: 0 sent or written, 64 usage, 66 key or profile missing or\n"
     "unreadable (--public: not a signing key), 68 host name not resolved,\n"
-    "69 network error, 73 output file not created, 77 not permitted (raw\n"
-    "socket without root or CAP_NET_RAW: use --udp; key file too open).\n";
+    "69 network error (-R: no answer from the STUN server), 73 output file\n"
+    "not created, 76 the STUN server refused or gave no usable address,\n"
+    "77 not permitted (raw socket without root or CAP_NET_RAW: use --udp;\n"
+    "key file too open).\n";
 
 __attribute__((format(printf, 2, 3)))
 static int
@@ -148,6 +158,8 @@ cli_option(struct cli *c, int opt, const char *arg)
 	case 'p': c->port = arg; break;
 	case 'S': c->sport = arg; break;
 	case 'a': c->allow = arg; break;
+	case 'R': c->resolve = 1; break;
+	case OPT_STUN: c->stun = arg; break;
 	case 'k': c->keyfile = arg; break;
 	case 'w': c->pcap = arg; break;
 	case 'n': c->profile = arg; break;
@@ -200,7 +212,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 
 	memset(c, 0, sizeof(*c));
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:k:w:n:o:fvl46hV",
+	while ((opt = getopt_long(argc, argv, ":s:d:p:S:a:Rk:w:n:o:fvl46hV",
 	    cli_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return cli_bad_option(opt, argv);
@@ -228,7 +240,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 		return usage_error("--keygen and --public exclude each other");
 	if (c->keygen && (c->src || c->dst || c->port || c->sport || c->allow ||
 	    c->keyfile || c->pcap || c->profile || c->request || c->classic ||
-	    c->family || c->udp || c->tcp))
+	    c->family || c->udp || c->tcp || c->resolve || c->stun))
 		return usage_error("--keygen takes only --sign, -o FILE and -f");
 	if (!c->keygen && (c->output || c->force))
 		return usage_error("-o and -f go with --keygen");
@@ -237,8 +249,14 @@ cli_parse(int argc, char **argv, struct cli *c)
 		    "signs every knock; no flag is needed to send one)");
 	if (c->public_key && (c->src || c->dst || c->port || c->sport ||
 	    c->allow || c->pcap || c->request || c->classic || c->native ||
-	    c->verbose || c->family || c->udp || c->tcp))
+	    c->verbose || c->family || c->udp || c->tcp || c->resolve ||
+	    c->stun))
 		return usage_error("--public takes only -k KEYFILE or -n PROFILE");
+	if (c->resolve && c->allow)
+		return usage_error("-R and -a exclude each other (-R learns the "
+		    "address that -a would give)");
+	if (c->stun && !c->resolve)
+		return usage_error("--stun goes with -R");
 	if (c->public_key && c->keyfile == NULL && c->profile == NULL)
 		return usage_error("--public needs a signing key: give -k "
 		    "KEYFILE or -n PROFILE");
@@ -385,9 +403,10 @@ resolve_rest(const struct cli *c, const struct profile *p,
 	s->format = (p->have & PROFILE_FORMAT) ? p->format : PAYLOAD_NATIVE;
 	if (c->classic || c->native)
 		s->format = c->classic ? PAYLOAD_CLASSIC : PAYLOAD_NATIVE;
-	if (s->format == PAYLOAD_CLASSIC && s->has_allow)
+	if (s->format == PAYLOAD_CLASSIC && (s->has_allow || c->resolve))
 		return usage_error("the classic format carries no allow address; "
-		    "drop -a (or the profile's allow =) or use the native format");
+		    "drop -a or -R (or the profile's allow =) or use the native "
+		    "format");
 	if (request == NULL && (p->have & PROFILE_REQUEST))
 		request = p->request;
 	if (request == NULL)
@@ -405,6 +424,26 @@ resolve_rest(const struct cli *c, const struct profile *p,
 		    "raw TCP SYN; a UDP knock goes from the kernel's own address: "
 		    "drop source = or give --tcp");
 	return 0;
+}
+
+/* -R: the STUN server, --stun's, else the profile's stun =.  Checked
+ * before the key is read; asked last (stun_public). */
+static int
+resolve_stun_server(const struct cli *c, const struct profile *p,
+    struct stun_server *out)
+{
+	if (c->stun != NULL && stun_server_parse(c->stun, out) != 0)
+		return fail(EX_USAGE, "--stun '%s' is not HOST[:PORT]; give an "
+		    "address or a host name, then :PORT if not 3478 (an IPv6 "
+		    "address with a port as [2001:db8::1]:3478)", c->stun);
+	if (c->stun != NULL)
+		return 0;
+	if (p->have & PROFILE_STUN) {
+		*out = p->stun;
+		return 0;
+	}
+	return usage_error("-R needs a STUN server; give --stun HOST[:PORT], "
+	    "or -n PROFILE with stun =");
 }
 
 /* The key: a secret, and a seed when it is a signing key. */
@@ -535,6 +574,106 @@ knock_error(const struct knock_spec *s, int rc, const char *err)
 	}
 }
 
+/* Why no answer came, for the one line of a STUN timeout. */
+static void
+stun_why_silent(const struct stun_answer *a, char *out, size_t n)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	if (a->port_unreachable)
+		k = (size_t)snprintf(out, n, "; ICMP says nothing listens there");
+	if (a->ignored > 0 && k < n && a->bad_attr != 0)
+		snprintf(out + k, n - k, "; %u datagram(s) ignored, the last with "
+		    "the unknown attribute 0x%04x", a->ignored, a->bad_attr);
+	else if (a->ignored > 0 && k < n)
+		snprintf(out + k, n - k, "; %u datagram(s) ignored, the last: %s",
+		    a->ignored, err_str(a->last_ignored));
+}
+
+/* The outcome of stun_query as one line and an exit status. */
+static int
+stun_error(const char *server, uint16_t port, int rc,
+    const struct stun_answer *a)
+{
+	char why[160];
+
+	switch (rc) {
+	case SPA_ERR_TIMEOUT:
+		stun_why_silent(a, why, sizeof(why));
+		return fail(EX_UNAVAILABLE, "STUN server %s port %u did not "
+		    "answer (%u requests in %.1f s%s); check --stun and that UDP "
+		    "to it is not blocked", server, (unsigned)port, a->sent,
+		    STUN_RTO_MS * ((1u << STUN_SENDS) - 1) / 1000.0, why);
+	case SPA_ERR_REFUSED:
+		return fail(EX_PROTOCOL, "STUN server %s port %u refused the "
+		    "Binding request: error %u %s; use a server that answers "
+		    "Binding requests without credentials", server,
+		    (unsigned)port, a->error_code, a->reason);
+	case SPA_ERR_ADDRESS:
+		return fail(EX_PROTOCOL, "STUN server %s port %u answered without "
+		    "a mapped address; use another STUN server, or give the "
+		    "address with -a", server, (unsigned)port);
+	case SPA_ERR_SYSTEM:
+		return fail(EX_UNAVAILABLE, "cannot ask STUN server %s port %u: "
+		    "%s; check the network path to it", server, (unsigned)port,
+		    strerror(errno));
+	default:
+		return fail(EX_SOFTWARE, "cannot ask STUN server %s port %u: %s",
+		    server, (unsigned)port, err_str(rc));
+	}
+}
+
+/* Where the -R line goes: stdout, or stderr when -w - writes there (as
+ * print_report's). */
+static FILE *
+report_stream(const struct knock_spec *s)
+{
+	return s->pcap_path != NULL && strcmp(s->pcap_path, "-") == 0 ?
+	    stderr : stdout;
+}
+
+/* -R: asks the STUN server, in the destination's family, for this host's
+ * public address, and the knock asks for it as -a would; one line says
+ * which. */
+static int
+stun_public(const struct stun_server *srv, struct knock_spec *s)
+{
+	struct spa_addr server;
+	struct stun_answer a;
+	char text[SPA_ADDRSTRLEN], pub[SPA_ADDRSTRLEN], dst[SPA_ADDRSTRLEN];
+	int gai, rc, family = s->dst.family;
+
+	addr_format(&s->dst, dst);
+	rc = resolve_host(srv->host, family, &server, &gai);
+	if (rc == SPA_ERR_INVALID)
+		return fail(EX_USAGE, "the STUN server %s is not IPv%d, and the "
+		    "knock to %s is: the address it learns must be of the "
+		    "knock's family; give a STUN server of IPv%d", srv->host,
+		    family, dst, family);
+	if (rc != 0 && gai != 0)
+		return fail(EX_NOHOST, "cannot resolve STUN server %s: %s",
+		    srv->host, gai_strerror(gai));
+	if (rc != 0 || (server.family == 6 &&
+	    addr_bytes_are_mapped(server.bytes)))
+		return fail(EX_USAGE, "the STUN server '%s' is not an address "
+		    "or a host name", srv->host);
+	addr_format(&server, text);
+	if ((rc = stun_query(&server, srv->port, NULL, &a)) != 0)
+		return stun_error(text, srv->port, rc, &a);
+	addr_format(&a.mapped, pub);
+	if (a.mapped.family != family)
+		return fail(EX_PROTOCOL, "STUN server %s reported the IPv%u "
+		    "address %s, and the knock to %s needs an IPv%d one; give "
+		    "a STUN server that sees this host over IPv%d", text,
+		    (unsigned)a.mapped.family, pub, dst, family, family);
+	s->allow = a.mapped;
+	s->has_allow = 1;
+	fprintf(report_stream(s), "stun server=%s port=%u public=%s\n", text,
+	    (unsigned)srv->port, pub);
+	return 0;
+}
+
 /* A signing key signs every native knock (doc/protocol.md "Signed
  * format"); the classic format has no room for a signature. */
 static int
@@ -561,6 +700,7 @@ run_knock(const struct cli *c)
 	struct knock_key k;
 	struct knock_spec s;
 	struct knock_report r;
+	struct stun_server stun;
 	char err[KNOCK_ERR_MAX];
 	int rc;
 
@@ -571,11 +711,15 @@ run_knock(const struct cli *c)
 		goto wipe;
 	if ((rc = resolve_addresses(c, &p, &s)) != 0 ||
 	    (rc = resolve_rest(c, &p, &s)) != 0 ||
+	    (c->resolve && (rc = resolve_stun_server(c, &p, &stun)) != 0) ||
 	    (rc = resolve_key(c, &p, &k)) != 0 ||
 	    (rc = resolve_format(c, &k, &s)) != 0)
 		goto wipe;
 	profile_wipe(&p);
 	crypto_wipe(&k, sizeof(k));
+	/* Last, after every local check: -R asks the network. */
+	if (c->resolve && (rc = stun_public(&stun, &s)) != 0)
+		goto wipe;
 	rc = knock_fire(&s, &r, err);
 	if (rc != KNOCK_OK)
 		rc = knock_error(&s, rc, err);

@@ -143,6 +143,14 @@ profile_transport(const struct profile_ctx *c, const char *value, void *field)
 	return 0;
 }
 
+/* stun = HOST[:PORT]: the server -R asks; its name resolves at use. */
+static int
+profile_stun(const struct profile_ctx *c, const char *value, void *field)
+{
+	(void)c;
+	return stun_server_parse(value, field);
+}
+
 /* The keys of a section: how each is parsed, and into which field. */
 static const struct profile_keyword {
 	const char *name;
@@ -171,6 +179,8 @@ static const struct profile_keyword {
 	{ "transport", PROFILE_TRANSPORT, offsetof(struct profile, udp),
 	    profile_transport, "tcp (a raw TCP SYN: root or CAP_NET_RAW) or "
 	    "udp (no privileges)" },
+	{ "stun", PROFILE_STUN, offsetof(struct profile, stun), profile_stun,
+	    "HOST or HOST:PORT (an address or a host name; [IPV6]:PORT)" },
 };
 
 /* One key = value of the chosen section into its typed field; 0 (with the
@@ -186,8 +196,8 @@ profile_set(struct profile_ctx *c, const char *name, const char *value)
 			k = &profile_keywords[i];
 	if (k == NULL) {
 		snprintf(c->msg, sizeof(c->msg), "unknown key '%s' (known: address "
-		    "port source allow key keyfile request format transport)",
-		    name);
+		    "port source allow key keyfile request format transport "
+		    "stun)", name);
 		return 0;
 	}
 	if (k->parse(c, value, (char *)c->out + k->offset) != 0) {

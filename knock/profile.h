@@ -2,8 +2,9 @@
  * Profiles (doc/interface.md "knock"): ~/.config/spa/knock.conf, INI, one
  * [NAME] section per server with the keys address, port, source, allow,
  * key (base64: a 32-byte secret, or S || seed to sign) or keyfile,
- * request, format, transport.  Parsed once with libinih into
- * typed fields; command-line flags override them (main.c).
+ * request, format, transport, stun (HOST[:PORT], the STUN server of -R).
+ * Parsed once with libinih into typed fields; command-line flags override
+ * them (main.c).
  */
 #ifndef KNOCK_PROFILE_H
 #define KNOCK_PROFILE_H
@@ -17,6 +18,7 @@
 #include "resolve.h"
 #include "request.h"
 #include "sign.h"
+#include "stun.h"
 
 #define PROFILE_PATH_MAX 4096
 #define PROFILE_ERR_MAX 1024
@@ -31,6 +33,7 @@ enum profile_field {
 	PROFILE_REQUEST = 1 << 6,
 	PROFILE_FORMAT = 1 << 7,
 	PROFILE_TRANSPORT = 1 << 8,
+	PROFILE_STUN = 1 << 9,
 };
 
 struct profile {
@@ -46,6 +49,7 @@ struct profile {
 	char keyfile[PROFILE_PATH_MAX]; /* absolute, or as given */
 	char request[SPA_REQUEST_MAX + 1];
 	int udp;                        /* transport = udp */
+	struct stun_server stun;        /* knock -R asks it (not resolved) */
 };
 
 enum profile_status {
