@@ -5,6 +5,13 @@
 #   netns_require_root               exit 77 (with why) unless root with `ip netns`
 #   netns_init                       the bridge; cleanup trap on EXIT INT TERM
 #   netns_host NAME ADDR/PLEN...     a host: lo up, eth0 on the bridge, addresses
+#   netns_bridge BRIDGE              another segment: a bridge BRIDGE beside br0
+#                                    (for routers between segments)
+#   netns_host_on BRIDGE NAME ADDR/PLEN...
+#                                    netns_host with eth0 on BRIDGE instead
+#   netns_attach NAME N BRIDGE ADDR/PLEN...
+#                                    give host NAME one more interface, ethN
+#                                    (N 1..9), on BRIDGE, with the addresses
 #   netns_ns NAME                    print the host's namespace name
 #   netns_exec NAME CMD...           run CMD in the host's namespace
 #   netns_on_cleanup 'CMD'           run CMD too when cleaning up
@@ -86,36 +93,68 @@ netns_init() {
 }
 
 netns_host() {
-	local name=$1 ns br addr
-	shift
-	ns=$(netns_ns "$name") br=$(netns_ns br)
+	netns_host_on br0 "$@"
+}
+
+netns_bridge() {
+	case $1 in
+	br[1-9]) ;;
+	*) echo "netns: a bridge is named br1..br9, not $1" >&2; return 1 ;;
+	esac
+	ip -n "$(netns_ns br)" link add "$1" type bridge
+	ip -n "$(netns_ns br)" link set "$1" up
+}
+
+netns_host_on() {
+	local bridge=$1 name=$2 ns addr
+	shift 2
+	ns=$(netns_ns "$name")
 	for addr in "$@"; do
 		netns_doc_addr "$addr" || return 1
 	done
 	[ ${#name} -le 12 ] || { echo "netns: host name $name longer than 12" >&2; return 1; }
 	netns_add "$ns"
-	ip -n "$br" link add "v-$name" type veth peer name eth0 netns "$ns"
-	ip -n "$br" link set "v-$name" master br0 up
-	ip -n "$ns" link set eth0 up
+	netns_link "$name" "v-$name" eth0 "$bridge" "$@"
+}
+
+netns_attach() {
+	local name=$1 n=$2 bridge=$3 addr
+	shift 3
+	case $n in [1-9]) ;; *) echo "netns: interface number $n is not 1..9" >&2; return 1 ;; esac
+	for addr in "$@"; do
+		netns_doc_addr "$addr" || return 1
+	done
+	netns_link "$name" "v$n-$name" "eth$n" "$bridge" "$@"
+}
+
+# netns_link NAME PEER IFACE BRIDGE ADDR...: a veth pair, IFACE in the
+# host, PEER on BRIDGE in the bridge namespace, up, with the addresses.
+netns_link() {
+	local name=$1 peer=$2 iface=$3 bridge=$4 ns br addr
+	shift 4
+	ns=$(netns_ns "$name") br=$(netns_ns br)
+	ip -n "$br" link add "$peer" type veth peer name "$iface" netns "$ns"
+	ip -n "$br" link set "$peer" master "$bridge" up
+	ip -n "$ns" link set "$iface" up
 	for addr in "$@"; do
 		case $addr in
-		*:*) ip -n "$ns" -6 addr add "$addr" dev eth0 nodad ;;
-		*) ip -n "$ns" addr add "$addr" dev eth0 ;;
+		*:*) ip -n "$ns" -6 addr add "$addr" dev "$iface" nodad ;;
+		*) ip -n "$ns" addr add "$addr" dev "$iface" ;;
 		esac
 	done
-	netns_wait_up "$name"
+	netns_wait_up "$name" "$iface"
 }
 
 # The veth carrier comes up asynchronously; wait for it, bounded.
 netns_wait_up() {
-	local i
+	local i iface=${2:-eth0}
 	for i in $(seq 50); do
-		if ip -n "$(netns_ns "$1")" link show eth0 | grep -q 'state UP' &&
-			! ip -n "$(netns_ns "$1")" addr show dev eth0 | grep -q tentative; then
+		if ip -n "$(netns_ns "$1")" link show "$iface" | grep -q 'state UP' &&
+			! ip -n "$(netns_ns "$1")" addr show dev "$iface" | grep -q tentative; then
 			return 0
 		fi
 		sleep 0.1
 	done
-	echo "netns: eth0 of $1 did not come up" >&2
+	echo "netns: $iface of $1 did not come up" >&2
 	return 1
 }
