@@ -1,7 +1,6 @@
 #include "stun.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +10,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "err.h"
+#include "sockaddr.h"
 
 /* RFC 8489 section 5: message types (method Binding, 0x001). */
 #define STUN_BINDING_REQUEST 0x0001
@@ -316,43 +316,16 @@ stun_parse(const uint8_t *msg, size_t len, const uint8_t txid[STUN_TXID_LEN],
 	return SPA_ERR_ADDRESS;
 }
 
-static socklen_t
-stun_sockaddr(const struct spa_addr *a, uint16_t port,
-    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes + 12, 4);
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	memcpy(&sin6->sin6_addr, a->bytes, 16);
-	return sizeof(*sin6);
-}
-
 /* 1 when from is the server's address and port. */
 static int
 stun_from_server(const struct sockaddr_storage *from, socklen_t fromlen,
-    const struct sockaddr_storage *server)
+    const struct spa_addr *server, uint16_t port)
 {
-	const struct sockaddr_in *f4 = (const struct sockaddr_in *)from;
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)server;
-	const struct sockaddr_in6 *f6 = (const struct sockaddr_in6 *)from;
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)server;
+	struct spa_addr a;
+	uint16_t p;
 
-	if (from->ss_family != server->ss_family)
-		return 0;
-	if (from->ss_family == AF_INET)
-		return fromlen >= sizeof(*f4) && f4->sin_port == s4->sin_port &&
-		    f4->sin_addr.s_addr == s4->sin_addr.s_addr;
-	return fromlen >= sizeof(*f6) && f6->sin6_port == s6->sin6_port &&
-	    memcmp(&f6->sin6_addr, &s6->sin6_addr, 16) == 0;
+	return sockaddr_to_addr((const struct sockaddr *)from, fromlen, &a,
+	    &p) == 0 && p == port && addr_equal(&a, server);
 }
 
 static int64_t
@@ -368,8 +341,9 @@ stun_now_ms(void)
  * stun_parse returned for an answer (0, SPA_ERR_REFUSED, SPA_ERR_ADDRESS),
  * SPA_ERR_TIMEOUT, or SPA_ERR_SYSTEM. */
 static int
-stun_wait(int fd, const struct sockaddr_storage *server, int64_t deadline,
-    const uint8_t txid[STUN_TXID_LEN], struct stun_answer *a)
+stun_wait(int fd, const struct spa_addr *server, uint16_t port,
+    int64_t deadline, const uint8_t txid[STUN_TXID_LEN],
+    struct stun_answer *a)
 {
 	uint8_t buf[STUN_DATAGRAM_MAX];
 	struct sockaddr_storage from;
@@ -398,7 +372,7 @@ stun_wait(int fd, const struct sockaddr_storage *server, int64_t deadline,
 			continue;
 		if (n < 0)
 			return SPA_ERR_SYSTEM;
-		if (!stun_from_server(&from, fromlen, server))
+		if (!stun_from_server(&from, fromlen, server, port))
 			rc = SPA_ERR_MISMATCH;
 		else if ((size_t)n > sizeof(buf))
 			rc = SPA_ERR_INVALID;
@@ -443,7 +417,7 @@ stun_query(const struct spa_addr *server, uint16_t port,
 {
 	static const struct stun_timing defaults = { STUN_RTO_MS, STUN_SENDS };
 	struct sockaddr_storage ss;
-	socklen_t sslen = stun_sockaddr(server, port, &ss);
+	socklen_t sslen = sockaddr_from_addr(server, port, &ss);
 	uint8_t txid[STUN_TXID_LEN], req[STUN_HEADER_LEN];
 	unsigned wait, i;
 	int fd, rc = SPA_ERR_TIMEOUT, saved;
@@ -467,7 +441,7 @@ stun_query(const struct spa_addr *server, uint16_t port,
 		/* The same transaction id each time (section 6.2.1). */
 		if ((rc = stun_send(fd, req, a)) != 0)
 			break;
-		rc = stun_wait(fd, &ss, stun_now_ms() + wait, txid, a);
+		rc = stun_wait(fd, server, port, stun_now_ms() + wait, txid, a);
 		if (rc != SPA_ERR_TIMEOUT)
 			break;
 	}
