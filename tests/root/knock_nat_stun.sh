@@ -14,11 +14,13 @@
 # (so the NAT rewrote it); `knock -R --stun 203.0.113.3` prints the public
 # address 203.0.113.1, the sniffer accepts the knock for it and opens 22
 # for 203.0.113.1 only; the client then connects to the service through the
-# NAT, and the service sees the router's address.  Root only; needs
-# iptables, turnserver (coturn), python3.
+# NAT, and the service sees the router's address.  That first -R knock goes
+# as a laptop's would: --udp, run as nobody without capabilities; a raw TCP
+# knock -R (root) is accepted for the same address after it.  Root only;
+# needs iptables, setpriv, turnserver (coturn), python3.
 set -eu
 . "$SPA_TOP/tests/lib/sniffer.sh"
-sniffer_require iptables turnserver python3 ss
+sniffer_require iptables setpriv turnserver python3 ss
 C=198.51.100.10 GW_IN=198.51.100.1 GW_OUT=203.0.113.1 S=203.0.113.2 STUN=203.0.113.3
 GW_RE=${GW_OUT//./\\.}
 SNIFFER_TMP=$(mktemp -d)
@@ -108,22 +110,46 @@ sleep 0.3
 [ "$(sniffer_grants iptables 22 '.*')" = 0 ] || fail "the knock without -R opened a grant"
 echo "ok without -R: the sniffer saw $GW_OUT asking for $C: source-mismatch, nothing opens"
 
-# -R: the public address from coturn, printed, then asked for.
-knock -R --stun $STUN -v ssh >"$tmp/knock.out" 2>&1 || fail "knock -R exited $?: $(cat "$tmp/knock.out")"
+# -R as a laptop knocks: --udp, as nobody with no capabilities (the
+# program and its key in a directory nobody can reach).  The public address
+# from coturn, printed, then asked for.
+pub=$(mktemp -d)
+netns_on_cleanup "rm -rf '$pub'"
+chmod 755 "$pub"
+cp "$SNIFFER_KNOCK_BIN" "$pub/knock"
+cp "$SNIFFER_KEY" "$pub/key"
+chown nobody "$pub/key"
+chmod 600 "$pub/key"
+netns_exec client timeout 20 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	--inh-caps=-all --bounding-set=-all --no-new-privs "$pub/knock" -k "$pub/key" \
+	-d $S --udp -R --stun $STUN -v ssh >"$tmp/knock.out" 2>&1 ||
+	fail "knock --udp -R as nobody exited $?: $(cat "$tmp/knock.out")"
 cat "$tmp/knock.out"
 grep -qx "stun server=$STUN port=3478 public=$GW_OUT" "$tmp/knock.out" ||
 	fail "knock -R did not print the public address $GW_OUT: $(cat "$tmp/knock.out")"
-grep -q "^sent src=$C .* allow=$GW_OUT " "$tmp/knock.out" || fail "knock -R -v: $(cat "$tmp/knock.out")"
-sniffer_wait_log "$log" "verdict=accepted src=$GW_RE .*user=alice request=ssh allow=$GW_RE" 1 5 ||
-	fail "the sniffer did not accept the knock -R for $GW_OUT"
+grep -q "^sent src=$C .* proto=udp .* allow=$GW_OUT " "$tmp/knock.out" || fail "knock --udp -R -v: $(cat "$tmp/knock.out")"
+sniffer_wait_log "$log" "verdict=accepted src=$GW_RE .*proto=udp.* user=alice request=ssh allow=$GW_RE" 1 5 ||
+	fail "the sniffer did not accept the UDP knock -R for $GW_OUT"
 sniffer_wait_grants iptables 22 "$GW_RE" 1 3000 || fail "no grant for $GW_OUT"
 [ "$(sniffer_grants iptables 22 '.*')" = 1 ] || fail "grants for others than $GW_OUT: $(sniffer_grant_lines iptables 22)"
-echo "ok knock -R: public address $GW_OUT from STUN, accepted, tcp/22 open for $GW_OUT"
+echo "ok knock --udp -R as nobody: public address $GW_OUT from STUN, accepted, tcp/22 open for $GW_OUT"
 
 line=$(connect 5)
 [ "$line" = "spa-nat-service peer=$GW_OUT" ] || fail "through the NAT, the service said '$line'"
 echo "ok the client reaches the service through the NAT: $line"
 
+# The raw TCP knock -R (root) through the same NAT: accepted for the same
+# address (the grant is extended).
+knock -R --stun $STUN -v ssh >"$tmp/knock.out" 2>&1 || fail "knock -R exited $?: $(cat "$tmp/knock.out")"
+cat "$tmp/knock.out"
+grep -qx "stun server=$STUN port=3478 public=$GW_OUT" "$tmp/knock.out" &&
+	grep -q "^sent src=$C .* proto=tcp .* allow=$GW_OUT " "$tmp/knock.out" ||
+	fail "knock -R -v (TCP): $(cat "$tmp/knock.out")"
+sniffer_wait_log "$log" "verdict=accepted src=$GW_RE .*proto=tcp.* user=alice request=ssh allow=$GW_RE" 1 5 ||
+	fail "the sniffer did not accept the TCP knock -R for $GW_OUT"
+[ "$(sniffer_grants iptables 22 '.*')" = 1 ] || fail "grants after the TCP knock: $(sniffer_grant_lines iptables 22)"
+echo "ok knock -R over raw TCP through the NAT: accepted for $GW_OUT"
+
 sniffer_stop TERM || fail "the sniffer did not stop cleanly"
 [ -z "$(sniffer_leftovers iptables)" ] || fail "left behind: $(sniffer_leftovers iptables)"
-echo "knock -R through NAT: the public address from coturn opens the port for the router's address, and the client gets in"
+echo "knock -R through NAT: the public address from coturn opens the port for the router's address (UDP as nobody, raw TCP as root), and the client gets in"
