@@ -6,7 +6,7 @@
  * Beyond the sanitizers, it checks stun_parse's contract: an address of
  * family 4 or 6 on success, an error code of 300..699 with a printable,
  * terminated reason on SPA_ERR_REFUSED, and no other return values.
- * Seeds: tests/fuzz/corpus/fuzz_stun/.
+ * Corpus: tests/fuzz/corpus/fuzz_stun/, grown from tests/fuzz/seed's.
  */
 #include <stdint.h>
 #include <stdlib.h>
