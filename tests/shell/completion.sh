@@ -37,6 +37,8 @@ got=$(complete_words _knock "$build/knock" --profile '')
 case $got in *"$key"*) fail "a key in the completions" ;; esac
 got=$(complete_words _knock "$build/knock" --u)
 [ "$got" = --udp ] || fail "knock --u<TAB>: $got"
+got=$(complete_words _knock "$build/knock" --st)
+[ "$got" = --stun ] || fail "knock --st<TAB>: $got"
 got=$(complete_words _knock "$build/knock" -d 198.51.100.2 -p '')
 [ -z "$got" ] || fail "knock -p <TAB> offered: $got"
 got=$(complete_words _sniffer sniffer -i lo)
