@@ -23,6 +23,10 @@ err_str(int code)
 	case SPA_ERR_TIMEOUT: return "no answer in time";
 	case SPA_ERR_MISMATCH: return "not an answer to this request";
 	case SPA_ERR_REFUSED: return "the server answered with an error";
+	case SPA_ERR_CONFIG: return "configuration error";
+	case SPA_ERR_STATE: return "state directory or database unusable";
+	case SPA_ERR_CAPTURE: return "packet capture failed";
+	case SPA_ERR_PRIVILEGE: return "cannot drop privileges or confine the process";
 	}
 	return "unknown error";
 }

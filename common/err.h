@@ -22,6 +22,10 @@ enum spa_err {
 	SPA_ERR_TIMEOUT = -16,      /* no answer in time */
 	SPA_ERR_MISMATCH = -17,     /* a message that answers another request */
 	SPA_ERR_REFUSED = -18,      /* the peer answered with an error */
+	SPA_ERR_CONFIG = -19,       /* configuration refused: see the message */
+	SPA_ERR_STATE = -20,        /* the state directory or database */
+	SPA_ERR_CAPTURE = -21,      /* the packet capture: see the message */
+	SPA_ERR_PRIVILEGE = -22,    /* dropping privileges or confining */
 };
 
 /* A static, human-readable description of code. */

@@ -116,16 +116,16 @@ check_word(const char *word, int first, int require_abs, char *err)
 	while ((rc = next_piece(&s, &pc, word, err)) > 0)
 		continue;
 	if (rc < 0)
-		return -1;
+		return SPA_ERR_CONFIG;
 	if (first && strpbrk(word, "{}") != NULL) {
 		snprintf(err, TEMPLATE_ERR_MAX, "the program '%s' may not "
 		    "contain braces or placeholders", shown(word, q));
-		return -1;
+		return SPA_ERR_CONFIG;
 	}
 	if (first && require_abs && word[0] != '/') {
 		snprintf(err, TEMPLATE_ERR_MAX, "the program '%s' must be an "
 		    "absolute path (starting with '/')", shown(word, q));
-		return -1;
+		return SPA_ERR_CONFIG;
 	}
 	return 0;
 }
@@ -167,7 +167,7 @@ nomem:
 	snprintf(err, TEMPLATE_ERR_MAX, "out of memory");
 fail:
 	template_free(&t);
-	return -1;
+	return SPA_ERR_CONFIG;
 }
 
 /* The word with its placeholders filled, malloc'd; NULL when a value is
@@ -206,11 +206,11 @@ template_expand(const struct template *t, const struct template_values *v,
 
 	*argv_out = NULL;
 	if ((argv = calloc(t->nwords + 1, sizeof(*argv))) == NULL)
-		return -1;
+		return SPA_ERR_NOMEM;
 	for (size_t i = 0; i < t->nwords; i++) {
 		if ((argv[i] = expand_word(t->words[i], v)) == NULL) {
 			template_argv_free(argv);
-			return -1;
+			return SPA_ERR_INVALID;
 		}
 	}
 	*argv_out = argv;

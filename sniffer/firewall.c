@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "inilines.h"
 #include "nftexec.h"
 
@@ -345,7 +346,7 @@ firewall_load(const char *dir, const char *name, struct firewall **out,
 {
 	struct fw_parser p = { .err = err, .fam = -1 };
 	char q[SHOWN_MAX + 4];
-	int rc = -1;
+	int rc = SPA_ERR_CONFIG;
 
 	*out = NULL;
 	err[0] = '\0';
@@ -353,7 +354,7 @@ firewall_load(const char *dir, const char *name, struct firewall **out,
 		snprintf(err, FIREWALL_ERR_MAX, "%s: not a firewall backend "
 		    "name: 1 to %d of a-z, 0-9, '_' and '-'", shown(name, q),
 		    FIREWALL_NAME_MAX);
-		return -1;
+		return SPA_ERR_CONFIG;
 	}
 	if ((p.fw = calloc(1, sizeof(*p.fw))) == NULL ||
 	    (p.fw->path = rules_path(dir, name)) == NULL) {
@@ -366,7 +367,7 @@ firewall_load(const char *dir, const char *name, struct firewall **out,
 		perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
 		goto free_fw;
 	}
-	rc = fw_parse(&p);
+	rc = fw_parse(&p) == 0 ? 0 : SPA_ERR_CONFIG;
 	fclose(p.in.fp);
 free_fw:
 	if (rc == 0)

@@ -44,8 +44,9 @@ struct firewall;
 int firewall_name_valid(const char *name);
 
 /*
- * Reads dir/name.  Returns 0 and *out (free with firewall_free), or -1 with
- * *out NULL and, in err, "FILE:LINE: what is wrong" (or "FILE: ..." when no
+ * Reads dir/name.  Returns 0 and *out (free with firewall_free), or
+ * SPA_ERR_CONFIG (also when the file cannot be read or memory is short)
+ * with *out NULL and, in err, "FILE:LINE: what is wrong" (or "FILE: ..." when no
  * line applies, "NAME: ..." for an invalid name).  Refused: an invalid
  * name, an unknown section or key, a key outside a section, an unknown
  * placeholder, a program that is neither an absolute path nor

@@ -9,6 +9,8 @@
 
 #include <sqlite3.h>
 
+#include "err.h"
+
 struct state {
 	sqlite3 *db;
 	char rolled_back[256];  /* why the last transaction failed, kept past
@@ -74,7 +76,7 @@ state_check_mode(const char *path, const struct stat *sb, int dir,
 		    "others: chmod go-w %s", path, path);
 	else
 		return 0;
-	return -1;
+	return SPA_ERR_STATE;
 }
 
 static int
@@ -85,15 +87,15 @@ state_check_paths(const char *dir, const char *db, char err[STATE_ERR_MAX])
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, STATE_ERR_MAX, "state directory %s: %s", dir,
 		    strerror(errno));
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	if (stat(dir, &sb) != 0) {
 		snprintf(err, STATE_ERR_MAX, "state directory %s: %s", dir,
 		    strerror(errno));
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	if (state_check_mode(dir, &sb, 1, err) != 0)
-		return -1;
+		return SPA_ERR_STATE;
 	if (lstat(db, &sb) != 0)
 		return errno == ENOENT ? 0 : (snprintf(err, STATE_ERR_MAX,
 		    "state %.300s: %s", db, strerror(errno)), -1);
@@ -128,30 +130,30 @@ state_has_column(struct state *st, const char *table, const char *column)
 	return found;
 }
 
-/* Runs one migration; a failure undoes all of it.  0 or -1. */
+/* Runs one migration; a failure undoes all of it.  0 or SPA_ERR_STATE. */
 static int
 state_migrate(struct state *st, const char *sql)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
+	return SPA_ERR_STATE;
 }
 
 static int
 state_schema_up(struct state *st)
 {
 	if (sqlite3_exec(st->db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
+		return SPA_ERR_STATE;
 	if (sqlite3_exec(st->db, GRANT_ROWS_TABLE("grant_rows"), NULL, NULL,
 	    NULL) != SQLITE_OK)
-		return -1;
+		return SPA_ERR_STATE;
 	if (!state_has_column(st, "grant_rows", "more") &&
 	    state_migrate(st, state_migrate_2) != 0)
-		return -1;
+		return SPA_ERR_STATE;
 	if (state_has_table(st, "grants") &&
 	    state_migrate(st, state_migrate_1) != 0)
-		return -1;
+		return SPA_ERR_STATE;
 	return 0;
 }
 
@@ -165,12 +167,12 @@ state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX])
 	*out = NULL;
 	if (st == NULL) {
 		snprintf(err, STATE_ERR_MAX, "state: out of memory");
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	snprintf(path, sizeof(path), "%s/state.db", memory ? "" : dir);
 	if (!memory && state_check_paths(dir, path, err) != 0) {
 		free(st);
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	if (sqlite3_open_v2(memory ? ":memory:" : path, &st->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
@@ -178,7 +180,7 @@ state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX])
 		snprintf(err, STATE_ERR_MAX, "%.300s: %.200s", memory ? "memory" :
 		    path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		state_close(st);
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	sqlite3_busy_timeout(st->db, STATE_BUSY_MS);
 	*out = st;
@@ -196,26 +198,26 @@ state_open_readonly(const char *dir, struct state **out,
 	*out = NULL;
 	if (st == NULL) {
 		snprintf(err, STATE_ERR_MAX, "state: out of memory");
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	snprintf(path, sizeof(path), "%s/state.db", dir);
 	if (stat(dir, &sb) != 0 || lstat(path, &sb) != 0) {
 		snprintf(err, STATE_ERR_MAX, "state %.300s: %s", path,
 		    strerror(errno));
 		free(st);
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	if ((stat(dir, &sb) != 0 || state_check_mode(dir, &sb, 1, err) != 0) ||
 	    (lstat(path, &sb) != 0 || state_check_mode(path, &sb, 0, err) != 0)) {
 		free(st);
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		snprintf(err, STATE_ERR_MAX, "%.300s: %.200s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		state_close(st);
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	sqlite3_busy_timeout(st->db, STATE_BUSY_MS);
 	*out = st;
@@ -254,10 +256,10 @@ state_exec(struct state *st, const char *sql,
 
 	st->rolled_back[0] = '\0';
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
+		return SPA_ERR_STATE;
 	rc = bind(stmt, arg) == SQLITE_OK ? sqlite3_step(stmt) : SQLITE_ERROR;
 	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : SPA_ERR_STATE;
 }
 
 struct replay_row {
@@ -295,7 +297,7 @@ static long
 state_count(struct state *st, const char *sql)
 {
 	sqlite3_stmt *stmt = NULL;
-	long n = -1;
+	long n = SPA_ERR_STATE;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
 	    sqlite3_step(stmt) == SQLITE_ROW)
@@ -309,7 +311,7 @@ state_replay_prune(struct state *st, int64_t now)
 {
 	if (state_exec(st, "DELETE FROM replay WHERE expiry <= ?",
 	    state_bind_now, &now) != 0)
-		return -1;
+		return SPA_ERR_STATE;
 	return state_count(st, "SELECT count(*) FROM replay");
 }
 
@@ -323,7 +325,7 @@ state_replay_load(struct state *st, struct replay_cache *rc, int64_t now)
 	if (state_replay_prune(st, now) < 0 ||
 	    sqlite3_prepare_v2(st->db, "SELECT tag, expiry FROM replay", -1,
 	    &stmt, NULL) != SQLITE_OK)
-		return -1;
+		return SPA_ERR_STATE;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(stmt, 0) != SPA_MAC_LEN)
 			continue;       /* not a tag: nothing to remember */
@@ -333,7 +335,7 @@ state_replay_load(struct state *st, struct replay_cache *rc, int64_t now)
 		n++;
 	}
 	sqlite3_finalize(stmt);
-	return step == SQLITE_DONE ? n : -1;
+	return step == SQLITE_DONE ? n : SPA_ERR_STATE;
 }
 
 /* The key columns, numbered 1 to 8: family, addr, proto, port, more,
@@ -394,7 +396,7 @@ int
 state_grant_put(struct state *st, const struct grantrec *r)
 {
 	if (!grantrec_valid(r))
-		return -1;
+		return SPA_ERR_STATE;
 	return state_exec(st, "INSERT OR REPLACE INTO grant_rows ("
 	    GRANT_KEY_COLUMNS ", user, action, backend, expiry, phase)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", state_bind_grant,
@@ -408,7 +410,7 @@ state_grant_put_tagged(struct state *st, const struct grantrec *r,
 	st->rolled_back[0] = '\0';
 	if (!grantrec_valid(r) ||
 	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
+		return SPA_ERR_STATE;
 	if (state_replay_add(st, tag, tag_expiry) == 0 &&
 	    state_grant_put(st, r) == 0 &&
 	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
@@ -416,7 +418,7 @@ state_grant_put_tagged(struct state *st, const struct grantrec *r,
 	snprintf(st->rolled_back, sizeof(st->rolled_back), "%s",
 	    sqlite3_errmsg(st->db));
 	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
+	return SPA_ERR_STATE;
 }
 
 static int
@@ -434,7 +436,8 @@ state_grant_delete(struct state *st, const struct grantrec *r)
 	    state_bind_grant_only_key, r);
 }
 
-/* Column col as text of at most max bytes into out; -1 if it is not. */
+/* Column col as text of at most max bytes into out; SPA_ERR_STATE if it
+ * is not. */
 static int
 state_text(sqlite3_stmt *stmt, int col, char *out, size_t max)
 {
@@ -442,7 +445,7 @@ state_text(sqlite3_stmt *stmt, int col, char *out, size_t max)
 	int n = sqlite3_column_bytes(stmt, col);
 
 	if (t == NULL || n < 0 || (size_t)n > max || memchr(t, '\0', (size_t)n))
-		return -1;
+		return SPA_ERR_STATE;
 	memcpy(out, t, (size_t)n);
 	out[n] = '\0';
 	return 0;
@@ -452,13 +455,13 @@ static int
 state_int(sqlite3_stmt *stmt, int col, int64_t min, int64_t max, int64_t *out)
 {
 	if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER)
-		return -1;
+		return SPA_ERR_STATE;
 	*out = sqlite3_column_int64(stmt, col);
-	return *out < min || *out > max ? -1 : 0;
+	return *out < min || *out > max ? SPA_ERR_STATE : 0;
 }
 
 /* Column col, the further pairs (state_bind_grant_key), into r.  0 or
- * -1; grantrec_valid checks the values. */
+ * SPA_ERR_STATE; grantrec_valid checks the values. */
 static int
 state_more(sqlite3_stmt *stmt, int col, struct grantrec *r)
 {
@@ -467,9 +470,9 @@ state_more(sqlite3_stmt *stmt, int col, struct grantrec *r)
 
 	if (sqlite3_column_type(stmt, col) != SQLITE_BLOB &&
 	    !(sqlite3_column_type(stmt, col) == SQLITE_TEXT && n == 0))
-		return -1;
+		return SPA_ERR_STATE;
 	if (n < 0 || n % 3 != 0 || n / 3 > GRANTREC_PAIRS_MAX - 1)
-		return -1;
+		return SPA_ERR_STATE;
 	for (int i = 0; i < n / 3; i++) {
 		r->more[i].proto = b[3 * i];
 		r->more[i].port = (uint16_t)(b[3 * i + 1] << 8 | b[3 * i + 2]);
@@ -478,7 +481,7 @@ state_more(sqlite3_stmt *stmt, int col, struct grantrec *r)
 	return 0;
 }
 
-/* One row into r, validated.  -1 for a row that is not a grant (a
+/* One row into r, validated.  SPA_ERR_STATE for a row that is not a grant (a
  * forward's row: this build opens none, and must not take it for an
  * open). */
 static int
@@ -498,13 +501,13 @@ state_grant_row(sqlite3_stmt *stmt, struct grantrec *r)
 	    state_int(stmt, 8, 0, GRANT_NPHASES - 1, &phase) != 0 ||
 	    state_more(stmt, 9, r) != 0 ||
 	    state_int(stmt, 10, 0, 0, &inner) != 0)
-		return -1;
+		return SPA_ERR_STATE;
 	r->addr.family = (uint8_t)family;
 	memcpy(r->addr.bytes, sqlite3_column_blob(stmt, 1), SPA_ADDR_LEN);
 	r->proto = (uint8_t)proto;
 	r->port = (uint16_t)port;
 	r->phase = (enum grant_phase)phase;
-	return grantrec_valid(r) ? 0 : -1;
+	return grantrec_valid(r) ? 0 : SPA_ERR_STATE;
 }
 
 int
@@ -519,7 +522,7 @@ state_grant_each(struct state *st,
 	if (sqlite3_prepare_v2(st->db, "SELECT family, addr, proto, port,"
 	    " user, action, backend, expiry, phase, more, inner_family"
 	    " FROM grant_rows ORDER BY expiry", -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
+		return SPA_ERR_STATE;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state_grant_row(stmt, &r) != 0) {
 			if (bad != NULL)
@@ -533,5 +536,5 @@ state_grant_each(struct state *st,
 		}
 	}
 	sqlite3_finalize(stmt);
-	return step == SQLITE_DONE ? 0 : -1;
+	return step == SQLITE_DONE ? 0 : SPA_ERR_STATE;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "err.h"
 #include "firewall.h"
 #include "template.h"
 
@@ -486,17 +487,19 @@ test_names_refused(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_false(firewall_name_valid(bad[i]));
-		assert_int_equal(firewall_load("rules", bad[i], &fw, err), -1);
+		assert_int_equal(firewall_load("rules", bad[i], &fw, err),
+		    SPA_ERR_CONFIG);
 		assert_null(fw);
 		assert_non_null(strstr(err, ": not a firewall backend name"));
 	}
-	assert_int_equal(firewall_load("rules", "../rules/nft", &fw, err), -1);
+	assert_int_equal(firewall_load("rules", "../rules/nft", &fw, err),
+	    SPA_ERR_CONFIG);
 	assert_string_equal(err, "../rules/nft: not a firewall backend name: "
 	    "1 to 32 of a-z, 0-9, '_' and '-'");
 	assert_true(firewall_name_valid("my_fw-2"));
 	assert_true(firewall_name_valid("abcdefghijklmnopqrstuvwxyz012345"));
 	assert_int_equal(firewall_load("rules", "no-such-backend", &fw, err),
-	    -1);
+	    SPA_ERR_CONFIG);
 	assert_string_equal(err, "rules/no-such-backend: cannot open: No such "
 	    "file or directory");
 }

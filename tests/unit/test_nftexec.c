@@ -227,7 +227,7 @@ test_nftset_refused(void **state)
 		    "/bin/true\n[ipv6]\nopen = /bin/true\nclose = /bin/true\n",
 		    cases[i].open);
 		testfile_write(dir, "bad", text, 0644);
-		assert_int_equal(firewall_load(dir, "bad", &fw, err), -1);
+		assert_int_equal(firewall_load(dir, "bad", &fw, err), SPA_ERR_CONFIG);
 		assert_null(fw);
 		if (strstr(err, ":2: open: ") == NULL ||
 		    strstr(err, cases[i].want) == NULL)
@@ -238,7 +238,7 @@ test_nftset_refused(void **state)
 	testfile_write(dir, "bad", "[ipv4]\nsetup = libnftables add table ip "
 	    "{addr}\nopen = /bin/true\nclose = /bin/true\n[ipv6]\nopen = "
 	    "/bin/true\nclose = /bin/true\n", 0644);
-	assert_int_equal(firewall_load(dir, "bad", &fw, err), -1);
+	assert_int_equal(firewall_load(dir, "bad", &fw, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "may use only the {family}"));
 	/* A '-' and blanks before the word, and placeholders it may use. */
 	testfile_write(dir, "good", "[ipv4]\nopen = -  libnftables add "

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "testfile.h"
+#include "err.h"
 #include "state.h"
 
 static char dir[] = "/tmp/spa-state-XXXXXX";
@@ -147,11 +148,11 @@ test_state_grants(void **state)
 	assert_int_equal(seen.last.nmore, 0);
 	/* A pair twice is not a grant. */
 	r.more[1] = r.more[0];
-	assert_int_equal(state_grant_put(st, &r), -1);
+	assert_int_equal(state_grant_put(st, &r), SPA_ERR_STATE);
 	/* A record no command may be built from is not written. */
 	r.nmore = 0;
 	snprintf(r.user, sizeof(r.user), "a b");
-	assert_int_equal(state_grant_put(st, &r), -1);
+	assert_int_equal(state_grant_put(st, &r), SPA_ERR_STATE);
 	state_close(st);
 }
 
@@ -322,25 +323,25 @@ test_state_strict_modes(void **state)
 	snprintf(db, sizeof(db), "%s/state.db", sub);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	assert_int_equal(chmod(sub, 0777), 0);
-	assert_int_equal(state_open(sub, &st, err), -1);
+	assert_int_equal(state_open(sub, &st, err), SPA_ERR_STATE);
 	assert_non_null(strstr(err, "writable by group or others"));
 	assert_int_equal(chmod(sub, 0755), 0);
 	assert_int_equal(state_open(sub, &st, err), 0);
 	state_close(st);
 	assert_int_equal(chmod(db, 0666), 0);
-	assert_int_equal(state_open(sub, &st, err), -1);
+	assert_int_equal(state_open(sub, &st, err), SPA_ERR_STATE);
 	assert_non_null(strstr(err, "state.db: writable by group"));
 	assert_int_equal(chmod(db, 0600), 0);
 	if (geteuid() == 0) {
 		/* Owned by someone else (nobody): refused even at 0700. */
 		assert_int_equal(chown(sub, 65534, 65534), 0);
-		assert_int_equal(state_open(sub, &st, err), -1);
+		assert_int_equal(state_open(sub, &st, err), SPA_ERR_STATE);
 		assert_non_null(strstr(err, "not by root"));
 		assert_int_equal(chown(sub, 0, 0), 0);
 	}
 	assert_int_equal(unlink(db), 0);
 	assert_int_equal(symlink("/etc/passwd", db), 0);
-	assert_int_equal(state_open(sub, &st, err), -1);
+	assert_int_equal(state_open(sub, &st, err), SPA_ERR_STATE);
 	assert_non_null(strstr(err, "not a regular file"));
 }
 
@@ -382,9 +383,9 @@ test_state_locked(void **state)
 	(void)state;
 
 	tag_of(4, tag);
-	assert_int_equal(state_replay_add(st, tag, 1000), -1);
+	assert_int_equal(state_replay_add(st, tag, 1000), SPA_ERR_STATE);
 	assert_int_equal(replay_new(&rc), 0);
-	assert_int_equal(state_replay_load(st, rc, 10), -1);
+	assert_int_equal(state_replay_load(st, rc, 10), SPA_ERR_STATE);
 	unlock(other);
 	assert_int_equal(state_replay_add(st, tag, 1000), 0);
 	replay_free(rc);
@@ -406,12 +407,12 @@ test_state_grant_tagged(void **state)
 	(void)state;
 
 	tag_of(5, tag);
-	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), -1);
+	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), SPA_ERR_STATE);
 	assert_non_null(strstr(state_error(st), "locked"));
 	unlock(other);
 	/* A record no command may be built from: the tag is not kept. */
 	snprintf(r.user, sizeof(r.user), "a b");
-	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), -1);
+	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), SPA_ERR_STATE);
 	assert_int_equal(replay_new(&rc), 0);
 	assert_int_equal(state_replay_load(st, rc, 10), 0);
 	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
@@ -461,7 +462,8 @@ test_state_memory_and_errors(void **state)
 	tag_of(3, tag);
 	assert_int_equal(state_replay_add(st, tag, 5), 0);
 	state_close(st);
-	assert_int_equal(state_open("/proc/spa-cannot-exist/x", &st, err), -1);
+	assert_int_equal(state_open("/proc/spa-cannot-exist/x", &st, err),
+	    SPA_ERR_STATE);
 	assert_non_null(strstr(err, "/proc/spa-cannot-exist/x"));
 }
 

@@ -40,7 +40,8 @@ parse_fails(const char *text, int require_abs, const char *want)
 	struct template t = { (char **)1, 99 };
 	char err[TEMPLATE_ERR_MAX] = "";
 
-	assert_int_equal(template_parse(text, require_abs, &t, err), -1);
+	assert_int_equal(template_parse(text, require_abs, &t, err),
+	    SPA_ERR_CONFIG);
 	if (strstr(err, want) == NULL)
 		fail_msg("template_parse(\"%s\"): got \"%s\", want \"%s\"",
 		    text, err, want);
@@ -207,7 +208,7 @@ test_missing_value(void **state)
 	(void)state;
 	v.request = NULL;
 	parse_ok("/bin/x {addr} {request}", 1, &t);
-	assert_int_equal(template_expand(&t, &v, &argv), -1);
+	assert_int_equal(template_expand(&t, &v, &argv), SPA_ERR_INVALID);
 	assert_null(argv);
 	/* {knock_port} has a value only at setup and teardown: a grant's
 	 * command that names it cannot expand. */
@@ -215,7 +216,7 @@ test_missing_value(void **state)
 	v = vals;
 	v.knock_port = NULL;
 	parse_ok("/bin/x --dport={knock_port}", 1, &t);
-	assert_int_equal(template_expand(&t, &v, &argv), -1);
+	assert_int_equal(template_expand(&t, &v, &argv), SPA_ERR_INVALID);
 	assert_null(argv);
 	template_free(&t);
 	parse_ok("/bin/x {addr} {request}", 1, &t);
