@@ -1,0 +1,428 @@
+/*
+ * sniffer -S (sniffer/statuscli.h) against a status socket served here,
+ * and the socket's own set-up (sniffer/status.h): a report becomes text
+ * and JSON, with hostile words (quotes, backslashes, control bytes, long
+ * words) made harmless; a report without its end line, or not a report at
+ * all, is a protocol error; without a daemon the grants come from the
+ * state database, read only; a state path too long for a socket is a
+ * configuration error; as another user, the root-only socket is refused
+ * by name.  status_listen refuses a path too long, a file that is not a
+ * socket and a socket someone serves, and replaces one left by a run that
+ * ended.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "state.h"
+#include "status.h"
+#include "statuscli.h"
+#include "testfile.h"
+
+static char dir[] = "/tmp/spa-statuscli-XXXXXX";
+static char sock[96];
+
+static struct conf *
+conf_with_state(const char *state_dir)
+{
+	char text[1024], err[CONF_ERR_MAX];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "[sniffer]\nport = 5001\nstate = %s\n"
+	    "[user alice]\nkey = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
+	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", state_dir);
+	if (conf_load_string("status.conf", text, &c, err) != 0)
+		fail_msg("%s", err);
+	return c;
+}
+
+/* A server child: accepts one connection, sends report, exits. */
+static pid_t
+serve_once(const char *report)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	unlink(sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c >= 0)
+			(void)!write(c, report, strlen(report));
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* statuscli_run's output and status (stderr to a file: its tail in err). */
+static char *
+query(const struct conf *c, int json, int *rc, char *err, size_t errlen)
+{
+	static char text[65536];
+	char errpath[] = "/tmp/spa-statuscli-err-XXXXXX";
+	int efd = mkstemp(errpath), saved = dup(2);
+	FILE *out = fmemopen(text, sizeof(text), "w");
+	ssize_t n;
+
+	assert_true(efd >= 0);
+	assert_non_null(out);
+	fflush(stderr);
+	dup2(efd, 2);
+	*rc = statuscli_run(c, json, out);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(out);
+	n = pread(efd, err, errlen - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(efd);
+	unlink(errpath);
+	return text;
+}
+
+static void
+reap(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static const char good_report[] =
+    "spa-status 1\npid 4242\nstarted 1764237000\nnow 1764237100\n"
+    "counter frames 12\ncounter verdict-accepted 3\n"
+    "grant user=alice address=198.51.100.1 proto=tcp port=22 "
+    "expiry=1764237130 phase=open failed-closes=0 future=ignored\n"
+    "grant user=bob address=2001:db8::1 proto=udp port=53 "
+    "expiry=1764237000 phase=close-failed failed-closes=2\n"
+    "something the client does not know\n"
+    "end grants=2 shown=2\n";
+
+static void
+test_report_text_and_json(void **state)
+{
+	struct conf *c = conf_with_state(dir);
+	char err[1024], *text;
+	int rc;
+
+	(void)state;
+	{
+		pid_t pid = serve_once(good_report);
+
+		text = query(c, 0, &rc, err, sizeof(err));
+		reap(pid);
+	}
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "sniffer running: pid 4242, since "
+	    "2025-11-27T09:50:00Z\n"));
+	assert_non_null(strstr(text, "grants: 2\n"));
+	assert_non_null(strstr(text, "alice        198.51.100.1         "
+	    "tcp/22    expires 2025-11-27T09:52:10Z (in 30 s) open"));
+	assert_non_null(strstr(text, "(100 s) close-failed"));
+	assert_non_null(strstr(text, "(expired 100 s ago: its close is due "
+	    "or failed)\n"));
+	assert_non_null(strstr(text, "counters: frames=12 verdict-accepted=3\n"));
+
+	{
+		pid_t pid = serve_once(good_report);
+
+		text = query(c, 1, &rc, err, sizeof(err));
+		reap(pid);
+	}
+	assert_int_equal(rc, 0);
+	assert_string_equal(text, "{\"source\":\"daemon\",\"pid\":4242,"
+	    "\"started\":1764237000,\"now\":1764237100,\"grants_total\":2,"
+	    "\"grants\":[{\"user\":\"alice\",\"address\":\"198.51.100.1\","
+	    "\"proto\":\"tcp\",\"port\":22,\"expiry\":1764237130,"
+	    "\"phase\":\"open\",\"failed_closes\":0},{\"user\":\"bob\","
+	    "\"address\":\"2001:db8::1\",\"proto\":\"udp\",\"port\":53,"
+	    "\"expiry\":1764237000,\"phase\":\"close-failed\","
+	    "\"failed_closes\":2}],\"counters\":{\"frames\":12,"
+	    "\"verdict-accepted\":3}}\n");
+	conf_free(c);
+}
+
+/* Words from the socket never break the JSON or the terminal. */
+static void
+test_hostile_words(void **state)
+{
+	struct conf *c = conf_with_state(dir);
+	char report[4096], err[1024], *text;
+	int rc;
+	pid_t pid;
+
+	(void)state;
+	snprintf(report, sizeof(report), "spa-status 1\npid 1\n"
+	    "grant user=a\"b\\c\x1b[31m address=%0200d proto=tcp\"x port=1\n"
+	    "counter we\"ird 5\n"
+	    "end grants=1 shown=1\n", 7);
+	pid = serve_once(report);
+	text = query(c, 1, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "\"user\":\"a?b?c?[31m\""));
+	assert_non_null(strstr(text, "\"proto\":\"tcp?x\""));
+	assert_non_null(strstr(text, "\"we?ird\":5"));
+	/* the address is cut to 63 bytes */
+	{
+		const char *a = strstr(text, "\"address\":\"");
+
+		assert_non_null(a);
+		assert_int_equal(strcspn(a + 11, "\""), 63);
+	}
+	conf_free(c);
+}
+
+static void
+test_not_a_report(void **state)
+{
+	struct conf *c = conf_with_state(dir);
+	char err[1024];
+	int rc;
+	pid_t pid;
+
+	(void)state;
+	/* cut short: no end line */
+	pid = serve_once("spa-status 1\npid 7\ngrant user=a port=1\n");
+	(void)query(c, 0, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, EX_PROTOCOL);
+	assert_non_null(strstr(err, "the report was cut short or is not one"));
+	/* not one at all */
+	pid = serve_once("HTTP/1.0 200 OK\r\n\r\nend grants=0\n");
+	(void)query(c, 0, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, EX_PROTOCOL);
+	conf_free(c);
+}
+
+static int
+db_grant(void *ctx, const struct grantrec *r)
+{
+	(void)ctx;
+	(void)r;
+	return 0;
+}
+
+/* No daemon: why not, then the database's grants, read only. */
+static void
+test_no_daemon_reads_database(void **state)
+{
+	struct grantrec r = { .proto = 6, .port = 22, .expiry = 1764237130,
+	    .phase = GRANT_OPEN };
+	char err[STATE_ERR_MAX], e2[1024], *text;
+	struct state *st;
+	struct conf *c;
+	int rc;
+
+	(void)state;
+	unlink(sock);
+	c = conf_with_state(dir);
+	/* nothing recorded yet: no database, said so */
+	text = query(c, 0, &rc, e2, sizeof(e2));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(e2, "no sniffer running: no socket at "));
+	assert_non_null(strstr(e2, "state.db"));
+
+	assert_int_equal(state_open(dir, &st, err), 0);
+	assert_int_equal(addr_parse("203.0.113.5", &r.addr), 0);
+	strcpy(r.user, "alice");
+	strcpy(r.action, "ssh");
+	strcpy(r.backend, "iptables");
+	assert_int_equal(state_grant_put(st, &r), 0);
+	assert_int_equal(state_grant_each(st, db_grant, NULL, NULL), 0);
+	state_close(st);
+
+	text = query(c, 0, &rc, e2, sizeof(e2));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(text, "; the grants recorded in the state "
+	    "database (no counters without the daemon):\ngrants: 1\n"));
+	assert_non_null(strstr(text, "alice        203.0.113.5"));
+	text = query(c, 1, &rc, e2, sizeof(e2));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(text, "{\"source\":\"database\",\"daemon\":"
+	    "\"no sniffer running: no socket at "));
+	assert_non_null(strstr(text, "\"counters\":null}\n"));
+
+	/* A socket nobody serves any more: "nobody answers". */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);
+	}
+	(void)query(c, 0, &rc, e2, sizeof(e2));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(e2, "no sniffer running: nobody answers at "));
+	unlink(sock);
+	conf_free(c);
+}
+
+static void
+test_path_too_long(void **state)
+{
+	char longdir[130], e2[1024];
+	struct conf *c;
+	int rc;
+
+	(void)state;
+	memset(longdir, 'd', sizeof(longdir) - 1);
+	longdir[0] = '/';
+	longdir[sizeof(longdir) - 1] = '\0';
+	c = conf_with_state(longdir);
+	(void)query(c, 0, &rc, e2, sizeof(e2));
+	assert_int_equal(rc, EX_CONFIG);
+	assert_non_null(strstr(e2, "too long a path for the status socket"));
+	conf_free(c);
+}
+
+/* As another user: the root-only socket is refused by name. */
+static void
+test_other_user_refused(void **state)
+{
+	struct status_server *s;
+	char err[256];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("needs root (the client runs as nobody)\n");
+		skip();
+	}
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), 0);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct conf *c = conf_with_state(dir);
+		int rc;
+
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(99);
+		rc = statuscli_run(c, 0, stdout);
+		_exit(rc);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	status_close(s);
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), EX_NOPERM);
+}
+
+static void
+test_listen_refusals(void **state)
+{
+	struct status_server *s, *s2;
+	char err[256], longpath[200];
+
+	(void)state;
+	unlink(sock);
+	memset(longpath, 'p', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(status_listen(longpath, &s, err, sizeof(err)), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, "path too long"));
+
+	testfile_write(NULL, sock, "not a socket", 0600);
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "exists and is not a socket"));
+	unlink(sock);
+
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), 0);
+	assert_true(status_fd(s) >= 0);
+	{
+		struct stat sb;
+
+		assert_int_equal(stat(sock, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
+	assert_int_equal(status_listen(sock, &s2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "another sniffer serves it"));
+	status_close(s);
+	assert_int_equal(access(sock, F_OK), -1);
+
+	/* Left by a run that ended (nobody listens): replaced. */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);
+	}
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), 0);
+	status_close(s);
+
+	{
+		char nodir[160];
+
+		snprintf(nodir, sizeof(nodir), "%s/no/such.sock", dir);
+		assert_int_equal(status_listen(nodir, &s, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "No such file or directory"));
+	}
+	assert_int_equal(status_fd(NULL), -1);
+	status_close(NULL);
+	status_serve(NULL, NULL);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return testfile_remove_tree(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_text_and_json),
+		cmocka_unit_test(test_hostile_words),
+		cmocka_unit_test(test_not_a_report),
+		cmocka_unit_test(test_no_daemon_reads_database),
+		cmocka_unit_test(test_path_too_long),
+		cmocka_unit_test(test_other_user_refused),
+		cmocka_unit_test(test_listen_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
