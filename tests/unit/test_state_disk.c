@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "err.h"
 #include "replay.h"
 #include "state.h"
 #include "testfile.h"
@@ -94,11 +95,11 @@ full_disk_child(const char *dir)
 		tag[2] = 2;
 		ok = state_replay_add(st, tag, 2000000000);
 	}
-	CHECK(ok == -1, 14);
+	CHECK(ok == SPA_ERR_STATE, 14);
 	CHECK(strstr(state_error(st), "full") != NULL, 15);
 	/* A tagged grant is refused whole: neither its tag nor its row. */
 	memset(tag, 3, sizeof(tag));
-	CHECK(state_grant_put_tagged(st, &r2, tag, 2000000000) == -1, 16);
+	CHECK(state_grant_put_tagged(st, &r2, tag, 2000000000) == SPA_ERR_STATE, 16);
 	CHECK(state_error(st)[0] != '\0', 17);
 	/* Room again: the same calls work, and nothing half-done is left. */
 	CHECK(unlink(filler) == 0, 18);
@@ -147,7 +148,7 @@ expect_open_error(const char *dir, const char *want)
 	char err[STATE_ERR_MAX];
 	struct state *st = (struct state *)1;
 
-	assert_int_equal(state_open(dir, &st, err), -1);
+	assert_int_equal(state_open(dir, &st, err), SPA_ERR_STATE);
 	assert_null(st);
 	if (strstr(err, want) == NULL)
 		fail_msg("state_open(%s): got \"%s\", wanted \"%s\"", dir, err,
@@ -160,7 +161,7 @@ expect_readonly_error(const char *dir, const char *want)
 	char err[STATE_ERR_MAX];
 	struct state *st = (struct state *)1;
 
-	assert_int_equal(state_open_readonly(dir, &st, err), -1);
+	assert_int_equal(state_open_readonly(dir, &st, err), SPA_ERR_STATE);
 	assert_null(st);
 	if (strstr(err, want) == NULL)
 		fail_msg("state_open_readonly(%s): got \"%s\", wanted \"%s\"",
@@ -229,7 +230,7 @@ test_state_bad_paths(void **state)
 	{
 		uint8_t tag[SPA_MAC_LEN] = { 9 };
 
-		assert_int_equal(state_replay_add(st, tag, 2000000000), -1);
+		assert_int_equal(state_replay_add(st, tag, 2000000000), SPA_ERR_STATE);
 		assert_non_null(strstr(state_error(st), "readonly"));
 	}
 	state_close(st);
