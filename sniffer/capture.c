@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "frame.h"
 
 /* "WHAT: libpcap's message" into err, then closes c (its filter too when
@@ -16,7 +17,7 @@ capture_fail(struct capture *c, int compiled, const char *what, char *err,
 		pcap_freecode(&c->filter);
 	pcap_close(c->pcap);
 	c->pcap = NULL;
-	return -1;
+	return SPA_ERR_CAPTURE;
 }
 
 /* The link type must be one the decoder reads; then the filter.  On
@@ -34,7 +35,7 @@ capture_compile(struct capture *c, const char *what, uint16_t port,
 		    name != NULL ? name : "unknown", c->linktype);
 		pcap_close(c->pcap);
 		c->pcap = NULL;
-		return -1;
+		return SPA_ERR_CAPTURE;
 	}
 	if (filter_build(c->filter_text, sizeof(c->filter_text), port, dst,
 	    c->linktype == DLT_EN10MB) != 0 ||
@@ -59,7 +60,7 @@ capture_open_live(const char *iface, uint16_t port,
 	memset(c, 0, sizeof(*c));
 	if ((c->pcap = pcap_create(iface, pcap_err)) == NULL) {
 		snprintf(err, errlen, "capture on %s: %s", iface, pcap_err);
-		return -1;
+		return SPA_ERR_CAPTURE;
 	}
 	snprintf(what, sizeof(what), "capture on %.200s", iface);
 	snprintf(c->iface, sizeof(c->iface), "%s", iface);
@@ -70,7 +71,7 @@ capture_open_live(const char *iface, uint16_t port,
 	    pcap_setnonblock(c->pcap, 1, pcap_err) != 0)
 		return capture_fail(c, 0, what, err, errlen);
 	if (capture_compile(c, iface, port, dst, err, errlen) != 0)
-		return -1;
+		return SPA_ERR_CAPTURE;
 	if (pcap_setfilter(c->pcap, &c->filter) != 0)
 		return capture_fail(c, 1, what, err, errlen);
 	return 0;
@@ -89,7 +90,7 @@ capture_open_file(const char *path, uint16_t port,
 	if (c->pcap == NULL) {
 		snprintf(err, errlen, "%s: cannot read capture: %s", path,
 		    pcap_err);
-		return -1;
+		return SPA_ERR_CAPTURE;
 	}
 	return capture_compile(c, path, port, dst, err, errlen);
 }

@@ -26,13 +26,13 @@ struct capture {
 
 /* A live capture on iface: immediate mode, non-blocking, a kernel ring of
  * buffer_bytes, the filter for port (and dst when not NULL) applied in the
- * kernel.  0, or -1 with a message in err. */
+ * kernel.  0, or SPA_ERR_CAPTURE with a message in err. */
 int capture_open_live(const char *iface, uint16_t port,
     const struct spa_addr *dst, unsigned buffer_bytes, struct capture *c,
     char *err, size_t errlen);
 /* A pcap file, timestamps in microseconds; the filter is compiled but not
  * set, so the caller applies it (pcap_offline_filter) and can count every
- * frame.  0, or -1 with a message in err. */
+ * frame.  0, or SPA_ERR_CAPTURE with a message in err. */
 int capture_open_file(const char *path, uint16_t port,
     const struct spa_addr *dst, struct capture *c, char *err, size_t errlen);
 void capture_close(struct capture *c);

@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 
+#include "err.h"
+
 void
 commit_refusal(const struct state *st, const struct spa_decision *d,
     char *err, size_t errlen)
@@ -18,7 +20,7 @@ commit_accepted(struct state *st, const struct spa_decision *d, char *err,
 	if (st == NULL || state_replay_add(st, d->tag, d->replay_until) == 0)
 		return 0;
 	commit_refusal(st, d, err, errlen);
-	return -1;
+	return SPA_ERR_STATE;
 }
 
 int
@@ -30,5 +32,6 @@ commit_prune(struct commit_pruner *p, struct replay_cache *rc,
 		return 0;
 	p->last = now;
 	(void)replay_prune(rc, now);
-	return st != NULL && state_replay_prune(st, now) < 0 ? -1 : 0;
+	return st != NULL && state_replay_prune(st, now) < 0 ? SPA_ERR_STATE :
+	    0;
 }

@@ -18,8 +18,8 @@
 #define COMMIT_REFUSED_FIELD " refused=state-unwritable"
 
 /* Records d's tag in st (NULL: no durable state configured, nothing to
- * write).  0 when the action may run; -1 with the reason in err when it
- * must not. */
+ * write).  0 when the action may run; SPA_ERR_STATE with the reason in
+ * err when it must not. */
 int commit_accepted(struct state *st, const struct spa_decision *d,
     char *err, size_t errlen);
 
@@ -35,8 +35,8 @@ struct commit_pruner {
 
 /* At most once per COMMIT_PRUNE_SECONDS of now (the wall clock live, the
  * capture time offline): drops the tags whose expiry is not after now
- * from rc and from st (may be NULL).  Returns -1 when st could not be
- * pruned (the caller logs state_error), else 0. */
+ * from rc and from st (may be NULL).  Returns SPA_ERR_STATE when st could
+ * not be pruned (the caller logs state_error), else 0. */
 int commit_prune(struct commit_pruner *p, struct replay_cache *rc,
     struct state *st, int64_t now);
 

@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "commit.h"
+#include "err.h"
 #include "log.h"
 #include "report.h"
 
@@ -78,8 +79,9 @@ offline_run(const struct offline_run *r, char *err, size_t errlen)
 	uint64_t number = 0, decided = 0;
 	int rc;
 
-	if (capture_open_file(r->path, r->port, r->dst, &c, err, errlen) != 0)
-		return -1;
+	if ((rc = capture_open_file(r->path, r->port, r->dst, &c, err,
+	    errlen)) != 0)
+		return rc;
 	/* Frames are numbered among all frames of the file, so the filter
 	 * is applied here rather than inside libpcap (pcap_setfilter would
 	 * hide the ones it drops from the count). */
@@ -98,5 +100,5 @@ offline_run(const struct offline_run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: frame %llu: %s", r->path,
 		    (unsigned long long)number + 1, pcap_geterr(c.pcap));
 	capture_close(&c);
-	return rc == PCAP_ERROR_BREAK ? 0 : -1;
+	return rc == PCAP_ERROR_BREAK ? 0 : SPA_ERR_CAPTURE;
 }

@@ -36,7 +36,7 @@ struct offline_run {
  * filter for r->port (and r->dst) selects, writing one line each to
  * r->out; accepted tags are committed to r->state and expired ones pruned
  * as capture time passes, as live.  Returns 0 when the file was read to
- * the end, else -1 with a message in err. */
+ * the end, else SPA_ERR_CAPTURE with a message in err. */
 int offline_run(const struct offline_run *r, char *err, size_t errlen);
 
 #endif

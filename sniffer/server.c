@@ -71,7 +71,7 @@ server_new(const struct conf *c, struct replay_cache *replay,
 		snprintf(err, errlen, "%s: cannot prepare the users' keys: %s",
 		    c->path, err_str(rc));
 		server_free(s);
-		return -1;
+		return rc;
 	}
 	s->conf = c;
 	s->replay = replay;

@@ -39,7 +39,8 @@ struct server_frame {
  * public_address always.  own NULL: every destination counts (offline
  * without `address`).  c, replay and own are borrowed and must outlive the
  * server; own may change between frames (ownaddr_update).  Returns 0, or
- * -1 with a message.
+ * the code of what failed (SPA_ERR_NOMEM, SPA_ERR_CRYPTO...) with a
+ * message.
  */
 int server_new(const struct conf *c, struct replay_cache *replay,
     const struct ownaddr *own, struct server **out, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "commit.h"
+#include "err.h"
 #include "report.h"
 
 #define WATCH_STATS_SECONDS 60
@@ -114,7 +115,7 @@ watch_dispatch(struct watch *w)
 	if (pcap_dispatch(w->cap->pcap, 64, watch_frame, (u_char *)w) ==
 	    PCAP_ERROR) {
 		log_warn("capture: %s", pcap_geterr(w->cap->pcap));
-		return -1;
+		return SPA_ERR_CAPTURE;
 	}
 	return 0;
 }

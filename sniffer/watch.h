@@ -35,14 +35,15 @@ struct watch {
 };
 
 /* Builds the decision for c's users over replay and own (borrowed, and
- * must outlive the watch).  0, or -1 with a message in err. */
+ * must outlive the watch).  0, or a code of server_new with a message in
+ * err. */
 int watch_init(struct watch *w, const struct conf *c,
     struct replay_cache *replay, const struct ownaddr *own,
     struct capture *cap, watch_accept_fn *accept, void *ctx,
     char *err, size_t errlen);
 void watch_free(struct watch *w);
-/* Reads and decides what the capture holds.  0, or -1 when the capture
- * failed (logged). */
+/* Reads and decides what the capture holds.  0, or SPA_ERR_CAPTURE when
+ * the capture failed (logged). */
 int watch_dispatch(struct watch *w);
 /* The periodic stats line, at most once a minute. */
 void watch_stats(struct watch *w, int64_t now);

@@ -24,6 +24,7 @@
 
 #include "capture.h"
 #include "conf.h"
+#include "err.h"
 #include "key.h"
 #include "log.h"
 #include "replay.h"
@@ -329,7 +330,7 @@ test_truncated_capture(void **state)
 			fail_msg("%s", err);
 	}
 	f.w.cap = &f.cap;
-	assert_int_equal(watch_dispatch(&f.w), -1);
+	assert_int_equal(watch_dispatch(&f.w), SPA_ERR_CAPTURE);
 	text = log_lines(f.log[1]);
 	assert_non_null(strstr(text, "capture: "));
 	assert_int_equal(f.g.n, 0);
