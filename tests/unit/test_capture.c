@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "err.h"
 #include "testfile.h"
 
 static char dir[] = "/tmp/spa-capture-XXXXXX";
@@ -45,7 +46,7 @@ test_capture_files(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/missing.pcap", dir);
 	assert_int_equal(capture_open_file(path, 5001, NULL, &c, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_CAPTURE);
 	assert_non_null(strstr(err, "missing.pcap: cannot read capture: "));
 	assert_null(c.pcap);
 
@@ -53,13 +54,13 @@ test_capture_files(void **state)
 	testfile_write(NULL, path, "not a capture file at all, just text\n",
 	    0600);
 	assert_int_equal(capture_open_file(path, 5001, NULL, &c, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_CAPTURE);
 	assert_non_null(strstr(err, "text.pcap: cannot read capture: "));
 
 	snprintf(path, sizeof(path), "%s/wifi.pcap", dir);
 	empty_pcap(path, DLT_IEEE802_11);
 	assert_int_equal(capture_open_file(path, 5001, NULL, &c, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_CAPTURE);
 	assert_non_null(strstr(err, "wifi.pcap: unsupported link type "
 	    "IEEE802_11 (105)"));
 	assert_null(c.pcap);
@@ -83,7 +84,7 @@ test_capture_live(void **state)
 
 	(void)state;
 	assert_int_equal(capture_open_live("spa-nosuch0", 5001, NULL, 1 << 20,
-	    &c, err, sizeof(err)), -1);
+	    &c, err, sizeof(err)), SPA_ERR_CAPTURE);
 	assert_non_null(strstr(err, "capture on spa-nosuch0: "));
 	assert_null(c.pcap);
 	if (geteuid() != 0) {
