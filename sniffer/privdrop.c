@@ -26,6 +26,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "err.h"
+
 #define CAP_LAST_CAP_PATH "/proc/sys/kernel/cap_last_cap"
 #define CAP_COUNT_MAX 64        /* the kernel's capability sets are 64 bits */
 #define ROOT_MODE 0755
@@ -56,7 +58,7 @@ msg_set(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "WHAT: strerror(errno)" in err; returns -1. */
+/* "WHAT: strerror(errno)" in err; returns SPA_ERR_PRIVILEGE. */
 static int
 fail_errno(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -68,7 +70,7 @@ fail_errno(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	msg_set(err, errlen, "%s: %s", what, why);
-	return -1;
+	return SPA_ERR_PRIVILEGE;
 }
 
 /* ---- The target user. ---- */
@@ -102,13 +104,13 @@ privdrop_lookup(struct privdrop_target *t, char *err, size_t errlen)
 		    PRIVDROP_FALLBACK_USER, first_errno != 0 ? ": " : "",
 		    first_errno != 0 ? strerror(first_errno) : "",
 		    PRIVDROP_USER);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
 		msg_set(err, errlen, "user %s has uid %u and gid %u: the "
 		    "capture child must run as neither root nor group 0",
 		    name, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
@@ -146,7 +148,7 @@ make_dirs(const char *dir, char *err, size_t errlen)
 	if (len >= sizeof(path)) {
 		msg_set(err, errlen, "chroot directory %.64s...: path too "
 		    "long", dir);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	memcpy(path, dir, len + 1);
 	for (size_t i = 1; i < len; i++) {
@@ -154,7 +156,7 @@ make_dirs(const char *dir, char *err, size_t errlen)
 			continue;
 		path[i] = '\0';
 		if (make_dir(path, err, errlen) != 0)
-			return -1;
+			return SPA_ERR_PRIVILEGE;
 		path[i] = '/';
 	}
 	return make_dir(path, err, errlen);
@@ -220,8 +222,8 @@ check_empty(int fd, struct problems *p)
 	return 0;
 }
 
-/* Lists every problem with the directory in p.  -1 when it could not be
- * looked at (err says why). */
+/* Lists every problem with the directory in p.  SPA_ERR_PRIVILEGE when it
+ * could not be looked at (err says why). */
 static int
 check_dir(struct problems *p)
 {
@@ -251,7 +253,7 @@ check_dir(struct problems *p)
 		close(fd);
 		msg_set(p->err, p->errlen, "chroot directory %s changed "
 		    "while it was checked", dir);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (st.st_uid != 0)
 		problem(p, "owned by uid %u, not root (chown root %s)",
@@ -272,11 +274,11 @@ privdrop_prepare_root(const char *dir, char *err, size_t errlen)
 	if (dir == NULL || dir[0] != '/') {
 		msg_set(err, errlen, "chroot directory %s: not an absolute "
 		    "path", dir != NULL ? dir : "(none)");
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (make_dirs(dir, err, errlen) != 0 || check_dir(&p) != 0)
-		return -1;
-	return p.n == 0 ? 0 : -1;
+		return SPA_ERR_PRIVILEGE;
+	return p.n == 0 ? 0 : SPA_ERR_PRIVILEGE;
 }
 
 /* ---- The drop, in the child. ---- */
@@ -307,7 +309,8 @@ cap_last_known(void)
 }
 
 /* Empties the bounding set: every capability up to last, or, when last
- * is unknown (-1), up to the first the kernel calls invalid.  0 or -1. */
+ * is unknown (-1), up to the first the kernel calls invalid.  0 or
+ * SPA_ERR_PRIVILEGE. */
 static int
 drop_bounding_set(int last, char *err, size_t errlen)
 {
@@ -340,7 +343,7 @@ prove_no_caps(char *err, size_t errlen)
 			msg_set(err, errlen, "capabilities left after the "
 			    "drop: effective %08x, permitted %08x (word %zu)",
 			    data[i].effective, data[i].permitted, i);
-			return -1;
+			return SPA_ERR_PRIVILEGE;
 		}
 	/* The whole bounding set, up to what the kernel calls invalid: not
 	 * trusting how far the drop went. */
@@ -352,7 +355,7 @@ prove_no_caps(char *err, size_t errlen)
 		if (in != 0) {
 			msg_set(err, errlen, "capability %d still in the "
 			    "bounding set after the drop", cap);
-			return -1;
+			return SPA_ERR_PRIVILEGE;
 		}
 	}
 	return 0;
@@ -373,20 +376,20 @@ prove_ids(const struct privdrop_target *t, char *err, size_t errlen)
 		    "%u %u %u, not %u and %u", (unsigned)ru, (unsigned)eu,
 		    (unsigned)su, (unsigned)rg, (unsigned)eg, (unsigned)sg,
 		    (unsigned)t->uid, (unsigned)t->gid);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (getgroups(0, NULL) != 0) {
 		msg_set(err, errlen, "supplementary groups left after the "
 		    "drop");
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	/* Each call below that succeeds has made us root (again): the
-	 * caller must _exit on -1. */
+	 * caller must _exit on a failure. */
 	if (setuid(0) == 0 || setgid(0) == 0 || setresuid(-1, 0, -1) == 0 ||
 	    setegid(0) == 0) {
 		msg_set(err, errlen, "root ids could be regained after the "
 		    "drop");
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	return 0;
 }
@@ -401,7 +404,7 @@ prove_flags_and_root(char *err, size_t errlen)
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
 		msg_set(err, errlen, "no_new_privs is not set after the "
 		    "drop");
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (stat("/", &st) != 0)
 		return fail_errno(err, errlen, "stat / in the chroot");
@@ -410,7 +413,7 @@ prove_flags_and_root(char *err, size_t errlen)
 		msg_set(err, errlen, "the chroot's / is not a root-owned "
 		    "directory closed to others (uid %u, mode %04o)",
 		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	return 0;
 }
@@ -424,7 +427,7 @@ privdrop_drop(const struct privdrop_target *t, const char *dir,
 	if (t->uid == 0 || t->gid == 0) {
 		msg_set(err, errlen, "refusing to drop to uid %u gid %u: "
 		    "root's ids are no drop", (unsigned)t->uid, (unsigned)t->gid);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	last = cap_last_known();        /* /proc is gone after chroot */
 	if (chroot(dir) != 0)
@@ -434,7 +437,7 @@ privdrop_drop(const struct privdrop_target *t, const char *dir,
 	/* Before setresuid: dropping from the bounding set needs
 	 * CAP_SETPCAP, which the uid change takes away. */
 	if (drop_bounding_set(last, err, errlen) != 0)
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	if (setgroups(0, NULL) != 0)
 		return fail_errno(err, errlen, "setgroups(0)");
 	if (setresgid(t->gid, t->gid, t->gid) != 0)
@@ -452,6 +455,6 @@ privdrop_drop(const struct privdrop_target *t, const char *dir,
 	if (prove_ids(t, err, errlen) != 0 ||
 	    prove_no_caps(err, errlen) != 0 ||
 	    prove_flags_and_root(err, errlen) != 0)
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	return 0;
 }

@@ -40,7 +40,8 @@ struct privdrop_target {
 
 /* The unprivileged user the capture child runs as: "_spa" when it exists,
  * else "nobody" (its primary group from the password entry).  Returns 0
- * with *t filled, or -1 with a message in err: neither exists, or the one
+ * with *t filled, or SPA_ERR_PRIVILEGE with a message in err: neither
+ * exists, or the one
  * found has uid 0 or gid 0 (then "nobody" is not tried: a _spa entry that
  * is root is a mistake to fix, not to work around). */
 int privdrop_lookup(struct privdrop_target *t, char *err, size_t errlen);
@@ -50,8 +51,8 @@ int privdrop_lookup(struct privdrop_target *t, char *err, size_t errlen);
  * when missing (mode 0755 whatever the umask, owner the caller: root; the
  * missing parents too, mode 0755), then checked: a real directory (lstat,
  * not a symbolic link), owned by root, not writable by group or others,
- * and empty (only . and ..).  Returns 0, or -1 with a message in err that
- * names every problem found and what to fix.  Run as root; as another
+ * and empty (only . and ..).  Returns 0, or SPA_ERR_PRIVILEGE with a
+ * message in err that names every problem found and what to fix.  Run as root; as another
  * user the directory may be created but fails the owner check.
  */
 int privdrop_prepare_root(const char *dir, char *err, size_t errlen);
@@ -66,9 +67,9 @@ int privdrop_prepare_root(const char *dir, char *err, size_t errlen);
  * the bounding set are empty, no_new_privs is set, and "/" is still a
  * root-owned directory not writable by others.
  *
- * Returns 0, or -1 with a message naming the step that failed; after -1
- * the process is half-dropped and must _exit, never go on.  t must not be
- * uid 0 or gid 0 (-1 before anything is changed).  Clears PR_SET_PDEATHSIG
+ * Returns 0, or SPA_ERR_PRIVILEGE with a message naming the step that
+ * failed; after that the process is half-dropped and must _exit, never go
+ * on.  t must not be uid 0 or gid 0 (refused before anything is changed).  Clears PR_SET_PDEATHSIG
  * (the credentials change): the caller sets it afterwards.  The process
  * must be single-threaded (setresuid in glibc changes every thread, but
  * the proof only looks at this one).

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cov.h"
+#include "err.h"
 
 enum sandbox_how {
 	SANDBOX_ANY,            /* whatever the arguments */
@@ -130,19 +131,19 @@ sandbox_out_ok(int fd, int capture, const char *what, char *err,
 	if (fd < -1) {
 		sandbox_msg(err, errlen, "sandbox: %s descriptor %d is not "
 		    "a descriptor", what, fd);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (fd == capture) {
 		sandbox_msg(err, errlen, "sandbox: %s descriptor %d is the "
 		    "capture socket, which must never be written", what, fd);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (fstat(fd, &st) != 0) {
 		if (errno == EBADF && fd == 2)
 			return 0;
 		sandbox_msg(err, errlen, "sandbox: %s descriptor %d: %s",
 		    what, fd, strerror(errno));
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return 1;
@@ -156,13 +157,13 @@ sandbox_out_ok(int fd, int capture, const char *what, char *err,
 		sandbox_msg(err, errlen, "sandbox: %s descriptor %d is a "
 		    "packet or raw socket, which must never be written", what,
 		    fd);
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	return 1;
 }
 
 /* The descriptors write rules are made for, each once.  Returns how many
- * (out[] filled), or -1 with a message. */
+ * (out[] filled), or SPA_ERR_PRIVILEGE with a message. */
 static int
 sandbox_out_fds(const struct sandbox_fds *f, int out[SANDBOX_OUT_MAX],
     char *err, size_t errlen)
@@ -178,7 +179,7 @@ sandbox_out_fds(const struct sandbox_fds *f, int out[SANDBOX_OUT_MAX],
 
 		if ((rc = sandbox_out_ok(fds[i], f->capture, what[i], err,
 		    errlen)) < 0)
-			return -1;
+			return SPA_ERR_PRIVILEGE;
 		for (int j = 0; j < n; j++)
 			dup |= out[j] == fds[i];
 		if (rc > 0 && !dup)
@@ -242,18 +243,18 @@ sandbox_enter(const struct sandbox_fds *f, char *err, size_t errlen)
 	scmp_filter_ctx ctx;
 
 	if ((nout = sandbox_out_fds(f, out, err, errlen)) < 0)
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	/* A filter needs no privilege once no_new_privs is set: the child
 	 * is no longer root by now. */
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		sandbox_msg(err, errlen, "sandbox: PR_SET_NO_NEW_PRIVS: %s",
 		    strerror(errno));
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
 		sandbox_msg(err, errlen, "sandbox: seccomp_init failed");
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS)) != 0)
@@ -268,7 +269,7 @@ sandbox_enter(const struct sandbox_fds *f, char *err, size_t errlen)
 	if (rc != 0) {
 		sandbox_msg(err, errlen, "sandbox: %s: %s", bad,
 		    strerror(-rc));
-		return -1;
+		return SPA_ERR_PRIVILEGE;
 	}
 	return 0;
 }

@@ -44,10 +44,10 @@ struct sandbox_fds {
  * Call it after privdrop_drop and after PR_SET_PDEATHSIG; it sets
  * PR_SET_NO_NEW_PRIVS itself when it is not set yet.  Default action:
  * kill the process (SCMP_ACT_KILL_PROCESS); a system call of another
- * architecture (i386 or x32 on x86-64) is killed too.  Returns 0, or -1
- * with a message in err (a descriptor that may not be written, libseccomp
- * or the kernel refusing); after -1 the process is unconfined and must
- * _exit.
+ * architecture (i386 or x32 on x86-64) is killed too.  Returns 0, or
+ * SPA_ERR_PRIVILEGE with a message in err (a descriptor that may not be
+ * written, libseccomp or the kernel refusing); after that the process is
+ * unconfined and must _exit.
  */
 int sandbox_enter(const struct sandbox_fds *f, char *err, size_t errlen);
 

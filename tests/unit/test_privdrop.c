@@ -21,8 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "testfile.h"
+#include "err.h"
 #include "privdrop.h"
+#include "testfile.h"
 
 #define STATUS_MAX 4096
 
@@ -73,7 +74,7 @@ assert_passes_as_root(int rc, const char *err)
 		assert_int_equal(rc, 0);
 		return;
 	}
-	assert_int_equal(rc, -1);
+	assert_int_equal(rc, SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, ", not root (chown root "));
 	assert_null(strchr(err, ';'));
 }
@@ -113,7 +114,7 @@ test_prepare_not_empty(void **state)
 	    0600)) >= 0);
 	close(fd);
 	assert_int_equal(privdrop_prepare_root(in_tmp("full"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, in_tmp("full")));
 	assert_non_null(strstr(err, "not empty, it holds \"leftover\""));
 }
@@ -127,13 +128,13 @@ test_prepare_writable(void **state)
 	assert_int_equal(mkdir(in_tmp("open"), 0755), 0);
 	assert_int_equal(chmod(in_tmp("open"), 0777), 0);
 	assert_int_equal(privdrop_prepare_root(in_tmp("open"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "mode 0777 is writable by group or "
 	    "others (chmod go-w "));
 	/* Group-writable alone is as bad; never "fixed" behind our back. */
 	assert_int_equal(chmod(in_tmp("open"), 0775), 0);
 	assert_int_equal(privdrop_prepare_root(in_tmp("open"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "mode 0775 is writable"));
 	assert_int_equal(mode_of(in_tmp("open")), 0775);
 }
@@ -152,7 +153,7 @@ test_prepare_lists_all(void **state)
 	    0600)) >= 0);
 	close(fd);
 	assert_int_equal(privdrop_prepare_root(in_tmp("both"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "mode 0757 is writable"));
 	assert_non_null(strstr(err, "; not empty, it holds \"x\""));
 }
@@ -167,13 +168,13 @@ test_prepare_symlink(void **state)
 	snprintf(target, sizeof(target), "%s", in_tmp("real"));
 	assert_int_equal(symlink(target, in_tmp("link")), 0);
 	assert_int_equal(privdrop_prepare_root(in_tmp("link"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "is a symbolic link"));
 	/* Also when it dangles: never created through the link. */
 	snprintf(target, sizeof(target), "%s", in_tmp("nowhere"));
 	assert_int_equal(symlink(target, in_tmp("dangling")), 0);
 	assert_int_equal(privdrop_prepare_root(in_tmp("dangling"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "is a symbolic link"));
 	assert_int_equal(access(in_tmp("nowhere"), F_OK), -1);
 }
@@ -189,14 +190,14 @@ test_prepare_bad_paths(void **state)
 	    0600)) >= 0);
 	close(fd);
 	assert_int_equal(privdrop_prepare_root(in_tmp("file"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "is not a directory"));
 	/* A parent that is a file. */
 	assert_int_equal(privdrop_prepare_root(in_tmp("file/empty"), err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "mkdir "));
 	assert_int_equal(privdrop_prepare_root("var/empty", err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "not an absolute path"));
 }
 
@@ -210,7 +211,8 @@ test_lookup(void **state)
 	(void)state;
 	if (getpwnam(PRIVDROP_USER) == NULL &&
 	    getpwnam(PRIVDROP_FALLBACK_USER) == NULL) {
-		assert_int_equal(privdrop_lookup(&t, err, sizeof(err)), -1);
+		assert_int_equal(privdrop_lookup(&t, err, sizeof(err)),
+	    SPA_ERR_PRIVILEGE);
 		assert_non_null(strstr(err, "no user"));
 		return;
 	}
@@ -235,12 +237,12 @@ test_drop_refuses_root(void **state)
 
 	(void)state;
 	assert_int_equal(privdrop_drop(&t, "/nonexistent", err, sizeof(err)),
-	    -1);
+	    SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "root's ids are no drop"));
 	assert_int_equal(geteuid(), before);
 	t.uid = 65534;
 	assert_int_equal(privdrop_drop(&t, "/nonexistent", err, sizeof(err)),
-	    -1);
+	    SPA_ERR_PRIVILEGE);
 	assert_int_equal(geteuid(), before);
 }
 
@@ -250,7 +252,7 @@ test_drop_refuses_root(void **state)
 enum {
 	KID_OK = 0,
 	KID_SETUP = 2,
-	KID_DROP = 3,           /* privdrop_drop returned -1 */
+	KID_DROP = 3,           /* privdrop_drop failed */
 	KID_DROP_PASSED = 4,    /* ... returned 0 when it should not */
 	KID_MESSAGE = 5,        /* ... with a message not naming the step */
 	KID_IDS = 10,

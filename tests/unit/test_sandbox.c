@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "sandbox.h"
 
 #define STATUS_MAX 4096
@@ -358,27 +359,32 @@ test_refuses_writable_capture(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sp), 0);
 	f = (struct sandbox_fds){ .capture = sp[0], .channel = sp[0],
 	    .log = sp[1] };
-	assert_int_equal(sandbox_enter(&f, err, sizeof(err)), -1);
+	assert_int_equal(sandbox_enter(&f, err, sizeof(err)),
+	    SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "channel descriptor"));
 	assert_non_null(strstr(err, "is the capture socket"));
 	f = (struct sandbox_fds){ .capture = 2, .channel = sp[0],
 	    .log = sp[1] };
-	assert_int_equal(sandbox_enter(&f, err, sizeof(err)), -1);
+	assert_int_equal(sandbox_enter(&f, err, sizeof(err)),
+	    SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "stderr descriptor 2 is the capture"));
 	f = (struct sandbox_fds){ .capture = -1, .channel = -7,
 	    .log = sp[1] };
-	assert_int_equal(sandbox_enter(&f, err, sizeof(err)), -1);
+	assert_int_equal(sandbox_enter(&f, err, sizeof(err)),
+	    SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "not a descriptor"));
 	close(sp[1]);
 	f = (struct sandbox_fds){ .capture = -1, .channel = sp[0],
 	    .log = sp[1] };
-	assert_int_equal(sandbox_enter(&f, err, sizeof(err)), -1);
+	assert_int_equal(sandbox_enter(&f, err, sizeof(err)),
+	    SPA_ERR_PRIVILEGE);
 	assert_non_null(strstr(err, "log descriptor"));
 	/* A packet socket (root only) may not be a writable one either. */
 	if ((pkt = socket(AF_PACKET, SOCK_RAW, 0)) >= 0) {
 		f = (struct sandbox_fds){ .capture = -1, .channel = sp[0],
 		    .log = pkt };
-		assert_int_equal(sandbox_enter(&f, err, sizeof(err)), -1);
+		assert_int_equal(sandbox_enter(&f, err, sizeof(err)),
+		    SPA_ERR_PRIVILEGE);
 		assert_non_null(strstr(err, "packet or raw socket"));
 		close(pkt);
 	} else {
