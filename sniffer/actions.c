@@ -79,8 +79,8 @@ actions_run_one(const struct template *t, const struct action_values *vals,
 	char **argv = NULL;
 	int rc;
 
-	if (template_expand(t, &vals->v, &argv) != 0)
-		return -1;
+	if ((rc = template_expand(t, &vals->v, &argv)) != 0)
+		return rc;
 	rc = fn(ctx, argv, may_fail);
 	template_argv_free(argv);
 	return rc;
@@ -167,11 +167,11 @@ actions_run_program(struct spawner *sp, const struct spa_decision *d,
 	int rc = 0;
 
 	if (job == NULL)
-		return -1;
+		return SPA_ERR_NOMEM;
 	snprintf(job->action, sizeof(job->action), "%s", a->name);
 	snprintf(job->user, sizeof(job->user), "%s", d->user_name);
 	actions_values(d, a, 0, &vals);
-	if (template_expand(&a->run, &vals.v, &argv) != 0 ||
+	if ((rc = template_expand(&a->run, &vals.v, &argv)) != 0 ||
 	    (rc = spawner_submit(sp, argv, &opts, actions_run_done, job)) != 0) {
 		/* A full queue is logged by the spawner, once a burst. */
 		if (rc != SPA_ERR_FULL)
@@ -179,7 +179,7 @@ actions_run_program(struct spawner *sp, const struct spa_decision *d,
 			    a->run.words[0]);
 		free(job);
 		template_argv_free(argv);
-		return -1;
+		return rc;
 	}
 	template_argv_free(argv);
 	return 0;

@@ -51,15 +51,15 @@ typedef int actions_cmd_fn(void *ctx, char *const *argv, int may_fail);
 
 
 /* Expands every command of the backend for verb and family (4 or 6) with
- * vals and calls fn.  Returns 0, fn's non-zero value, or -1 when a
- * template cannot expand. */
+ * vals and calls fn.  Returns 0, fn's non-zero value, or the code of
+ * template_expand when a template cannot expand. */
 int actions_fw_each(const struct firewall *fw, enum firewall_verb verb,
     int family, const struct action_values *vals, actions_cmd_fn *fn,
     void *ctx);
 
 /* A run action: starts its program as its run_as user (resolved when the
- * configuration was loaded), asynchronously; the end is logged.  0 or -1
- * (logged). */
+ * configuration was loaded), asynchronously; the end is logged.  0, or the
+ * code of template_expand or spawner_submit (logged). */
 int actions_run_program(struct spawner *sp, const struct spa_decision *d,
     const struct conf_action *a);
 

@@ -172,7 +172,7 @@ grant_save(struct grant_engine *e, struct grant *g, enum grant_phase phase)
 	log_warn("state: cannot record the grant %s (%s): %s",
 	    grant_text(&g->rec, what), grant_phase_name(phase),
 	    state_error(e->st));
-	return -1;
+	return SPA_ERR_STATE;
 }
 
 static void
@@ -201,7 +201,7 @@ grant_append(void *ctx, char *const *argv, int may_fail)
 
 /* g's commands for verb and its pair number pair, from its backend's
  * rules file; with tolerant, every failure is expected (a rule that may
- * not be there).  0 or -1. */
+ * not be there).  0, or a code of actions_fw_each. */
 static int
 grant_commands(const struct grant *g, enum firewall_verb verb, int tolerant,
     unsigned pair, int64_t now, struct cmdlist *out)
@@ -211,7 +211,7 @@ grant_commands(const struct grant *g, enum firewall_verb verb, int tolerant,
 
 	actions_grant_values(&g->rec, pair, g->rec.expiry - now, &vals);
 	return actions_fw_each(g->fw, verb, g->rec.addr.family, &vals,
-	    grant_append, &b) == 0 ? 0 : -1;
+	    grant_append, &b);
 }
 
 /* Runs g's check command for pair, when its backend has one: 1 when the
@@ -233,21 +233,24 @@ static void grant_job_done(void *cookie, int ok);
 
 /* Starts the commands of the job's pair, or of the next pair that has
  * some to run (a close skips the pairs already closed).  0: they run;
- * 1: no pair is left; -1: this pair's commands cannot be built or
- * started. */
+ * 1: no pair is left; a negative code: this pair's commands cannot be
+ * built or started (SPA_ERR_INVALID: the backend has none for it). */
 static int
 grant_job_next(struct grant_job *job, struct grant *g, int64_t now)
 {
 	struct cmdlist l = { 0 };
-	int rc = -1;
+	int rc;
 
 	while (job->pair < grantrec_npairs(&g->rec) && job->closing &&
 	    (g->closed & 1u << job->pair))
 		job->pair++;
 	if (job->pair >= grantrec_npairs(&g->rec))
 		return 1;
-	if (grant_commands(g, job->closing ? FIREWALL_CLOSE : FIREWALL_OPEN,
-	    job->tolerant, job->pair, now, &l) == 0 && l.n > 0)
+	rc = grant_commands(g, job->closing ? FIREWALL_CLOSE : FIREWALL_OPEN,
+	    job->tolerant, job->pair, now, &l);
+	if (rc == 0 && l.n == 0)
+		rc = SPA_ERR_INVALID;
+	if (rc == 0)
 		rc = cmdseq_start(job->e->sp, l.words, NULL, grant_job_done,
 		    job);
 	cmdlist_free(&l);
@@ -255,24 +258,25 @@ grant_job_next(struct grant_job *job, struct grant *g, int64_t now)
 }
 
 /* Starts g's open (closing 0) or close commands, pair after pair.  0, or
- * -1 when the first cannot start (nothing ran then). */
+ * a negative code when the first cannot start (nothing ran then). */
 static int
 grant_start(struct grant_engine *e, struct grant *g, int closing,
     int tolerant, int64_t now)
 {
 	struct grant_job *job = calloc(1, sizeof(*job));
+	int rc;
 
 	if (job == NULL)
-		return -1;
+		return SPA_ERR_NOMEM;
 	*job = (struct grant_job){ e, g->id, closing, tolerant, 0, 1 };
 	if (!closing)
 		g->closed = 0;
 	g->busy = 1;
-	if (grant_job_next(job, g, now) == 0)
+	if ((rc = grant_job_next(job, g, now)) == 0)
 		return 0;
 	g->busy = 0;
 	free(job);
-	return -1;
+	return rc < 0 ? rc : SPA_ERR_INVALID;
 }
 
 static void
@@ -383,12 +387,13 @@ grant_job_done(void *cookie, int ok)
 }
 
 /* A knock for a grant that exists: its new expiry and, by phase, what to
- * run.  Returns 0 or -1. */
+ * run.  Returns 0, or the code of grant_save or grant_start. */
 static int
 grant_again(struct grant_engine *e, struct grant *g, const struct grantrec *r,
     int64_t now)
 {
 	enum grant_phase was = g->rec.phase;
+	int rc;
 
 	g->rec.expiry = r->expiry;
 	g->knock_us = e->knock_us;
@@ -407,11 +412,11 @@ grant_again(struct grant_engine *e, struct grant *g, const struct grantrec *r,
 	default:
 		/* Extend: close (the rule may be gone: no failure), then open
 		 * with the new expiry, so a kernel-side timeout starts again. */
-		if (grant_save(e, g, GRANT_REOPENING) != 0)
-			return -1;
-		if (grant_start(e, g, 1, 1, now) != 0) {
+		if ((rc = grant_save(e, g, GRANT_REOPENING)) != 0)
+			return rc;
+		if ((rc = grant_start(e, g, 1, 1, now)) != 0) {
 			(void)grant_save(e, g, was);
-			return -1;
+			return rc;
 		}
 		return 0;
 	}
@@ -422,23 +427,24 @@ grant_grant(struct grant_engine *e, const struct grantrec *r, int64_t now)
 {
 	struct grant *g = grant_find(e, r);
 	char what[GRANTREC_TEXT_MAX];
+	int rc;
 
 	if (g != NULL)
 		return grant_again(e, g, r, now);
 	if ((g = grant_add(e, r, e->fw)) == NULL) {
 		log_warn("out of memory: %s not granted", grant_text(r, what));
-		return -1;
+		return SPA_ERR_NOMEM;
 	}
 	g->knock_us = e->knock_us;
 	/* On disk before anything opens: a restart then knows to close it. */
-	if (grant_save(e, g, GRANT_OPENING) != 0) {
+	if ((rc = grant_save(e, g, GRANT_OPENING)) != 0) {
 		grant_remove(e, g);
-		return -1;
+		return rc;
 	}
-	if (grant_start(e, g, 0, 0, now) != 0) {
+	if ((rc = grant_start(e, g, 0, 0, now)) != 0) {
 		log_warn("open %s: cannot run its commands", grant_text(r, what));
 		grant_forget(e, g);
-		return -1;
+		return rc;
 	}
 	return 0;
 }
@@ -454,7 +460,7 @@ grant_grant_tagged(struct grant_engine *e, const struct grantrec *r,
 	if (e->tag == NULL)
 		return 0;
 	e->tag = NULL;          /* never saved: the knock is refused */
-	return -1;
+	return SPA_ERR_STATE;
 }
 
 /* The first grant grant_expire must act on, or NULL. */
@@ -637,7 +643,7 @@ grant_recover(struct grant_engine *e, int64_t now)
 	if (state_grant_each(e->st, grant_recover_one, grant_recover_bad,
 	    &rc) != 0 || rc.failed) {
 		log_warn("state: cannot read the grants: %s", state_error(e->st));
-		return -1;
+		return SPA_ERR_STATE;
 	}
 	return 0;
 }

@@ -39,14 +39,15 @@ void grant_engine_free(struct grant_engine *e);
 void grant_engine_set_firewall(struct grant_engine *e, struct firewall *fw);
 
 /* r's user, action, address, proto, port and expiry (phase and backend
- * are the engine's).  0, or -1 when refused (logged): it could not be
- * recorded, or its commands could not be built or started. */
+ * are the engine's).  0, or refused (logged): SPA_ERR_STATE when it could
+ * not be recorded, SPA_ERR_NOMEM, or the code of why its commands could
+ * not be built or started. */
 int grant_grant(struct grant_engine *e, const struct grantrec *r,
     int64_t now);
 /* grant_grant for an accepted knock: its replay tag is written in the same
  * transaction as the grant's first record, before anything opens.  0 when
- * the tag is on disk (the grant may still have failed: logged), -1 when it
- * is not: the knock is refused and nothing ran. */
+ * the tag is on disk (the grant may still have failed: logged),
+ * SPA_ERR_STATE when it is not: the knock is refused and nothing ran. */
 int grant_grant_tagged(struct grant_engine *e, const struct grantrec *r,
     const uint8_t tag[SPA_MAC_LEN], int64_t tag_expiry, int64_t now);
 /* Starts closing the grants whose expiry is at or before now, and the
@@ -62,8 +63,8 @@ int64_t grant_next_ms(const struct grant_engine *e, int64_t now);
 size_t grant_close_all(struct grant_engine *e, int64_t deadline_ms);
 /* Start, before the firewall setup: every recorded grant is closed
  * (synchronously); those still in their time are kept for grant_resume,
- * a close that fails is retried from the loop.  0, or -1 when the
- * records cannot be read. */
+ * a close that fails is retried from the loop.  0, or SPA_ERR_STATE when
+ * the records cannot be read. */
 int grant_recover(struct grant_engine *e, int64_t now);
 /* Start, after the setup: re-opens the recovered grants in their time. */
 void grant_resume(struct grant_engine *e, int64_t now);

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "testfile.h"
+#include "err.h"
 #include "grant.h"
 #include "log.h"
 
@@ -259,7 +260,7 @@ test_grant_family_in_key(void **state)
 	rig_up(&r, "family", "files");
 	assert_int_equal(grant_grant(r.e, &v4, now), 0);
 	settle(&r);
-	assert_int_equal(grant_grant(r.e, &v6, now), -1);
+	assert_int_equal(grant_grant(r.e, &v6, now), SPA_ERR_STATE);
 	settle(&r);
 	assert_int_equal(grant_count(r.e), 1);
 	assert_int_equal(recorded(&r).n, 1);
@@ -594,7 +595,7 @@ test_grant_state_unwritable(void **state)
 	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
 	    NULL), SQLITE_OK);
-	assert_int_equal(grant_grant(r.e, &g, now), -1);
+	assert_int_equal(grant_grant(r.e, &g, now), SPA_ERR_STATE);
 	settle(&r);
 	assert_false(exists("rule-198.51.100.50-tcp-22"));
 	assert_int_equal(grant_count(r.e), 0);
