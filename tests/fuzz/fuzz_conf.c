@@ -30,7 +30,8 @@ check(const struct conf *c)
 			if (conf_find_action(c, c->users[i].allow[j]) == NULL)
 				abort();
 	if (c->sniffer.port == 0 || c->sniffer.window == 0 ||
-	    (!c->sniffer.native && !c->sniffer.classic))
+	    (!c->sniffer.native && !c->sniffer.classic &&
+	    !c->sniffer.signed_fmt))
 		abort();
 }
 
