@@ -3,14 +3,17 @@
  * that ends in execve() or _exit() never runs gcov's exit handler, so its
  * counts would be lost.  cov_dump() writes them first (gcov merges them
  * into the .gcda files, whatever user the child now runs as: they are
- * 0666, tests/run-coverage).  In every other build it is nothing.
+ * 0666, tests/run-coverage), then starts them again from zero, so that
+ * a later cov_dump (an execve that failed) adds only what came after: a
+ * second dump alone would be skipped.  In every other build it is nothing.
  */
 #ifndef SPA_COV_H
 #define SPA_COV_H
 
 #ifdef SPA_COVERAGE
 void __gcov_dump(void);
-#define cov_dump() __gcov_dump()
+void __gcov_reset(void);
+#define cov_dump() (__gcov_dump(), __gcov_reset())
 #else
 #define cov_dump() ((void)0)
 #endif
