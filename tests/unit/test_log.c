@@ -203,7 +203,7 @@ syslog_child(void *arg)
 	(void)arg;
 	/* A /dev of our own: the host's is never touched. */
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", "/dev", "tmpfs", 0, "size=64k,mode=0755") != 0)
 		exit(20);
 	/* No syslog yet: one line says so, then everything on stderr. */

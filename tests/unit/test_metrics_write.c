@@ -44,7 +44,7 @@ full_disk_child(const char *dir)
 	int fd;
 
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", dir, "tmpfs", 0, "size=16k,mode=0755") != 0)
 		_exit(77);
 	snprintf(path, sizeof(path), "%s/spa.prom", dir);

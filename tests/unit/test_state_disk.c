@@ -79,7 +79,7 @@ full_disk_child(const char *dir)
 	int ok = 0;
 
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", dir, "tmpfs", 0, "size=256k,mode=0700") != 0)
 		_exit(77);
 	snprintf(filler, sizeof(filler), "%s/filler", dir);
