@@ -200,7 +200,8 @@ live_iface(const struct live *lv, const struct conf *c)
 }
 
 /* The capture, and the interface's own addresses when own is not NULL (a
- * frame to any other destination is never decided).  0, or -1 (logged). */
+ * frame to any other destination is never decided).  0, or the code of
+ * what failed (logged). */
 static int
 live_open_capture(const struct live *lv, const struct conf *c,
     struct capture *cap, struct ownaddr **own)
@@ -209,18 +210,18 @@ live_open_capture(const struct live *lv, const struct conf *c,
 	char err[512];
 	int rc;
 
-	if (capture_open_live(iface, c->sniffer.port, c->sniffer.has_address ?
-	    &c->sniffer.address : NULL, c->sniffer.capture_buffer, cap, err,
-	    sizeof(err)) != 0) {
+	if ((rc = capture_open_live(iface, c->sniffer.port,
+	    c->sniffer.has_address ? &c->sniffer.address : NULL,
+	    c->sniffer.capture_buffer, cap, err, sizeof(err))) != 0) {
 		log_warn("%s", err);
-		return -1;
+		return rc;
 	}
 	if (own == NULL)
 		return 0;
 	if ((rc = ownaddr_new(iface, own)) != 0) {
 		log_warn("addresses of %s: %s", iface, err_str(rc));
 		capture_close(cap);
-		return -1;
+		return rc;
 	}
 	log_info("listening on %s (%zu own addresses): %s", iface,
 	    ownaddr_count(*own), cap->filter_text);
@@ -312,7 +313,7 @@ live_serve(struct live *lv)
 	    (rc = privsep_receive(&lv->child, &m, &counts)) != 0; i++) {
 		enum warden_verdict v;
 
-		if (rc == -2)
+		if (rc == SPA_ERR_TRUNCATED)
 			return 0;       /* it ended: its pidfd says how */
 		if (rc < 0)
 			return live_child_ended(lv, 1, "malformed message");
@@ -348,8 +349,8 @@ live_end_child(struct live *lv)
 }
 
 /* A new configuration, firewall backend, capture and addresses, all
- * checked before anything changes; NULLs and -1 (logged) when one fails
- * and the running configuration stays. */
+ * checked before anything changes; NULLs and SPA_ERR_CONFIG (logged) when
+ * one fails and the running configuration stays. */
 static int
 live_load(struct live *lv, struct conf **c, struct firewall **fw,
     struct capture *cap, struct ownaddr **own)
@@ -381,7 +382,7 @@ live_load(struct live *lv, struct conf **c, struct firewall **fw,
 	*c = NULL;
 	*fw = NULL;
 	*own = NULL;
-	return -1;
+	return SPA_ERR_CONFIG;
 }
 
 /* SIGHUP: a new configuration, firewall backend and capture, or, when any

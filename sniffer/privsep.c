@@ -67,7 +67,7 @@ privsep_start(struct capchild *k, struct capture *cap,
 
 		log_warn("privsep: pidfd_open: %s", strerror(errno));
 		privsep_reap(k, 1, why, sizeof(why));
-		return -1;
+		return SPA_ERR_SYSTEM;
 	}
 	return 0;
 fail:
@@ -76,7 +76,7 @@ fail:
 		privsep_close(&lg[i]);
 	}
 	capture_close(&k->cap);
-	return -1;
+	return SPA_ERR_SYSTEM;
 }
 
 void
@@ -120,14 +120,14 @@ privsep_receive(struct capchild *k, struct privmsg_grant *m,
 	if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
 	if (len <= 0)
-		return -2;
+		return SPA_ERR_TRUNCATED;
 	if (privmsg_counts_decode(buf, (size_t)len, counts) == 0)
 		return 2;
 	if ((rc = privmsg_grant_decode(buf, (size_t)len, m)) != 0) {
 		log_warn("privsep: a malformed message from the capture "
 		    "process (%zd bytes: %s)", len, rc == SPA_ERR_TRUNCATED ?
 		    "not the size of a grant" : "a field out of range");
-		return -1;
+		return SPA_ERR_INVALID;
 	}
 	return 1;
 }

@@ -43,15 +43,15 @@ struct privsep_args {
 };
 
 /* Forks the child over cap, which moves into k (and is closed when the
- * fork fails).  0, or -1 (logged). */
+ * fork fails).  0, or SPA_ERR_SYSTEM (logged). */
 int privsep_start(struct capchild *k, struct capture *cap,
     const struct privsep_args *a);
 /* Sends own's addresses, in chunks, when they changed since last sent. */
 void privsep_send_addrs(struct capchild *k, const struct ownaddr *own);
 /* One record from the channel: 1 with a well-formed grant in *m, 2 with
- * the child's counters in *counts, 0 when nothing is waiting, -1 for a
- * malformed record (logged: end the child), -2 when the child closed its
- * end. */
+ * the child's counters in *counts, 0 when nothing is waiting,
+ * SPA_ERR_INVALID for a malformed record (logged: end the child),
+ * SPA_ERR_TRUNCATED when the child closed its end. */
 int privsep_receive(struct capchild *k, struct privmsg_grant *m,
     struct privmsg_counts *counts);
 /* The answer to the grant just received.  A child gone meanwhile is

@@ -45,7 +45,7 @@ status_addr(const char *path, struct sockaddr_un *sa)
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa->sun_path))
-		return -1;
+		return SPA_ERR_INVALID;
 	memcpy(sa->sun_path, path, strlen(path));
 	return 0;
 }
@@ -77,11 +77,14 @@ status_listen(const char *path, struct status_server **out, char *err,
 	mode_t old;
 
 	*out = NULL;
-	if (s == NULL || status_addr(path, &sa) != 0) {
-		snprintf(err, errlen, "status socket %s: %s", path, s == NULL ?
-		    "out of memory" : "path too long");
+	if (s == NULL) {
+		snprintf(err, errlen, "status socket %s: out of memory", path);
+		return SPA_ERR_NOMEM;
+	}
+	if (status_addr(path, &sa) != 0) {
+		snprintf(err, errlen, "status socket %s: path too long", path);
 		free(s);
-		return -1;
+		return SPA_ERR_INVALID;
 	}
 	s->fd = -1;
 	if (lstat(path, &sb) == 0) {
@@ -90,7 +93,7 @@ status_listen(const char *path, struct status_server **out, char *err,
 			    S_ISSOCK(sb.st_mode) ? "another sniffer serves it" :
 			    "exists and is not a socket");
 			free(s);
-			return -1;
+			return SPA_ERR_INVALID;
 		}
 		(void)unlink(path);     /* left by a run that ended */
 	}
@@ -107,7 +110,7 @@ status_listen(const char *path, struct status_server **out, char *err,
 		if (s->fd >= 0)
 			close(s->fd);
 		free(s);
-		return -1;
+		return SPA_ERR_SYSTEM;
 	}
 	umask(old);
 	memcpy(s->path, sa.sun_path, sizeof(s->path));

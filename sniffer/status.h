@@ -41,8 +41,9 @@ int status_path(const struct conf *c, char *buf, size_t len);
 struct status_server;
 
 /* Listens on path: a socket left by a run that ended is replaced; one a
- * live daemon answers on is not (-1: "another sniffer serves ...").
- * 0, or -1 with a message in err. */
+ * live daemon answers on is not (SPA_ERR_INVALID: "another sniffer serves
+ * ...").  0, or SPA_ERR_INVALID, SPA_ERR_NOMEM or SPA_ERR_SYSTEM with a
+ * message in err. */
 int status_listen(const char *path, struct status_server **out, char *err,
     size_t errlen);
 /* The descriptor to poll for a connection. */

@@ -217,9 +217,9 @@ warden_check(const struct warden *w, const struct privmsg_grant *m,
 	return NULL;
 }
 
-/* Runs d's action; 0, or -1 when its tag could not be committed, and then
- * nothing ran.  An open commits the tag with the grant's first record (one
- * sync); the others commit it alone first. */
+/* Runs d's action; 0, or SPA_ERR_STATE when its tag could not be
+ * committed, and then nothing ran.  An open commits the tag with the
+ * grant's first record (one sync); the others commit it alone first. */
 static int
 warden_act(struct warden *w, const struct conf_action *a,
     const struct spa_decision *d, int64_t knock_us, int64_t now)
@@ -241,7 +241,7 @@ warden_act(struct warden *w, const struct conf_action *a,
 		    d->replay_until, now);
 	}
 	if (commit_accepted(w->state, d, NULL, 0) != 0)
-		return -1;
+		return SPA_ERR_STATE;
 	if (w->opt->dry_run) {
 		struct actions_dry_run dry = { w->conf, w->fw };
 		struct server_frame f = { .decision = *d, .action = a };

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "err.h"
 #include "log.h"
 #include "ownaddr.h"
 #include "privmsg.h"
@@ -114,10 +115,12 @@ test_receive_kinds(void **state)
 
 	/* a grant one byte short, then one with a bad family: logged */
 	assert_int_equal(send(sv[1], &g, sizeof(g) - 1, 0), (ssize_t)sizeof(g) - 1);
-	assert_int_equal(privsep_receive(&k, &got, &cgot), -1);
+	assert_int_equal(privsep_receive(&k, &got, &cgot),
+	    SPA_ERR_INVALID);
 	g.family = 5;
 	assert_int_equal(send(sv[1], &g, sizeof(g), 0), (ssize_t)sizeof(g));
-	assert_int_equal(privsep_receive(&k, &got, &cgot), -1);
+	assert_int_equal(privsep_receive(&k, &got, &cgot),
+	    SPA_ERR_INVALID);
 	{
 		char line[LOG_LINE_MAX + 1];
 		ssize_t n = recv(lg[1], line, sizeof(line) - 1, MSG_DONTWAIT);
@@ -132,7 +135,8 @@ test_receive_kinds(void **state)
 	}
 	/* the child's end closed: -2 */
 	close(sv[1]);
-	assert_int_equal(privsep_receive(&k, &got, &cgot), -2);
+	assert_int_equal(privsep_receive(&k, &got, &cgot),
+	    SPA_ERR_TRUNCATED);
 	privsep_answer(&k, PRIVMSG_DONE);       /* nobody there: no signal */
 	log_to_socket(-1);
 	close(sv[0]);

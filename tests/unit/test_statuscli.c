@@ -29,6 +29,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "err.h"
 #include "state.h"
 #include "status.h"
 #include "statuscli.h"
@@ -347,12 +348,14 @@ test_listen_refusals(void **state)
 	memset(longpath, 'p', sizeof(longpath) - 1);
 	longpath[0] = '/';
 	longpath[sizeof(longpath) - 1] = '\0';
-	assert_int_equal(status_listen(longpath, &s, err, sizeof(err)), -1);
+	assert_int_equal(status_listen(longpath, &s, err, sizeof(err)),
+	    SPA_ERR_INVALID);
 	assert_null(s);
 	assert_non_null(strstr(err, "path too long"));
 
 	testfile_write(NULL, sock, "not a socket", 0600);
-	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), -1);
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)),
+	    SPA_ERR_INVALID);
 	assert_non_null(strstr(err, "exists and is not a socket"));
 	unlink(sock);
 
@@ -364,7 +367,8 @@ test_listen_refusals(void **state)
 		assert_int_equal(stat(sock, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
 	}
-	assert_int_equal(status_listen(sock, &s2, err, sizeof(err)), -1);
+	assert_int_equal(status_listen(sock, &s2, err, sizeof(err)),
+	    SPA_ERR_INVALID);
 	assert_non_null(strstr(err, "another sniffer serves it"));
 	status_close(s);
 	assert_int_equal(access(sock, F_OK), -1);
@@ -385,7 +389,8 @@ test_listen_refusals(void **state)
 		char nodir[160];
 
 		snprintf(nodir, sizeof(nodir), "%s/no/such.sock", dir);
-		assert_int_equal(status_listen(nodir, &s, err, sizeof(err)), -1);
+		assert_int_equal(status_listen(nodir, &s, err, sizeof(err)),
+		    SPA_ERR_SYSTEM);
 		assert_non_null(strstr(err, "No such file or directory"));
 	}
 	assert_int_equal(status_fd(NULL), -1);
