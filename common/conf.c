@@ -1590,7 +1590,7 @@ conf_parse(struct parser *p, struct conf **out)
 	numset_free(&p->user_names);
 	numset_free(&p->user_keys);
 	numset_free(&p->action_names);
-	return p->failed ? -1 : 0;
+	return p->failed ? SPA_ERR_CONFIG : 0;
 }
 
 int

@@ -109,8 +109,9 @@ struct conf {
 	size_t nactions;
 };
 
-/* Loads path.  Returns 0 and *out, or -1 with "FILE:LINE: message" (or
- * "FILE: message" when no line applies) in err.  Free with conf_free.
+/* Loads path.  Returns 0 and *out, or SPA_ERR_CONFIG with "FILE:LINE:
+ * message" (or "FILE: message" when no line applies) in err, whatever
+ * failed (the file, memory, a key file, a line).  Free with conf_free.
  * path must be a regular file of at most 16 MiB (a FIFO or a device is
  * refused at once, never read); one that holds an inline key = must be
  * owned by root or the effective uid and closed to group and others.  A

@@ -19,6 +19,7 @@
 #include "testfile.h"
 #include "addr.h"
 #include "conf.h"
+#include "err.h"
 #include "key.h"
 #include "crypto.h"
 
@@ -76,7 +77,7 @@ expect_error(const char *text, const char *prefix, const char *want)
 	struct conf *c = (struct conf *)1;
 	char err[CONF_ERR_MAX] = "";
 
-	if (conf_load_string("t.conf", text, &c, err) != -1)
+	if (conf_load_string("t.conf", text, &c, err) != SPA_ERR_CONFIG)
 		fail_msg("accepted:\n%s", text);
 	assert_null(c);
 	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
@@ -452,12 +453,14 @@ test_line_length(void **state)
 	assert_int_equal(strlen(c->actions[0].run.words[1]), 198 - n);
 	conf_free(c);
 	strcpy(text + strlen("[action a]\n") + 198, "y\n");
-	assert_int_equal(conf_load_string("t.conf", text, &c, err), -1);
+	assert_int_equal(conf_load_string("t.conf", text, &c, err),
+	    SPA_ERR_CONFIG);
 	assert_string_equal(err,
 	    "t.conf:2: line too long (199 characters, at most 198)");
 	memset(text, 'z', 350);
 	text[350] = '\0';
-	assert_int_equal(conf_load_string("t.conf", text, &c, err), -1);
+	assert_int_equal(conf_load_string("t.conf", text, &c, err),
+	    SPA_ERR_CONFIG);
 	assert_string_equal(err,
 	    "t.conf:1: line too long (350 characters, at most 198)");
 }
@@ -784,7 +787,7 @@ test_no_key_in_messages(void **state)
 	RUN_TABLE(texts);
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		assert_int_equal(conf_load_string("t.conf", texts[i].text, &c,
-		    err), -1);
+		    err), SPA_ERR_CONFIG);
 		if (strstr(err, "AAECAwQFBgcICQoL") != NULL)
 			fail_msg("key material in: %s", err);
 	}
@@ -859,7 +862,8 @@ test_key_pasted_elsewhere(void **state)
 			snprintf(text, sizeof(text), places[i], keys[k],
 			    keys[k]);
 #pragma GCC diagnostic pop
-			if (conf_load_string("t.conf", text, &c, err) != -1) {
+			if (conf_load_string("t.conf", text, &c, err) !=
+			    SPA_ERR_CONFIG) {
 				print_error("accepted:\n%s", text);
 				failed++;
 			} else if (quotes_key(err, keys[k])) {
@@ -936,7 +940,7 @@ expect_file_error(const char *conf, const char *line, const char *want)
 	char err[CONF_ERR_MAX], prefix[128];
 	struct conf *c = (struct conf *)1;
 
-	assert_int_equal(load_file(conf, &c, err), -1);
+	assert_int_equal(load_file(conf, &c, err), SPA_ERR_CONFIG);
 	assert_null(c);
 	snprintf(prefix, sizeof(prefix), "%s/%s:%s", tmpdir, conf, line);
 	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
@@ -988,7 +992,7 @@ test_file_nul(void **state)
 	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f),
 	    sizeof(text) - 1);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(conf_load(path, &c, err), -1);
+	assert_int_equal(conf_load(path, &c, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "nul.conf:2: NUL byte in line"));
 }
 
@@ -1005,15 +1009,15 @@ test_file_not_regular(void **state)
 	alarm(getenv("SPA_WRAP") != NULL ? 300 : 10);  /* memcheck: slow */
 	snprintf(path, sizeof(path), "%s/fifo.conf", tmpdir);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(conf_load(path, &c, err), -1);
+	assert_int_equal(conf_load(path, &c, err), SPA_ERR_CONFIG);
 	assert_null(c);
 	if (strstr(err, "fifo.conf: is a FIFO, not a regular file") == NULL)
 		fail_msg("got: %s", err);
 	unlink(path);
-	assert_int_equal(conf_load("/dev/zero", &c, err), -1);
+	assert_int_equal(conf_load("/dev/zero", &c, err), SPA_ERR_CONFIG);
 	assert_string_equal(err, "/dev/zero: is a character device, not a "
 	    "regular file");
-	assert_int_equal(conf_load(tmpdir, &c, err), -1);
+	assert_int_equal(conf_load(tmpdir, &c, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, ": is a directory, not a regular file"));
 	/* 16 MiB of comments is still read; one byte more is not. */
 	snprintf(path, sizeof(path), "%s/big.conf", tmpdir);
@@ -1028,7 +1032,7 @@ test_file_not_regular(void **state)
 	assert_non_null(f);
 	fputc('\n', f);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(conf_load(path, &c, err), -1);
+	assert_int_equal(conf_load(path, &c, err), SPA_ERR_CONFIG);
 	if (strstr(err, "big.conf: is larger than 16 MiB (16777217 bytes)") ==
 	    NULL)
 		fail_msg("got: %s", err);
@@ -1060,14 +1064,14 @@ test_file_inline_key_mode(void **state)
 		    "(line 2) but group or others may read or write it (mode "
 		    "0%o): chmod 600 %s/k.conf", tmpdir,
 		    (unsigned)open_modes[i], tmpdir);
-		assert_int_equal(load_file("k.conf", &c, err), -1);
+		assert_int_equal(load_file("k.conf", &c, err), SPA_ERR_CONFIG);
 		assert_string_equal(err, want);
 		assert_false(quotes_key(err, KEY32));
 	}
 	/* The first key line is named, and the refusal comes first. */
 	write_file("k.conf", "[sniffer]\nport = 1\n[user a]\nkey = " KEY16
 	    "\n[user b]\nkey = " KEY32 "\n", 0644);
-	assert_int_equal(load_file("k.conf", &c, err), -1);
+	assert_int_equal(load_file("k.conf", &c, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "holds inline keys (line 4)"));
 	/* Without inline keys, the mode is the administrator's choice. */
 	write_file("k.conf", "[sniffer]\nport = 1\n", 0644);
@@ -1081,7 +1085,7 @@ test_file_inline_key_mode(void **state)
 	snprintf(want, sizeof(want), "%s/k.conf: holds inline keys (line 2) "
 	    "but is owned by uid 65534, not by root or by uid 0 that runs "
 	    "sniffer: chown root %s/k.conf", tmpdir, tmpdir);
-	assert_int_equal(load_file("k.conf", &c, err), -1);
+	assert_int_equal(load_file("k.conf", &c, err), SPA_ERR_CONFIG);
 	assert_string_equal(err, want);
 }
 
@@ -1111,7 +1115,7 @@ test_file_keyfile_place(void **state)
 		    "may write ('%s/shared', mode 0%o): move the key to a "
 		    "private directory such as /etc/spa", tmpdir, tmpdir,
 		    tmpdir, (unsigned)m);
-		assert_int_equal(load_file("s.conf", &c, err), -1);
+		assert_int_equal(load_file("s.conf", &c, err), SPA_ERR_CONFIG);
 		assert_string_equal(err, want);
 	}
 	assert_int_equal(chmod(path, 0755), 0);
@@ -1131,14 +1135,14 @@ test_file_keyfile_place(void **state)
 	}
 	snprintf(want, sizeof(want), "[user a]\nkeyfile = %s\n", path);
 	write_file("t.conf", want, 0644);
-	assert_int_equal(load_file("t.conf", &c, err), -1);
+	assert_int_equal(load_file("t.conf", &c, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "t.conf:2: key file '/tmp/test_conf_key."));
 	assert_non_null(strstr(err, "is in a directory that group or others "
 	    "may write ('/tmp', mode 01777)"));
 	unlink(path);
 	/* Readable or writable by group or others. */
 	write_file("shared/a.key", KEY32 "\n", 0620);
-	assert_int_equal(load_file("s.conf", &c, err), -1);
+	assert_int_equal(load_file("s.conf", &c, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "a.key' may be read or written by group "
 	    "or others (mode 0620): chmod 600 it"));
 	/* Owned by another user. */
@@ -1149,7 +1153,7 @@ test_file_keyfile_place(void **state)
 	snprintf(want, sizeof(want), "%s/s.conf:2: key file "
 	    "'%s/shared/a.key' is owned by uid 65534, not by root or by uid 0 "
 	    "that runs sniffer: chown it to root", tmpdir, tmpdir);
-	assert_int_equal(load_file("s.conf", &c, err), -1);
+	assert_int_equal(load_file("s.conf", &c, err), SPA_ERR_CONFIG);
 	assert_string_equal(err, want);
 }
 

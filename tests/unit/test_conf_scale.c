@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "err.h"
 #include "crypto.h"
 #include "key.h"
 
@@ -100,7 +101,8 @@ expect_error(const char *text, const char *want)
 	struct conf *c = (struct conf *)1;
 	char err[CONF_ERR_MAX] = "";
 
-	assert_int_equal(conf_load_string("t.conf", text, &c, err), -1);
+	assert_int_equal(conf_load_string("t.conf", text, &c, err),
+	    SPA_ERR_CONFIG);
 	assert_null(c);
 	assert_string_equal(err, want);
 }
