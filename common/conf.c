@@ -87,6 +87,7 @@ struct parser {
 	unsigned sec_line;
 	unsigned seen[KEYS_MAX];        /* line of each key given in it */
 	unsigned sniffer_line;          /* of [sniffer], 0 until seen */
+	unsigned cluster_line;          /* of [cluster], 0 until seen */
 	unsigned formats_line;          /* of formats = ; 0: the default */
 	struct user_lines *ulines;      /* per user */
 	unsigned key_line;              /* of the first inline key =; 0: none */
@@ -1295,6 +1296,239 @@ static const struct keyword action_keys[] = {
 	[A_RUN_AS] = { "run_as", action_run_as },
 };
 
+/* ---- [cluster] (doc/cluster.md) ---- */
+
+enum { C_REDIS, C_NODE, C_KEY, C_KEYFILE, C_PASSWORD_FILE, C_TLS, C_TIMEOUT,
+	C_ON_REDIS_DOWN, C_PREFIX };
+
+/* HOST:PORT, [IPV6]:PORT, or the absolute path of a UNIX socket. */
+static int
+cluster_redis(struct parser *p, const char *v)
+{
+	struct conf_cluster *cl = &p->c->cluster;
+	char q[SHOWN_MAX + 4], host[256];
+	const char *colon = strrchr(v, ':');
+	size_t n;
+	unsigned port;
+
+	if (v[0] == '/' && v[strcspn(v, BLANKS)] == '\0' &&
+	    strlen(v) < 108)    /* sun_path */
+		return set_string(p, &cl->socket, v);
+	if (colon != NULL && colon > v && parse_uint(colon + 1, 1, 65535,
+	    &port) == 0) {
+		n = (size_t)(colon - v);
+		if (v[0] == '[' && n > 2 && v[n - 1] == ']') {
+			v++;
+			n -= 2;
+		}
+		if (n < sizeof(host) && strcspn(v, BLANKS "[]/") >= n) {
+			memcpy(host, v, n);
+			host[n] = '\0';
+			cl->port = (uint16_t)port;
+			return set_string(p, &cl->host, host);
+		}
+	}
+	return perr(p, p->in.lineno, "redis must be HOST:PORT, [IPV6]:PORT or "
+	    "the absolute path of a UNIX socket, not '%s'", shown(v, q));
+}
+
+static int
+cluster_node(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (!name_valid(v) || strlen(v) > CONF_CLUSTER_NODE_MAX)
+		return perr(p, p->in.lineno, "node must be a name of 1 to %d "
+		    "letters, digits, '.', '_' or '-', unique in the cluster, "
+		    "not '%s'", CONF_CLUSTER_NODE_MAX, shown(v, q));
+	snprintf(p->c->cluster.node, sizeof(p->c->cluster.node), "%s", v);
+	return 0;
+}
+
+static int
+cluster_key(struct parser *p, const char *v)
+{
+	int rc;
+
+	if (p->key_line == NO_LINE)
+		p->key_line = p->in.lineno;
+	if (p->seen[C_KEYFILE])
+		return perr(p, p->in.lineno, "give key or keyfile, not both "
+		    "(keyfile is on line %u)", p->seen[C_KEYFILE]);
+	if ((rc = key_decode(v, p->c->cluster.key, NULL)) != 0)
+		return perr(p, p->in.lineno, "key must be 32 bytes in base64 "
+		    "(44 characters); knock --keygen makes one");
+	return 0;
+}
+
+static int
+cluster_keyfile(struct parser *p, const char *v)
+{
+	char *path;
+	int rc;
+
+	if (p->seen[C_KEY])
+		return perr(p, p->in.lineno, "give key or keyfile, not both "
+		    "(key is on line %u)", p->seen[C_KEY]);
+	if (*v == '\0' || secret_in(v))
+		return perr(p, p->in.lineno, "keyfile takes the path of a key "
+		    "file (mode 0600), not the key itself");
+	if ((path = resolve_path(p, v)) == NULL)
+		return nomem(p);
+	rc = keyfile_load(p, path, p->c->cluster.key);
+	free(path);
+	return rc;
+}
+
+/* Redis's AUTH password: the first line of a file as private as a key
+ * file. */
+static int
+cluster_password_file(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4], buf[CONF_CLUSTER_PASSWORD_MAX + 2];
+	char *path = *v != '\0' ? resolve_path(p, v) : NULL;
+	struct stat st;
+	ssize_t n = -1;
+	int fd = -1, rc = -1;
+
+	if (path == NULL)
+		return *v == '\0' ? perr(p, p->in.lineno, "password_file "
+		    "needs a path") : nomem(p);
+	if (keyfile_dir_check(p, path) != 0)
+		goto done;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) < 0 || fstat(fd, &st) != 0) {
+		perr(p, p->in.lineno, "cannot read password file '%s': %s",
+		    shown(path, q), strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || !owner_ok(st.st_uid) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		perr(p, p->in.lineno, "password file '%s' must be a regular "
+		    "file owned by root (or by uid %u), mode 0600",
+		    shown(path, q), (unsigned)geteuid());
+		goto done;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n >= 0)
+		buf[n] = '\0';
+	if (n > 0)
+		buf[strcspn(buf, "\r\n")] = '\0';
+	if (n <= 0 || buf[0] == '\0' ||
+	    strlen(buf) > CONF_CLUSTER_PASSWORD_MAX) {
+		perr(p, p->in.lineno, "password file '%s' must hold one line "
+		    "of 1 to %d bytes", shown(path, q),
+		    CONF_CLUSTER_PASSWORD_MAX);
+		goto done;
+	}
+	if ((p->c->cluster.password = strdup(buf)) == NULL)
+		nomem(p);
+	else
+		rc = 0;
+done:
+	crypto_wipe(buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+/* The build links hiredis 0.14, whose TLS (hiredis_ssl) came in 1.0. */
+static int
+cluster_tls(struct parser *p, const char *v)
+{
+	bool on;
+
+	if (parse_yesno(p, "tls", v, &on) != 0)
+		return -1;
+	if (on)
+		return perr(p, p->in.lineno, "tls = yes: this build of sniffer "
+		    "has no TLS to Redis (its hiredis has none); reach Redis "
+		    "over a UNIX socket or a private network, or through a "
+		    "TLS tunnel such as stunnel (doc/cluster.md)");
+	return 0;
+}
+
+static int
+cluster_timeout(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (parse_uint(v, 10, 10000, &p->c->cluster.timeout_ms) != 0)
+		return perr(p, p->in.lineno, "timeout must be milliseconds "
+		    "from 10 to 10000, not '%s'", shown(v, q));
+	return 0;
+}
+
+static int
+cluster_on_redis_down(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+
+	if (strcmp(v, "refuse") == 0 || strcmp(v, "local") == 0) {
+		p->c->cluster.down_local = strcmp(v, "local") == 0;
+		return 0;
+	}
+	return perr(p, p->in.lineno, "on_redis_down must be refuse or local, "
+	    "not '%s'", shown(v, q));
+}
+
+static int
+cluster_prefix(struct parser *p, const char *v)
+{
+	char q[SHOWN_MAX + 4];
+	size_t n = strlen(v);
+
+	if (n == 0 || n > CONF_CLUSTER_PREFIX_MAX || strspn(v,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-") != n)
+		return perr(p, p->in.lineno, "prefix must be 1 to %d letters, "
+		    "digits, '.', '_', ':' or '-', not '%s'",
+		    CONF_CLUSTER_PREFIX_MAX, shown(v, q));
+	snprintf(p->c->cluster.prefix, sizeof(p->c->cluster.prefix), "%s", v);
+	return 0;
+}
+
+static int
+cluster_begin(struct parser *p, const char *name)
+{
+	(void)name;
+	if (p->cluster_line != 0)
+		return perr(p, p->in.lineno, "[cluster] appears twice (first "
+		    "on line %u); merge the two", p->cluster_line);
+	p->cluster_line = p->in.lineno;
+	p->c->cluster.on = true;
+	return 0;
+}
+
+static int
+cluster_finish(struct parser *p)
+{
+	if (!p->seen[C_REDIS])
+		return perr(p, p->cluster_line, "[cluster] needs redis = "
+		    "HOST:PORT or a UNIX socket's path");
+	if (!p->seen[C_NODE])
+		return perr(p, p->cluster_line, "[cluster] needs node = NAME, "
+		    "unique among the nodes");
+	if (!p->seen[C_KEY] && !p->seen[C_KEYFILE])
+		return perr(p, p->cluster_line, "[cluster] needs key = or "
+		    "keyfile = (32 bytes shared by the nodes; knock --keygen "
+		    "makes one)");
+	return 0;
+}
+
+static const struct keyword cluster_keys[] = {
+	[C_REDIS] = { "redis", cluster_redis },
+	[C_NODE] = { "node", cluster_node },
+	[C_KEY] = { "key", cluster_key },
+	[C_KEYFILE] = { "keyfile", cluster_keyfile },
+	[C_PASSWORD_FILE] = { "password_file", cluster_password_file },
+	[C_TLS] = { "tls", cluster_tls },
+	[C_TIMEOUT] = { "timeout", cluster_timeout },
+	[C_ON_REDIS_DOWN] = { "on_redis_down", cluster_on_redis_down },
+	[C_PREFIX] = { "prefix", cluster_prefix },
+};
+
 #define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
 
 static const struct section_kind sections[] = {
@@ -1303,6 +1537,8 @@ static const struct section_kind sections[] = {
 	{ "user", 1, user_keys, NKEYS(user_keys), user_begin, user_finish },
 	{ "action", 1, action_keys, NKEYS(action_keys), action_begin,
 	    action_finish },
+	{ "cluster", 0, cluster_keys, NKEYS(cluster_keys), cluster_begin,
+	    cluster_finish },
 };
 
 /* ---- lines, sections, keys ---- */
@@ -1329,7 +1565,7 @@ section_start(struct parser *p, const char *word, const char *name)
 			k = &sections[i];
 	if (k == NULL)
 		return perr(p, p->in.lineno, "unknown section '[%s]'; use "
-		    "[sniffer], [user NAME] or [action NAME]", shown(word, q));
+		    "[sniffer], [user NAME], [action NAME] or [cluster]", shown(word, q));
 	if (k->named && *name == '\0')
 		return perr(p, p->in.lineno, "[%s] needs a name: [%s NAME]",
 		    k->word, k->word);
@@ -1505,6 +1741,8 @@ conf_new(const char *name)
 	c->sniffer.firewall = strdup("iptables");
 	c->sniffer.state = strdup("/var/lib/spa");
 	c->sniffer.stats_file = strdup("");
+	c->cluster.timeout_ms = CONF_CLUSTER_TIMEOUT_MS;
+	snprintf(c->cluster.prefix, sizeof(c->cluster.prefix), "spa:");
 	if (c->path == NULL || c->sniffer.interface == NULL ||
 	    c->sniffer.firewall == NULL || c->sniffer.state == NULL ||
 	    c->sniffer.stats_file == NULL) {
@@ -1676,6 +1914,12 @@ conf_free(struct conf *c)
 	free(c->sniffer.firewall);
 	free(c->sniffer.state);
 	free(c->sniffer.stats_file);
+	crypto_wipe(c->cluster.key, sizeof(c->cluster.key));
+	if (c->cluster.password != NULL)
+		crypto_wipe(c->cluster.password, strlen(c->cluster.password));
+	free(c->cluster.password);
+	free(c->cluster.host);
+	free(c->cluster.socket);
 	free(c->path);
 	free(c);
 }

@@ -1,6 +1,6 @@
 /*
  * sniffer.conf (doc/interface.md "Configuration"), parsed once with libinih into
- * typed fields.  Sections [sniffer], [user NAME], [action NAME]; unknown
+ * typed fields.  Sections [sniffer], [user NAME], [action NAME], [cluster]; unknown
  * sections and keys are errors; every error reads "FILE:LINE: what is wrong".
  */
 #ifndef SPA_CONF_H
@@ -100,9 +100,32 @@ struct conf_action {
 	unsigned line;
 };
 
+/* [cluster] (doc/cluster.md): the nodes that share one service address
+ * share replay tags and grants through Redis. */
+#define CONF_CLUSTER_NODE_MAX 32
+#define CONF_CLUSTER_PASSWORD_MAX 512
+#define CONF_CLUSTER_TIMEOUT_MS 500
+#define CONF_CLUSTER_PREFIX_MAX 64
+
+struct conf_cluster {
+	bool on;                        /* the section is there */
+	char *host;                     /* Redis by TCP: host name or address */
+	uint16_t port;                  /* 0: host is a UNIX socket's path */
+	char *socket;                   /* the UNIX socket's path, or NULL */
+	char node[CONF_CLUSTER_NODE_MAX + 1];
+	uint8_t key[SPA_SECRET_LEN];    /* HMAC key of cluster messages */
+	char *password;                 /* from password_file; NULL: none */
+	unsigned timeout_ms;            /* connect and command, default 500 */
+	bool down_local;                /* on_redis_down = local (default
+	                                 * refuse) */
+	char prefix[CONF_CLUSTER_PREFIX_MAX + 1];       /* of every key,
+	                                 * default "spa:" */
+};
+
 struct conf {
 	char *path;
 	struct conf_sniffer sniffer;
+	struct conf_cluster cluster;
 	struct conf_user *users;
 	size_t nusers;
 	struct conf_action *actions;

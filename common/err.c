@@ -27,6 +27,7 @@ err_str(int code)
 	case SPA_ERR_STATE: return "state directory or database unusable";
 	case SPA_ERR_CAPTURE: return "packet capture failed";
 	case SPA_ERR_PRIVILEGE: return "cannot drop privileges or confine the process";
+	case SPA_ERR_MAC: return "the message authentication code does not match";
 	}
 	return "unknown error";
 }

@@ -26,6 +26,7 @@ enum spa_err {
 	SPA_ERR_STATE = -20,        /* the state directory or database */
 	SPA_ERR_CAPTURE = -21,      /* the packet capture: see the message */
 	SPA_ERR_PRIVILEGE = -22,    /* dropping privileges or confining */
+	SPA_ERR_MAC = -23,          /* a message's MAC does not match */
 };
 
 /* A static, human-readable description of code. */

@@ -16,6 +16,9 @@
 
 /* The logfmt field an offline line gains when the knock was refused. */
 #define COMMIT_REFUSED_FIELD " refused=state-unwritable"
+/* ... and the one of a knock refused because the cluster's Redis is
+ * down (doc/cluster.md). */
+#define COMMIT_REDIS_DOWN_FIELD " refused=redis-down"
 
 /* Records d's tag in st (NULL: no durable state configured, nothing to
  * write).  0 when the action may run; SPA_ERR_STATE with the reason in

@@ -117,6 +117,7 @@ live_collect(struct live *lv)
 {
 	struct metrics *m = &lv->metrics;
 	const struct grant_counts *g = warden_grant_counts(lv->warden);
+	const struct cluster_counts *cl;
 
 	if (lv->watching)
 		watch_counts(&lv->watch, &lv->counts);
@@ -129,6 +130,17 @@ live_collect(struct live *lv)
 	m->closed = g->closed;
 	m->close_failed = g->close_failed;
 	m->commands_refused = warden_commands_refused(lv->warden);
+	if ((cl = warden_cluster_counts(lv->warden)) != NULL) {
+		m->cluster = 1;
+		m->cluster_up = cl->up;
+		m->cluster_claimed = cl->claimed;
+		m->cluster_taken = cl->taken;
+		m->cluster_refused = cl->refused;
+		m->cluster_local = cl->local;
+		m->cluster_published = cl->published;
+		m->cluster_applied = cl->applied;
+		m->cluster_dropped = cl->dropped;
+	}
 }
 
 static void
@@ -228,6 +240,22 @@ live_open_capture(const struct live *lv, const struct conf *c,
 	return 0;
 }
 
+/* The packet side's answer for v (not WARDEN_INVALID). */
+static enum privmsg_result
+live_answer(enum warden_verdict v)
+{
+	switch (v) {
+	case WARDEN_DONE:
+		return PRIVMSG_DONE;
+	case WARDEN_REPLAY:
+		return PRIVMSG_REPLAY;
+	case WARDEN_UNAVAILABLE:
+		return PRIVMSG_UNAVAILABLE;
+	default:
+		return PRIVMSG_REFUSED;
+	}
+}
+
 /* watch_accept_fn without privilege separation: the same checks as for a
  * message from a child. */
 static enum privmsg_result
@@ -235,8 +263,7 @@ live_accept_here(void *ctx, const struct privmsg_grant *m)
 {
 	struct live *lv = ctx;
 
-	return warden_grant(lv->warden, m, live_now()) == WARDEN_DONE ?
-	    PRIVMSG_DONE : PRIVMSG_REFUSED;
+	return live_answer(warden_grant(lv->warden, m, live_now()));
 }
 
 static void
@@ -329,8 +356,7 @@ live_serve(struct live *lv)
 		v = warden_grant(lv->warden, &m, live_now());
 		if (v == WARDEN_INVALID)
 			return live_child_ended(lv, 1, "impossible grant");
-		privsep_answer(&lv->child, v == WARDEN_DONE ? PRIVMSG_DONE :
-		    PRIVMSG_REFUSED);
+		privsep_answer(&lv->child, live_answer(v));
 	}
 	return 0;
 }
@@ -506,7 +532,7 @@ live_loop(struct live *lv)
 	int rc = 0;
 
 	while (!live_stop && rc == 0) {
-		struct pollfd fds[6] = {
+		struct pollfd fds[7] = {
 			{ .fd = lv->split ? lv->child.channel :
 			  pcap_get_selectable_fd(lv->cap.pcap),
 			  .events = POLLIN },
@@ -517,10 +543,12 @@ live_loop(struct live *lv)
 			{ .fd = warden_fd(lv->warden), .events = POLLIN },
 			{ .fd = ownaddr_fd(lv->own), .events = POLLIN },
 			{ .fd = status_fd(lv->status), .events = POLLIN },
+			{ .fd = warden_cluster_fd(lv->warden),
+			  .events = POLLIN },
 		};
 		int64_t now = live_now();
 
-		if (poll(fds, 6, live_timeout(lv, now)) < 0 &&
+		if (poll(fds, 7, live_timeout(lv, now)) < 0 &&
 		    errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			return EX_OSERR;

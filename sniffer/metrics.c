@@ -92,6 +92,31 @@ metrics_histogram(const struct metrics *m, char *buf, size_t len,
 	    (unsigned long long)m->latency_count);
 }
 
+static void
+metrics_cluster(const struct metrics *m, char *buf, size_t len, size_t *at)
+{
+	metrics_put(buf, len, at, "# HELP " P "cluster_up 1 while the "
+	    "cluster's Redis answers.\n# TYPE " P "cluster_up gauge\n"
+	    P "cluster_up %d\n", m->cluster_up ? 1 : 0);
+	metrics_counter(buf, len, at, "cluster_claims_total", "Replay tags "
+	    "this node claimed first in the cluster.", m->cluster_claimed);
+	metrics_counter(buf, len, at, "cluster_replays_total", "Accepted "
+	    "knocks whose tag another node had claimed.", m->cluster_taken);
+	metrics_counter(buf, len, at, "cluster_refused_total", "Knocks "
+	    "refused because Redis was down (on_redis_down = refuse).",
+	    m->cluster_refused);
+	metrics_counter(buf, len, at, "cluster_local_total", "Knocks decided "
+	    "by this node alone because Redis was down (on_redis_down = "
+	    "local).", m->cluster_local);
+	metrics_counter(buf, len, at, "cluster_published_total", "Grant "
+	    "messages this node published.", m->cluster_published);
+	metrics_counter(buf, len, at, "cluster_applied_total", "Other nodes' "
+	    "grants opened here.", m->cluster_applied);
+	metrics_counter(buf, len, at, "cluster_dropped_total", "Cluster "
+	    "messages dropped: bad MAC or shape, unknown user or action.",
+	    m->cluster_dropped);
+}
+
 int
 metrics_format(const struct metrics *m, char *buf, size_t len)
 {
@@ -120,6 +145,8 @@ metrics_format(const struct metrics *m, char *buf, size_t len)
 	    "refused because the queue of those waiting to start was full.",
 	    m->commands_refused);
 	metrics_histogram(m, buf, len, &at);
+	if (m->cluster)
+		metrics_cluster(m, buf, len, &at);
 	if (at >= len || at > INT_MAX)
 		return SPA_ERR_NOSPACE;
 	return (int)at;
@@ -187,4 +214,17 @@ metrics_line(const struct metrics *m, char *buf, size_t len)
 	    (unsigned long long)m->close_failed,
 	    (unsigned long long)m->commands_refused,
 	    (unsigned long long)m->latency_count);
+	if (m->cluster)
+		metrics_put(buf, len, &at, " cluster-up=%d cluster-claims=%llu "
+		    "cluster-replays=%llu cluster-refused=%llu "
+		    "cluster-local=%llu cluster-published=%llu "
+		    "cluster-applied=%llu cluster-dropped=%llu",
+		    m->cluster_up ? 1 : 0,
+		    (unsigned long long)m->cluster_claimed,
+		    (unsigned long long)m->cluster_taken,
+		    (unsigned long long)m->cluster_refused,
+		    (unsigned long long)m->cluster_local,
+		    (unsigned long long)m->cluster_published,
+		    (unsigned long long)m->cluster_applied,
+		    (unsigned long long)m->cluster_dropped);
 }

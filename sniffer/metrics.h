@@ -28,6 +28,12 @@ struct metrics {
 	uint64_t latency_le[METRICS_BUCKETS];   /* per bucket, not cumulative */
 	uint64_t latency_count;
 	double latency_sum;             /* seconds */
+	/* With a [cluster] (doc/cluster.md; cluster.h says what each is). */
+	int cluster;                    /* 0: none, nothing below shown */
+	int cluster_up;
+	uint64_t cluster_claimed, cluster_taken, cluster_refused;
+	uint64_t cluster_local, cluster_published, cluster_applied;
+	uint64_t cluster_dropped;
 };
 
 /* Frames decided: the sum of the verdicts. */

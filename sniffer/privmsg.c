@@ -48,8 +48,7 @@ privmsg_answer_decode(const void *buf, size_t len, struct privmsg_answer *out)
 	if (rc != 0)
 		return rc;
 	memcpy(out, buf, sizeof(*out));
-	return out->result == PRIVMSG_DONE || out->result == PRIVMSG_REFUSED ?
-	    0 : SPA_ERR_INVALID;
+	return out->result <= PRIVMSG_UNAVAILABLE ? 0 : SPA_ERR_INVALID;
 }
 
 int

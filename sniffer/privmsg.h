@@ -53,6 +53,10 @@ struct privmsg_grant {
 enum privmsg_result {
 	PRIVMSG_DONE = 0,               /* committed; the action is started */
 	PRIVMSG_REFUSED = 1,            /* the tag could not be recorded */
+	PRIVMSG_REPLAY = 2,             /* another node of the cluster had
+	                                 * the tag first (doc/cluster.md) */
+	PRIVMSG_UNAVAILABLE = 3,        /* the cluster's Redis is down and
+	                                 * on_redis_down = refuse */
 };
 
 struct privmsg_answer {

@@ -135,6 +135,16 @@ server_decide(struct server *s, int linktype, const uint8_t *data,
 	s->counts[out->decision.verdict]++;
 }
 
+void
+server_recount(struct server *s, enum spa_verdict from, enum spa_verdict to)
+{
+	if ((unsigned)from < VERDICT_COUNT && (unsigned)to < VERDICT_COUNT &&
+	    s->counts[from] > 0) {
+		s->counts[from]--;
+		s->counts[to]++;
+	}
+}
+
 unsigned long
 server_count(const struct server *s, enum spa_verdict v)
 {

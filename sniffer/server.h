@@ -50,6 +50,10 @@ void server_free(struct server *s);
  * lockout does not count it. */
 void server_decide(struct server *s, int linktype, const uint8_t *data,
     size_t caplen, int64_t now, struct server_frame *out);
+/* One frame counted under from counts under to instead (an accepted
+ * knock that the cluster calls a replay, doc/cluster.md). */
+void server_recount(struct server *s, enum spa_verdict from,
+    enum spa_verdict to);
 /* How many frames got verdict v so far. */
 unsigned long server_count(const struct server *s, enum spa_verdict v);
 

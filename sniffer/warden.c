@@ -28,6 +28,8 @@ struct warden {
 	struct spawner *spawner;
 	struct grant_engine *grants;
 	struct commit_pruner pruner;
+	struct cluster *cluster;        /* NULL: alone */
+	struct log_limit cluster_limit; /* dropped grant messages */
 };
 
 static int
@@ -65,11 +67,151 @@ warden_free(struct warden *w)
 {
 	if (w == NULL)
 		return;
+	cluster_free(w->cluster);
 	grant_engine_free(w->grants);
 	spawner_free(w->spawner);
 	replay_free(w->replay);
 	state_close(w->state);
 	free(w);
+}
+
+/* Publishes r, a grant open here, to the other nodes. */
+static void
+warden_publish(struct warden *w, const struct grantrec *r, int64_t now)
+{
+	struct clustermsg m;
+
+	if (w->cluster == NULL || r->user[0] == '\0' || r->action[0] == '\0')
+		return;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.user, sizeof(m.user), "%s", r->user);
+	snprintf(m.action, sizeof(m.action), "%s", r->action);
+	m.addr = r->addr;
+	m.expiry = r->expiry;
+	(void)cluster_publish(w->cluster, &m, now);
+}
+
+struct warden_resync {
+	struct warden *w;
+	int64_t now;
+	const struct grantrec *found;   /* warden_cluster_grant's lookup */
+	const struct grantrec *want;
+};
+
+static void
+warden_resync_one(void *ctx, const struct grantrec *r, unsigned failed)
+{
+	struct warden_resync *rs = ctx;
+
+	(void)failed;
+	if (r->expiry > rs->now && (r->phase == GRANT_OPENING ||
+	    r->phase == GRANT_OPEN || r->phase == GRANT_REOPENING))
+		warden_publish(rs->w, r, rs->now);
+}
+
+/* cluster_hooks.resync: every grant open here, again (doc/cluster.md). */
+static void
+warden_cluster_resync(void *ctx, int64_t now)
+{
+	struct warden_resync rs = { .w = ctx, .now = now };
+
+	grant_each(rs.w->grants, warden_resync_one, &rs);
+}
+
+static void
+warden_find_one(void *ctx, const struct grantrec *r, unsigned failed)
+{
+	struct warden_resync *rs = ctx;
+
+	(void)failed;
+	if (grantrec_same(r, rs->want) && (r->phase == GRANT_OPENING ||
+	    r->phase == GRANT_OPEN || r->phase == GRANT_REOPENING))
+		rs->found = r;
+}
+
+static const struct conf_user *
+warden_find_user(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nusers; i++)
+		if (strcmp(c->users[i].name, name) == 0)
+			return &c->users[i];
+	return NULL;
+}
+
+static bool warden_user_may(const struct conf_user *u, const char *action);
+
+const char *
+warden_cluster_refusal(const struct conf *c, const struct clustermsg *m,
+    const struct conf_action **a)
+{
+	const struct conf_user *u = warden_find_user(c, m->user);
+
+	*a = conf_find_action(c, m->action);
+	if (u == NULL)
+		return "no such user here";
+	if (*a == NULL)
+		return "no such action here";
+	if (!warden_user_may(u, (*a)->name))
+		return "the user may not ask for the action here";
+	if ((*a)->kind != CONF_ACTION_OPEN)
+		return "the action opens nothing here";
+	return NULL;
+}
+
+/* cluster_hooks.grant: another node's grant, checked against our own
+ * configuration, through our own grant engine, until the same expiry
+ * (never longer than our action's timeout from now). */
+static void
+warden_cluster_grant(void *ctx, const struct clustermsg *m, int64_t now)
+{
+	struct warden *w = ctx;
+	const struct conf_action *a;
+	const char *why = warden_cluster_refusal(w->conf, m, &a);
+	struct grantrec r;
+	struct warden_resync rs = { .w = w, .now = now, .want = &r };
+	char allow[SPA_ADDRSTRLEN];
+
+	if (why != NULL) {
+		cluster_count_dropped(w->cluster);
+		if (log_ratelimit(&w->cluster_limit, now))
+			log_warn("cluster: dropped a grant from node %s: %s "
+			    "(user %s, action %s)", m->node, why, m->user,
+			    m->action);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.addr = m->addr;
+	r.proto = a->proto;
+	r.port = a->port;
+	r.expiry = m->expiry;
+	if (r.expiry > now + (int64_t)a->timeout + WARDEN_CLOCK_SLACK)
+		r.expiry = now + (int64_t)a->timeout + WARDEN_CLOCK_SLACK;
+	snprintf(r.user, sizeof(r.user), "%s", m->user);
+	snprintf(r.action, sizeof(r.action), "%s", a->name);
+	grant_each(w->grants, warden_find_one, &rs);
+	if (rs.found != NULL && rs.found->expiry >= r.expiry)
+		return;         /* open here already, as long */
+	if (grant_grant(w->grants, &r, now) != 0)
+		return;
+	cluster_count_applied(w->cluster);
+	log_info("cluster: grant from node %s: user=%s request=%s allow=%s "
+	    "until %lld", m->node, r.user, r.action,
+	    addr_format(&r.addr, allow), (long long)r.expiry);
+}
+
+/* The cluster of c, joined; 0 or EX_OSERR. */
+static int
+warden_join(struct warden *w, const struct conf *c, int64_t now)
+{
+	struct cluster_hooks h = { .grant = warden_cluster_grant,
+	    .resync = warden_cluster_resync, .ctx = w };
+
+	if (!c->cluster.on || w->opt->dry_run)
+		return 0;
+	if (cluster_new(&c->cluster, &h, &w->cluster) != 0)
+		return EX_OSERR;
+	cluster_start(w->cluster, now);
+	return 0;
 }
 
 int
@@ -87,6 +229,7 @@ warden_start(const struct conf *c, struct firewall *fw,
 	w->fw = fw;
 	w->opt = o;
 	w->pruner.last = now;
+	w->cluster_limit = (struct log_limit){ .interval = 60, .burst = 10 };
 	/* A dry run must not close, forget or record a real run's grants. */
 	if (state_open(o->dry_run ? NULL : c->sniffer.state, &w->state,
 	    err) != 0) {
@@ -120,6 +263,10 @@ warden_start(const struct conf *c, struct firewall *fw,
 	grant_resume(w->grants, now);
 	log_info("started: %ld replay tags kept, %zu grants recovered, "
 	    "firewall %s", tags, grant_count(w->grants), firewall_path(fw));
+	if (warden_join(w, c, now) != 0) {
+		warden_stop(w);
+		return EX_OSERR;
+	}
 	*out = w;
 	return 0;
 }
@@ -149,6 +296,14 @@ void
 warden_reconfigure(struct warden *w, const struct conf *c,
     struct firewall *fw)
 {
+	const struct conf_cluster *was = &w->conf->cluster, *now = &c->cluster;
+
+	if (was->on != now->on || (now->on && (strcmp(was->node, now->node) ||
+	    was->port != now->port || was->down_local != now->down_local ||
+	    strcmp(was->prefix, now->prefix) ||
+	    !mac_equal(was->key, now->key))))
+		log_warn("reload: the [cluster] section is read at start "
+		    "only; the running one stays until a restart");
 	w->conf = c;
 	w->fw = fw;
 	grant_engine_set_firewall(w->grants, fw);
@@ -237,8 +392,11 @@ warden_act(struct warden *w, const struct conf_action *a,
 		snprintf(r.user, sizeof(r.user), "%s", d->user_name);
 		snprintf(r.action, sizeof(r.action), "%s", a->name);
 		grant_engine_knock_time(w->grants, knock_us);
-		return grant_grant_tagged(w->grants, &r, d->tag,
-		    d->replay_until, now);
+		if (grant_grant_tagged(w->grants, &r, d->tag,
+		    d->replay_until, now) != 0)
+			return -1;
+		warden_publish(w, &r, now);
+		return 0;
 	}
 	if (commit_accepted(w->state, d, NULL, 0) != 0)
 		return SPA_ERR_STATE;
@@ -251,6 +409,27 @@ warden_act(struct warden *w, const struct conf_action *a,
 		(void)actions_run_program(w->spawner, d, a);
 	}
 	return 0;
+}
+
+/* The tag claimed cluster-wide (doc/cluster.md): NULL when the knock may
+ * go on, "replay" when another node had it, "down" when Redis did not
+ * answer and on_redis_down = refuse. */
+static const char *
+warden_claim(struct warden *w, const struct privmsg_grant *m, int64_t now)
+{
+	if (w->cluster == NULL)
+		return NULL;
+	switch (cluster_claim(w->cluster, m->tag,
+	    (m->tag_expiry - now) * 1000)) {
+	case CLUSTER_CLAIMED:
+		return NULL;
+	case CLUSTER_TAKEN:
+		return "replay";
+	case CLUSTER_DOWN:
+		break;
+	}
+	cluster_count_refused(w->cluster);
+	return cluster_down_local(w->cluster) ? NULL : "down";
 }
 
 enum warden_verdict
@@ -274,6 +453,13 @@ warden_grant(struct warden *w, const struct privmsg_grant *m, int64_t now)
 	memcpy(d.allow.bytes, m->addr, sizeof(d.allow.bytes));
 	memcpy(d.tag, m->tag, sizeof(d.tag));
 	d.replay_until = m->tag_expiry;
+	if ((why = warden_claim(w, m, now)) != NULL) {
+		/* Remembered here too: a child restarted from our cache
+		 * calls the same frame a replay. */
+		(void)replay_add(w->replay, d.tag, d.replay_until, now);
+		return strcmp(why, "replay") == 0 ? WARDEN_REPLAY :
+		    WARDEN_UNAVAILABLE;
+	}
 	/* Committed before anything acts (doc/protocol.md step 9). */
 	if (replay_add(w->replay, d.tag, d.replay_until, now) != 0) {
 		log_warn("refused: user %s request %s: the replay cache is full "
@@ -324,6 +510,18 @@ warden_fd(const struct warden *w)
 }
 
 int
+warden_cluster_fd(const struct warden *w)
+{
+	return w->cluster != NULL ? cluster_fd(w->cluster) : -1;
+}
+
+const struct cluster_counts *
+warden_cluster_counts(const struct warden *w)
+{
+	return w->cluster != NULL ? cluster_counts(w->cluster) : NULL;
+}
+
+int
 warden_timeout_ms(const struct warden *w, int64_t now, int max_ms)
 {
 	int64_t ms = max_ms;
@@ -334,6 +532,8 @@ warden_timeout_ms(const struct warden *w, int64_t now, int max_ms)
 		ms = grant;
 	if (child >= 0 && child < ms)
 		ms = child;
+	if (w->cluster != NULL)
+		ms = cluster_timeout_ms(w->cluster, (int)ms);
 	return (int)ms;
 }
 
@@ -341,6 +541,8 @@ void
 warden_tick(struct warden *w, int64_t now)
 {
 	spawner_poll(w->spawner, spawn_now_ms());
+	if (w->cluster != NULL)
+		cluster_tick(w->cluster, now);
 	grant_expire(w->grants, now);
 	if (commit_prune(&w->pruner, w->replay, w->state, now) != 0)
 		log_warn("state: cannot prune the replay tags: %s",

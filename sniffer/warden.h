@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "cluster.h"
 #include "conf.h"
 #include "firewall.h"
 #include "grant.h"
@@ -28,7 +29,8 @@ struct warden_options {
 
 /*
  * Opens the state, loads the replay tags, closes what a previous run left,
- * sets the firewall up and re-opens the grants still in their time.  c and
+ * sets the firewall up and re-opens the grants still in their time; with a
+ * [cluster] (not in a dry run), joins it (doc/cluster.md).  c and
  * fw are borrowed until warden_reconfigure; o must outlive the warden.
  * Returns 0, or an exit status (logged): EX_CANTCREAT for the state,
  * EX_UNAVAILABLE for the firewall setup, EX_OSERR.
@@ -54,14 +56,20 @@ uint64_t warden_commands_refused(const struct warden *w);
 enum warden_verdict {
 	WARDEN_DONE,                    /* committed, action started */
 	WARDEN_REFUSED,                 /* the tag cannot be recorded: no action */
+	WARDEN_REPLAY,                  /* another node of the cluster claimed
+	                                 * the tag first: no action */
+	WARDEN_UNAVAILABLE,             /* the cluster's Redis is down and
+	                                 * on_redis_down = refuse: no action */
 	WARDEN_INVALID,                 /* the message is not one an honest
 	                                 * packet side sends (logged): end it */
 };
 
 /* An accepted knock, already decoded by privmsg_grant_decode: checks
  * that the user and action exist, that the user may ask for the action,
- * that the tag is new and its expiry one the user's format can give; then
- * commits the tag, then starts the action (now: Unix seconds). */
+ * that the tag is new and its expiry one the user's format can give; with
+ * a [cluster], claims the tag cluster-wide (doc/cluster.md); then commits
+ * the tag, then starts the action (now: Unix seconds), and publishes an
+ * open's grant to the other nodes. */
 enum warden_verdict warden_grant(struct warden *w,
     const struct privmsg_grant *m, int64_t now);
 
@@ -74,8 +82,20 @@ void warden_each_grant(const struct warden *w,
     void *ctx);
 void warden_on_opened(struct warden *w, grant_opened_fn *fn, void *ctx);
 
+/* Why another node's grant message m cannot run under c (doc/cluster.md:
+ * a user or action not configured here, an action the user may not ask
+ * for, one that opens nothing), or NULL with its action in *a. */
+const char *warden_cluster_refusal(const struct conf *c,
+    const struct clustermsg *m, const struct conf_action **a);
+
+/* The cluster's counters (cluster.h), or NULL when there is no
+ * [cluster] (or in a dry run). */
+const struct cluster_counts *warden_cluster_counts(const struct warden *w);
+
 /* Descriptor to poll for the commands' ends. */
 int warden_fd(const struct warden *w);
+/* Descriptor to poll for the cluster's grants, or -1. */
+int warden_cluster_fd(const struct warden *w);
 /* Milliseconds until warden_tick has work, at most max_ms. */
 int warden_timeout_ms(const struct warden *w, int64_t now, int max_ms);
 /* Reaps commands, closes what is due, prunes expired tags. */

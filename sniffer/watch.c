@@ -61,10 +61,26 @@ watch_accepted(struct watch *w, const struct server_frame *f)
 		return;
 	}
 	watch_message(w, f, &m);
-	if (w->accept(w->ctx, &m) == PRIVMSG_DONE)
+	switch (w->accept(w->ctx, &m)) {
+	case PRIVMSG_DONE:
 		log_info("%s", line);
-	else
+		break;
+	case PRIVMSG_REPLAY: {
+		/* Another node of the cluster had it first. */
+		struct spa_decision d = f->decision;
+
+		d.verdict = VERDICT_REPLAY;
+		server_recount(w->server, VERDICT_ACCEPTED, VERDICT_REPLAY);
+		report_log_line(&f->pkt, &d, line);
+		log_info("%s cluster=claimed-elsewhere", line);
+		break;
+	}
+	case PRIVMSG_UNAVAILABLE:
+		log_warn("%s%s", line, COMMIT_REDIS_DOWN_FIELD);
+		break;
+	default:
 		log_warn("%s%s", line, COMMIT_REFUSED_FIELD);
+	}
 }
 
 /* One captured frame (pcap_dispatch callback). */

@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (g.family != 4 && g.family != 6)))
 		abort();
 	if (privmsg_answer_decode(data, size, &a) == 0 &&
-	    (size != sizeof(a) || a.type != PRIVMSG_ANSWER || a.result > 1))
+	    (size != sizeof(a) || a.type != PRIVMSG_ANSWER || a.result > PRIVMSG_UNAVAILABLE))
 		abort();
 	if (privmsg_addrs_decode(data, size, &m) == 0 &&
 	    (size != sizeof(m) || m.type != PRIVMSG_ADDRS ||

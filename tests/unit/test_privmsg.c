@@ -307,7 +307,12 @@ test_privmsg_answer_invalid(void **state)
 		assert_int_equal(privmsg_answer_decode(&m, sizeof(m), &out),
 		    SPA_ERR_INVALID);
 	}
-	m = good_answer(2);
+	for (uint32_t r = PRIVMSG_DONE; r <= PRIVMSG_UNAVAILABLE; r++) {
+		m = good_answer(r);
+		assert_int_equal(privmsg_answer_decode(&m, sizeof(m), &out), 0);
+		assert_int_equal(out.result, r);
+	}
+	m = good_answer(PRIVMSG_UNAVAILABLE + 1);
 	assert_int_equal(privmsg_answer_decode(&m, sizeof(m), &out),
 	    SPA_ERR_INVALID);
 	m = good_answer(UINT32_MAX);

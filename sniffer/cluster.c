@@ -1,0 +1,537 @@
+#include "cluster.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "clusterreply.h"
+#include "err.h"
+#include "hex.h"
+#include "log.h"
+#include "spawn.h"
+
+#define CLUSTER_RETRY_MS 1000           /* between connection attempts */
+#define CLUSTER_BLOCK_MS 5000           /* a read waits this long in Redis */
+#define CLUSTER_READ_COUNT "64"         /* entries per read */
+#define CLUSTER_STREAM_MAXLEN "10000"   /* entries kept, about */
+#define CLUSTER_KEY_MAX (CONF_CLUSTER_PREFIX_MAX + 8 + 2 * SPA_MAC_LEN + 1)
+#define CLUSTER_ACK_MAX 64
+
+struct cluster {
+	char *host, *socket, *password;
+	uint16_t port;
+	unsigned timeout_ms;
+	bool down_local;
+	char node[CONF_CLUSTER_NODE_MAX + 1];
+	char prefix[CONF_CLUSTER_PREFIX_MAX + 1];
+	char stream[CONF_CLUSTER_PREFIX_MAX + 8];
+	struct mac_key mk;
+	struct cluster_hooks hooks;
+	redisContext *cmd, *sub;        /* both or neither */
+	int64_t read_sent_ms;           /* the read out on sub */
+	int64_t retry_ms;               /* down: next attempt */
+	struct cluster_counts counts;
+	struct log_limit limit;         /* dropped messages */
+	bool said_down;                 /* "unreachable" logged, not since
+	                                 * connected */
+	int64_t now;                    /* of the tick handling entries */
+	char acks[CLUSTER_ACK_MAX][CLUSTERREPLY_ID_MAX];
+	size_t nacks;
+};
+
+static int
+cluster_strdup(char **dst, const char *s)
+{
+	*dst = NULL;
+	return s == NULL || (*dst = strdup(s)) != NULL ? 0 : -1;
+}
+
+int
+cluster_new(const struct conf_cluster *cc, const struct cluster_hooks *hooks,
+    struct cluster **out)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL)
+		return SPA_ERR_NOMEM;
+	if (cluster_strdup(&c->host, cc->host) != 0 ||
+	    cluster_strdup(&c->socket, cc->socket) != 0 ||
+	    cluster_strdup(&c->password, cc->password) != 0) {
+		cluster_free(c);
+		return SPA_ERR_NOMEM;
+	}
+	c->port = cc->port;
+	c->timeout_ms = cc->timeout_ms;
+	c->down_local = cc->down_local;
+	snprintf(c->node, sizeof(c->node), "%s", cc->node);
+	snprintf(c->prefix, sizeof(c->prefix), "%s", cc->prefix);
+	snprintf(c->stream, sizeof(c->stream), "%sgrants", cc->prefix);
+	clustermsg_key(cc->key, &c->mk);
+	c->hooks = *hooks;
+	c->limit = (struct log_limit){ .interval = 60, .burst = 10 };
+	c->retry_ms = -1;
+	*out = c;
+	return 0;
+}
+
+static void
+cluster_close(struct cluster *c)
+{
+	if (c->cmd != NULL)
+		redisFree(c->cmd);
+	if (c->sub != NULL)
+		redisFree(c->sub);
+	c->cmd = c->sub = NULL;
+	c->counts.up = false;
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	cluster_close(c);
+	mac_key_wipe(&c->mk);
+	if (c->password != NULL)
+		crypto_wipe(c->password, strlen(c->password));
+	free(c->password);
+	free(c->host);
+	free(c->socket);
+	free(c);
+}
+
+/* Where Redis is, for messages. */
+static const char *
+cluster_where(const struct cluster *c, char *buf, size_t len)
+{
+	if (c->socket != NULL)
+		snprintf(buf, len, "%s", c->socket);
+	else
+		snprintf(buf, len, strchr(c->host, ':') ? "[%s]:%u" : "%s:%u",
+		    c->host, (unsigned)c->port);
+	return buf;
+}
+
+/* Lost: both connections go; tried again in CLUSTER_RETRY_MS. */
+static void
+cluster_down(struct cluster *c, const char *why)
+{
+	char where[160];
+
+	if (c->counts.up) {
+		log_warn("cluster: Redis %s lost (%s): %s until it is back",
+		    cluster_where(c, where, sizeof(where)), why,
+		    c->down_local ? "knocks are checked against this node's "
+		    "replay cache alone" : "knocks are refused");
+		c->said_down = true;
+	}
+	cluster_close(c);
+	c->retry_ms = spawn_now_ms() + CLUSTER_RETRY_MS;
+}
+
+/* A command on cmd, by argv (binary safe); the reply, or NULL (the
+ * connection is then down, why logged). */
+static redisReply *
+cluster_command(struct cluster *c, int argc, const char **argv,
+    const size_t *lens)
+{
+	redisReply *r;
+
+	if (c->cmd == NULL)
+		return NULL;
+	r = redisCommandArgv(c->cmd, argc, argv, lens);
+	if (r == NULL)
+		cluster_down(c, c->cmd->errstr[0] ? c->cmd->errstr :
+		    "no reply");
+	return r;
+}
+
+static redisContext *
+cluster_dial(const struct cluster *c, char *why, size_t len)
+{
+	struct timeval tv = { .tv_sec = c->timeout_ms / 1000,
+	    .tv_usec = (c->timeout_ms % 1000) * 1000 };
+	redisContext *ctx = c->socket != NULL ?
+	    redisConnectUnixWithTimeout(c->socket, tv) :
+	    redisConnectWithTimeout(c->host, c->port, tv);
+
+	if (ctx == NULL || ctx->err) {
+		snprintf(why, len, "%s", ctx ? ctx->errstr : "out of memory");
+		if (ctx != NULL)
+			redisFree(ctx);
+		return NULL;
+	}
+	if (redisSetTimeout(ctx, tv) != REDIS_OK ||
+	    redisEnableKeepAlive(ctx) != REDIS_OK) {
+		snprintf(why, len, "cannot set its socket's options");
+		redisFree(ctx);
+		return NULL;
+	}
+	if (c->password != NULL) {
+		const char *argv[] = { "AUTH", c->password };
+		size_t lens[] = { 4, strlen(c->password) };
+		redisReply *r = redisCommandArgv(ctx, 2, argv, lens);
+		int ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+
+		snprintf(why, len, "AUTH: %s", r == NULL ? ctx->errstr :
+		    r->type == REDIS_REPLY_ERROR && r->str ? r->str :
+		    "an unexpected reply");
+		freeReplyObject(r);
+		if (!ok) {
+			redisFree(ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+}
+
+/* clusterreply_entry_fn: one entry of the stream. */
+static void
+cluster_entry(void *ctx, const char *id, const unsigned char *msg,
+    size_t len)
+{
+	struct cluster *c = ctx;
+	struct clustermsg m;
+	int rc = SPA_ERR_INVALID;
+
+	if (c->nacks < CLUSTER_ACK_MAX)
+		snprintf(c->acks[c->nacks++], CLUSTERREPLY_ID_MAX, "%s", id);
+	if (msg != NULL)
+		rc = clustermsg_decode(&c->mk, msg, len, &m);
+	if (rc != 0) {
+		c->counts.dropped++;
+		if (log_ratelimit(&c->limit, c->now))
+			log_warn("cluster: dropped stream entry %s: %s", id,
+			    msg == NULL ? "no message in it" : err_str(rc));
+		return;
+	}
+	if (strcmp(m.node, c->node) == 0 || m.expiry <= c->now)
+		return;         /* ours, or over */
+	c->hooks.grant(c->hooks.ctx, &m, c->now);
+}
+
+static void
+cluster_ack(struct cluster *c)
+{
+	const char *argv[3 + CLUSTER_ACK_MAX];
+	size_t lens[3 + CLUSTER_ACK_MAX];
+	int n = 0;
+
+	if (c->nacks == 0)
+		return;
+	argv[n++] = "XACK";
+	argv[n++] = c->stream;
+	argv[n++] = c->node;
+	for (size_t i = 0; i < c->nacks; i++)
+		argv[n++] = c->acks[i];
+	for (int i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	c->nacks = 0;
+	freeReplyObject(cluster_command(c, n, argv, lens));
+}
+
+/* A reply to XREADGROUP: its entries handled and acknowledged.  0, or
+ * -1 when its shape is wrong (logged; the connection is dropped: a Redis
+ * that answers that way is not one to trust). */
+static int
+cluster_entries(struct cluster *c, const redisReply *r, int64_t now)
+{
+	c->now = now;
+	c->nacks = 0;
+	if (clusterreply_entries(r, cluster_entry, c) < 0) {
+		c->counts.dropped++;
+		cluster_down(c, "a reply to XREADGROUP of the wrong shape");
+		return -1;
+	}
+	cluster_ack(c);
+	return 0;
+}
+
+/* The consumer group of this node (made from the stream's start, so a new
+ * node reads the grants still open), then what it was handed before and
+ * never acknowledged.  0, or -1 (down, logged). */
+static int
+cluster_group(struct cluster *c, int64_t now)
+{
+	const char *create[] = { "XGROUP", "CREATE", c->stream, c->node, "0",
+	    "MKSTREAM" };
+	const char *pending[] = { "XREADGROUP", "GROUP", c->node, c->node,
+	    "COUNT", "1000", "STREAMS", c->stream, "0" };
+	size_t lens[9];
+	redisReply *r;
+	int rc;
+
+	for (size_t i = 0; i < 6; i++)
+		lens[i] = strlen(create[i]);
+	if ((r = cluster_command(c, 6, create, lens)) == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_STATUS ||
+	    clusterreply_is_error(r, "BUSYGROUP") ? 0 : -1;
+	freeReplyObject(r);
+	if (rc != 0) {
+		cluster_down(c, "XGROUP CREATE failed");
+		return -1;
+	}
+	for (size_t i = 0; i < 9; i++)
+		lens[i] = strlen(pending[i]);
+	if ((r = cluster_command(c, 9, pending, lens)) == NULL)
+		return -1;
+	rc = cluster_entries(c, r, now);
+	freeReplyObject(r);
+	return rc;
+}
+
+/* The next read, sent on sub and not waited for.  0 or -1 (down). */
+static int
+cluster_read_send(struct cluster *c)
+{
+	const char *argv[] = { "XREADGROUP", "GROUP", c->node, c->node,
+	    "COUNT", CLUSTER_READ_COUNT, "BLOCK", "5000", "STREAMS", c->stream,
+	    ">" };
+	size_t lens[11];
+	int done = 0;
+
+	_Static_assert(CLUSTER_BLOCK_MS == 5000, "BLOCK's argument");
+	for (size_t i = 0; i < 11; i++)
+		lens[i] = strlen(argv[i]);
+	if (redisAppendCommandArgv(c->sub, 11, argv, lens) != REDIS_OK)
+		goto fail;
+	while (!done)
+		if (redisBufferWrite(c->sub, &done) != REDIS_OK)
+			goto fail;
+	c->read_sent_ms = spawn_now_ms();
+	return 0;
+fail:
+	cluster_down(c, c->sub->errstr[0] ? c->sub->errstr : "cannot send");
+	return -1;
+}
+
+static void
+cluster_connect(struct cluster *c, int64_t now)
+{
+	char why[256] = "", where[160];
+
+	c->retry_ms = -1;
+	if ((c->cmd = cluster_dial(c, why, sizeof(why))) == NULL ||
+	    (c->sub = cluster_dial(c, why, sizeof(why))) == NULL) {
+		if (!c->said_down)
+			log_warn("cluster: Redis %s unreachable (%s): %s until "
+			    "it answers; trying every %d ms",
+			    cluster_where(c, where, sizeof(where)), why,
+			    c->down_local ? "knocks are checked against this "
+			    "node's replay cache alone" : "knocks are refused",
+			    CLUSTER_RETRY_MS);
+		c->said_down = true;
+		cluster_down(c, why);
+		return;
+	}
+	c->counts.up = true;
+	c->said_down = false;
+	if (cluster_group(c, now) != 0)
+		return;
+	log_info("cluster: node %s connected to Redis %s", c->node,
+	    cluster_where(c, where, sizeof(where)));
+	c->hooks.resync(c->hooks.ctx, now);
+	if (c->cmd != NULL)
+		(void)cluster_read_send(c);
+}
+
+void
+cluster_start(struct cluster *c, int64_t now)
+{
+	cluster_connect(c, now);
+}
+
+enum cluster_claim
+cluster_claim(struct cluster *c, const uint8_t tag[SPA_MAC_LEN],
+    int64_t ttl_ms)
+{
+	char key[CLUSTER_KEY_MAX], ttl[24];
+	const char *argv[6];
+	size_t lens[6];
+	redisReply *r;
+	enum cluster_claim out = CLUSTER_DOWN;
+	int n = snprintf(key, sizeof(key), "%stag:", c->prefix);
+
+	hex_encode(tag, SPA_MAC_LEN, key + n);
+	snprintf(ttl, sizeof(ttl), "%lld", (long long)(ttl_ms < 1000 ? 1000 :
+	    ttl_ms));
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = c->node;
+	argv[3] = "NX";
+	argv[4] = "PX";
+	argv[5] = ttl;
+	for (int i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	if ((r = cluster_command(c, 6, argv, lens)) == NULL)
+		return CLUSTER_DOWN;
+	if (r->type == REDIS_REPLY_STATUS && r->str != NULL &&
+	    strcmp(r->str, "OK") == 0)
+		out = CLUSTER_CLAIMED;
+	else if (r->type == REDIS_REPLY_NIL)
+		out = CLUSTER_TAKEN;
+	else
+		cluster_down(c, r->type == REDIS_REPLY_ERROR && r->str ?
+		    r->str : "an unexpected reply to SET");
+	freeReplyObject(r);
+	if (out == CLUSTER_CLAIMED)
+		c->counts.claimed++;
+	else if (out == CLUSTER_TAKEN)
+		c->counts.taken++;
+	return out;
+}
+
+int
+cluster_publish(struct cluster *c, const struct clustermsg *m, int64_t now)
+{
+	uint8_t buf[CLUSTERMSG_MAX];
+	struct clustermsg out = *m;
+	const char *argv[7] = { "XADD", c->stream, "MAXLEN", "~",
+	    CLUSTER_STREAM_MAXLEN, "*", "m" };
+	const char *all[8];
+	size_t lens[8], len;
+	redisReply *r;
+	int ok;
+
+	if (c->cmd == NULL)
+		return -1;
+	snprintf(out.node, sizeof(out.node), "%s", c->node);
+	out.time = now;
+	if (crypto_random(out.nonce, sizeof(out.nonce)) != 0 ||
+	    clustermsg_encode(&c->mk, &out, buf, sizeof(buf), &len) != 0)
+		return -1;
+	for (int i = 0; i < 7; i++) {
+		all[i] = argv[i];
+		lens[i] = strlen(argv[i]);
+	}
+	all[7] = (const char *)buf;
+	lens[7] = len;
+	if ((r = cluster_command(c, 8, all, lens)) == NULL)
+		return -1;
+	ok = r->type == REDIS_REPLY_STRING;
+	if (!ok)
+		cluster_down(c, r->type == REDIS_REPLY_ERROR && r->str ?
+		    r->str : "an unexpected reply to XADD");
+	freeReplyObject(r);
+	if (ok)
+		c->counts.published++;
+	return ok ? 0 : -1;
+}
+
+int
+cluster_fd(const struct cluster *c)
+{
+	return c->sub != NULL ? c->sub->fd : -1;
+}
+
+int
+cluster_timeout_ms(const struct cluster *c, int max_ms)
+{
+	int64_t now = spawn_now_ms(), at;
+
+	if (c->sub != NULL)
+		at = c->read_sent_ms + CLUSTER_BLOCK_MS + c->timeout_ms;
+	else
+		at = c->retry_ms;
+	if (at < 0 || at - now >= max_ms)
+		return max_ms;
+	return at <= now ? 0 : (int)(at - now);
+}
+
+/* What came on sub, if anything. */
+static void
+cluster_read(struct cluster *c, int64_t now)
+{
+	struct pollfd p = { .fd = c->sub->fd, .events = POLLIN };
+	void *reply = NULL;
+	int rc;
+
+	if (poll(&p, 1, 0) <= 0) {
+		if (spawn_now_ms() > c->read_sent_ms + CLUSTER_BLOCK_MS +
+		    c->timeout_ms)
+			cluster_down(c, "no answer to a read in time");
+		return;
+	}
+	if (redisBufferRead(c->sub) != REDIS_OK) {
+		cluster_down(c, c->sub->errstr[0] ? c->sub->errstr :
+		    "connection closed");
+		return;
+	}
+	if (redisGetReplyFromReader(c->sub, &reply) != REDIS_OK) {
+		cluster_down(c, "a reply that does not parse");
+		return;
+	}
+	if (reply == NULL)
+		return;         /* more to come */
+	if (clusterreply_is_error(reply, "NOGROUP")) {
+		/* Redis lost its data (restarted without persistence):
+		 * every node tells it again what is open. */
+		freeReplyObject(reply);
+		log_warn("cluster: Redis lost the grants' stream; "
+		    "publishing the open grants again");
+		if (cluster_group(c, now) == 0)
+			c->hooks.resync(c->hooks.ctx, now);
+	} else {
+		rc = cluster_entries(c, reply, now);
+		freeReplyObject(reply);
+		if (rc != 0)
+			return;
+	}
+	if (c->sub != NULL)
+		(void)cluster_read_send(c);
+}
+
+void
+cluster_tick(struct cluster *c, int64_t now)
+{
+	if (c->sub != NULL)
+		cluster_read(c, now);
+	else if (c->retry_ms >= 0 && spawn_now_ms() >= c->retry_ms)
+		cluster_connect(c, now);
+}
+
+bool
+cluster_down_local(const struct cluster *c)
+{
+	return c->down_local;
+}
+
+void
+cluster_count_refused(struct cluster *c)
+{
+	if (c->down_local)
+		c->counts.local++;
+	else
+		c->counts.refused++;
+}
+
+void
+cluster_count_dropped(struct cluster *c)
+{
+	c->counts.dropped++;
+}
+
+void
+cluster_count_applied(struct cluster *c)
+{
+	c->counts.applied++;
+}
+
+const struct cluster_counts *
+cluster_counts(const struct cluster *c)
+{
+	return &c->counts;
+}
+
+const char *
+cluster_node(const struct cluster *c)
+{
+	return c->node;
+}

@@ -1,0 +1,519 @@
+/* [cluster] (common/conf.c), the cluster's messages (sniffer/clustermsg.c),
+ * the shape of Redis's replies (sniffer/clusterreply.c) and the check of
+ * another node's grant against this configuration (warden.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "testfile.h"
+#include "clustermsg.h"
+#include "clusterreply.h"
+#include "conf.h"
+#include "crypto.h"
+#include "err.h"
+#include "warden.h"
+
+#define KEY32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY_OTHER "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
+#define USERS "[user alice]\nkey = " KEY_OTHER "\nallow = ssh run\n" \
+	"[action ssh]\nopen = tcp/22\n[action run]\nrun = /bin/true\n" \
+	"[action web]\nopen = tcp/80\n"
+
+static struct conf *
+load(const char *text, char err[CONF_ERR_MAX])
+{
+	struct conf *c = NULL;
+
+	err[0] = '\0';
+	(void)conf_load_string("t.conf", text, &c, err);
+	return c;
+}
+
+static void
+test_conf_cluster_absent(void **state)
+{
+	char err[CONF_ERR_MAX];
+	struct conf *c = load(USERS, err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_false(c->cluster.on);
+	conf_free(c);
+}
+
+static void
+test_conf_cluster_good(void **state)
+{
+	static const uint8_t key[32] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	    27, 28, 29, 30, 31 };
+	char err[CONF_ERR_MAX];
+	struct conf *c;
+
+	(void)state;
+	c = load(USERS "[cluster]\nredis = 192.0.2.7:6379\nnode = gw-1\n"
+	    "key = " KEY32 "\n", err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_true(c->cluster.on);
+	assert_string_equal(c->cluster.host, "192.0.2.7");
+	assert_int_equal(c->cluster.port, 6379);
+	assert_null(c->cluster.socket);
+	assert_string_equal(c->cluster.node, "gw-1");
+	assert_memory_equal(c->cluster.key, key, 32);
+	assert_null(c->cluster.password);
+	assert_int_equal(c->cluster.timeout_ms, CONF_CLUSTER_TIMEOUT_MS);
+	assert_false(c->cluster.down_local);
+	assert_string_equal(c->cluster.prefix, "spa:");
+	conf_free(c);
+
+	c = load(USERS "[cluster]\nredis = /run/redis/redis.sock\nnode = b\n"
+	    "key = " KEY32 "\ntimeout = 50\non_redis_down = local\n"
+	    "tls = no\nprefix = site1:\n", err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(c->cluster.socket, "/run/redis/redis.sock");
+	assert_int_equal(c->cluster.port, 0);
+	assert_int_equal(c->cluster.timeout_ms, 50);
+	assert_true(c->cluster.down_local);
+	assert_string_equal(c->cluster.prefix, "site1:");
+	conf_free(c);
+
+	c = load(USERS "[cluster]\nredis = [2001:db8::7]:6380\nnode = c\n"
+	    "key = " KEY32 "\n", err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(c->cluster.host, "2001:db8::7");
+	assert_int_equal(c->cluster.port, 6380);
+	conf_free(c);
+}
+
+static void
+test_conf_cluster_errors(void **state)
+{
+	static const struct { const char *text, *want; } t[] = {
+		{ "[cluster]\nnode = a\nkey = " KEY32 "\n", "needs redis" },
+		{ "[cluster]\nredis = 192.0.2.7:6379\nkey = " KEY32 "\n",
+		    "needs node" },
+		{ "[cluster]\nredis = 192.0.2.7:6379\nnode = a\n",
+		    "needs key = or keyfile" },
+		{ "[cluster]\nredis = 192.0.2.7\nnode = a\nkey = " KEY32 "\n",
+		    "redis must be HOST:PORT" },
+		{ "[cluster]\nredis = 192.0.2.7:0\nnode = a\nkey = " KEY32 "\n",
+		    "redis must be HOST:PORT" },
+		{ "[cluster]\nredis = a b:1\nnode = a\nkey = " KEY32 "\n",
+		    "redis must be HOST:PORT" },
+		{ "[cluster]\nredis = h:1\nnode = a b\nkey = " KEY32 "\n",
+		    "node must be a name" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = AAAA\n",
+		    "key must be 32 bytes" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "keyfile = k\n", "give key or keyfile, not both" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "tls = yes\n", "this build of sniffer has no TLS to Redis" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "timeout = 5\n", "timeout must be milliseconds" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "on_redis_down = maybe\n", "on_redis_down must be refuse "
+		    "or local" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "prefix = a b\n", "prefix must be" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "[cluster]\n", "[cluster] appears twice" },
+		{ "[cluster x]\n", "[cluster] takes no name" },
+		{ "[cluster]\nredis = h:1\nnode = a\nkey = " KEY32 "\n"
+		    "password_file = /nonexistent/pw\n", "cannot read password "
+		    "file" },
+	};
+	char err[CONF_ERR_MAX], text[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct conf *c;
+
+		snprintf(text, sizeof(text), "%s%s", USERS, t[i].text);
+		if ((c = load(text, err)) != NULL)
+			fail_msg("accepted:\n%s", text);
+		if (strstr(err, t[i].want) == NULL)
+			fail_msg("for:\n%s\ngot: %s\nwant: %s", text, err,
+			    t[i].want);
+		assert_null(strstr(err, KEY32));
+	}
+}
+
+/* keyfile and password_file: read, and refused when others may read. */
+static void
+test_conf_cluster_files(void **state)
+{
+	char dir[] = "/tmp/spa-cluster-XXXXXX", text[1024], err[CONF_ERR_MAX];
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	testfile_write(dir, "ck", KEY32 "\n", 0600);
+	testfile_write(dir, "pw", "s3cret pass\n", 0600);
+	snprintf(text, sizeof(text), USERS "[cluster]\nredis = h:1\n"
+	    "node = a\nkeyfile = %s/ck\npassword_file = %s/pw\n", dir, dir);
+	if ((c = load(text, err)) == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->cluster.key[31], 31);
+	assert_string_equal(c->cluster.password, "s3cret pass");
+	conf_free(c);
+	testfile_write(dir, "pw", "s3cret pass\n", 0640);
+	assert_null(load(text, err));
+	assert_non_null(strstr(err, "mode 0600"));
+	assert_null(strstr(err, "s3cret"));
+	testfile_write(dir, "pw", "s3cret pass\n", 0600);
+	testfile_write(dir, "ck", KEY32 "\n", 0644);
+	assert_null(load(text, err));
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(testfile_remove_tree(dir), 0);
+}
+
+/* ---- messages ---- */
+
+static struct mac_key mk, mk_other;
+
+static int
+keys_setup(void **state)
+{
+	uint8_t k[32];
+
+	(void)state;
+	memset(k, 7, sizeof(k));
+	clustermsg_key(k, &mk);
+	k[0] ^= 1;
+	clustermsg_key(k, &mk_other);
+	return 0;
+}
+
+static struct clustermsg
+good_msg(void)
+{
+	struct clustermsg m;
+
+	memset(&m, 0, sizeof(m));
+	m.time = 1796000000;
+	memset(m.nonce, 0xab, sizeof(m.nonce));
+	snprintf(m.node, sizeof(m.node), "gw-1");
+	snprintf(m.user, sizeof(m.user), "alice");
+	snprintf(m.action, sizeof(m.action), "ssh");
+	assert_int_equal(addr_parse("198.51.100.1", &m.addr), 0);
+	m.expiry = 1796000030;
+	return m;
+}
+
+static void
+test_msg_round_trip(void **state)
+{
+	struct clustermsg m = good_msg(), out;
+	uint8_t buf[CLUSTERMSG_MAX];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 4 + 2 + 8 + 16 + 5 + 6 + 4 + 1 + 16 + 8 + 32);
+	assert_int_equal(clustermsg_decode(&mk, buf, len, &out), 0);
+	assert_memory_equal(&out, &m, sizeof(m));
+	assert_int_equal(addr_parse("2001:db8::5", &m.addr), 0);
+	memset(m.user, 'u', CLUSTERMSG_NAME_MAX);
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len), 0);
+	assert_int_equal(clustermsg_decode(&mk, buf, len, &out), 0);
+	assert_memory_equal(&out, &m, sizeof(m));
+	/* Too small a buffer, at every size. */
+	for (size_t cap = 0; cap < len; cap++)
+		assert_int_equal(clustermsg_encode(&mk, &m, buf, cap, &len),
+		    SPA_ERR_NOSPACE);
+}
+
+static void
+test_msg_encode_invalid(void **state)
+{
+	struct clustermsg m;
+	uint8_t buf[CLUSTERMSG_MAX];
+	size_t len;
+
+	(void)state;
+	m = good_msg();
+	m.user[0] = '\0';
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len),
+	    SPA_ERR_INVALID);
+	m = good_msg();
+	snprintf(m.node, sizeof(m.node), "a b");
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len),
+	    SPA_ERR_INVALID);
+	m = good_msg();
+	m.addr.family = 6;      /* a mapped IPv4 address said to be IPv6 */
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len),
+	    SPA_ERR_INVALID);
+}
+
+/* Every truncation and every extension: refused before any field. */
+static void
+test_msg_truncations(void **state)
+{
+	struct clustermsg m = good_msg(), out;
+	uint8_t buf[CLUSTERMSG_MAX + 8];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len), 0);
+	for (size_t n = 0; n < len; n++) {
+		int rc = clustermsg_decode(&mk, buf, n, &out);
+
+		assert_true(rc == SPA_ERR_TRUNCATED || rc == SPA_ERR_MAC);
+		assert_int_equal(out.expiry, 0);
+	}
+	memset(buf + len, 0, 8);
+	for (size_t n = len + 1; n <= len + 8; n++)
+		assert_int_not_equal(clustermsg_decode(&mk, buf, n, &out), 0);
+	assert_int_equal(clustermsg_decode(&mk, buf, CLUSTERMSG_MAX + 1, &out),
+	    SPA_ERR_TRUNCATED);
+}
+
+/* Any bit flipped, or another key: SPA_ERR_MAC. */
+static void
+test_msg_bad_mac(void **state)
+{
+	struct clustermsg m = good_msg(), out;
+	uint8_t buf[CLUSTERMSG_MAX];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len), 0);
+	for (size_t i = 0; i < len; i++) {
+		buf[i] ^= 0x01;
+		assert_int_equal(clustermsg_decode(&mk, buf, len, &out),
+		    SPA_ERR_MAC);
+		buf[i] ^= 0x01;
+	}
+	assert_int_equal(clustermsg_decode(&mk_other, buf, len, &out),
+	    SPA_ERR_MAC);
+	assert_int_equal(clustermsg_decode(&mk, buf, len, &out), 0);
+}
+
+/* A message with a good MAC but fields out of range (a node holding the
+ * key that is broken): SPA_ERR_INVALID. */
+static void
+test_msg_invalid_fields(void **state)
+{
+	struct clustermsg m = good_msg(), out;
+	uint8_t buf[CLUSTERMSG_MAX];
+	size_t len;
+	struct mac_part part;
+	/* Offsets in good_msg's encoding. */
+	static const struct { size_t at; uint8_t v; } t[] = {
+		{ 0, 'X' },             /* magic */
+		{ 4, 2 },               /* version */
+		{ 5, 2 },               /* kind */
+		{ 30, 0 },              /* node's length 0 */
+		{ 30, 33 },             /* node's length over 32 */
+		{ 31, ' ' },            /* node: a blank */
+		{ 31, '-' },            /* node: starts with '-' */
+		{ 35, 'x' },            /* user's length over 32 */
+		{ 42, 0x7f },           /* action: not printable */
+		{ 45, 5 },              /* family */
+		{ 45, 6 },              /* family 6 for a mapped address */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc;
+
+		assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf),
+		    &len), 0);
+		buf[t[i].at] = t[i].v;
+		part = (struct mac_part){ buf, len - SPA_MAC_LEN };
+		mac_compute(&mk, &part, 1, buf + len - SPA_MAC_LEN);
+		rc = clustermsg_decode(&mk, buf, len, &out);
+		if (rc != SPA_ERR_INVALID && rc != SPA_ERR_TRUNCATED)
+			fail_msg("byte %zu = %u: %d", t[i].at, t[i].v, rc);
+	}
+}
+
+/* ---- Redis replies, parsed by hiredis from RESP text ---- */
+
+struct seen {
+	int n;
+	char ids[4][CLUSTERREPLY_ID_MAX];
+	size_t lens[4];
+	int nulls;
+};
+
+static void
+on_entry(void *ctx, const char *id, const unsigned char *msg, size_t len)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 4) {
+		snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", id);
+		s->lens[s->n] = len;
+	}
+	s->nulls += msg == NULL;
+	s->n++;
+}
+
+static redisReply *
+parse(const char *resp)
+{
+	redisReader *r = redisReaderCreate();
+	void *reply = NULL;
+
+	assert_non_null(r);
+	assert_int_equal(redisReaderFeed(r, resp, strlen(resp)), REDIS_OK);
+	assert_int_equal(redisReaderGetReply(r, &reply), REDIS_OK);
+	redisReaderFree(r);
+	assert_non_null(reply);
+	return reply;
+}
+
+static int
+entries(const char *resp, struct seen *s)
+{
+	redisReply *r = parse(resp);
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = clusterreply_entries(r, on_entry, s);
+	freeReplyObject(r);
+	return rc;
+}
+
+static void
+test_reply_good(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(entries("$-1\r\n", &s), 0);
+	assert_int_equal(entries("*-1\r\n", &s), 0);
+	assert_int_equal(entries("*1\r\n*2\r\n$10\r\nspa:grants\r\n*2\r\n"
+	    "*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nm\r\n$3\r\nabc\r\n"
+	    "*2\r\n$5\r\n170-2\r\n*-1\r\n", &s), 2);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[0], "1-0");
+	assert_int_equal(s.lens[0], 3);
+	assert_string_equal(s.ids[1], "170-2");
+	assert_int_equal(s.nulls, 1);
+	/* Another field than m: acknowledged, no message. */
+	assert_int_equal(entries("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n"
+	    "*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nx\r\n$1\r\ny\r\n", &s), 1);
+	assert_int_equal(s.nulls, 1);
+}
+
+static void
+test_reply_bad_shapes(void **state)
+{
+	static const char *const bad[] = {
+		":1\r\n",
+		"+OK\r\n",
+		"-ERR no\r\n",
+		"*0\r\n",
+		"*2\r\n*0\r\n*0\r\n",
+		"*1\r\n:1\r\n",
+		"*1\r\n*1\r\n$1\r\ns\r\n",
+		"*1\r\n*2\r\n:1\r\n*0\r\n",
+		"*1\r\n*2\r\n$1\r\ns\r\n$1\r\nx\r\n",
+		/* An entry that is not [id, fields]. */
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*1\r\n$3\r\n1-0\r\n",
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n:5\r\n",
+		/* IDs that are not MS-SEQ. */
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$2\r\n1-\r\n*0\r\n",
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$2\r\n-1\r\n*0\r\n",
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1x0\r\n*0\r\n",
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n:1\r\n*0\r\n",
+		/* Fields: an odd count, or not strings. */
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*1\r\n"
+		    "$1\r\nm\r\n",
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n"
+		    "$1\r\nm\r\n:1\r\n",
+		/* The second entry bad: the first is not handed over. */
+		"*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*0\r\n"
+		    ":1\r\n",
+	};
+	struct seen s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (entries(bad[i], &s) != SPA_ERR_INVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(s.n, 0);
+	}
+}
+
+static void
+test_reply_error(void **state)
+{
+	redisReply *r = parse("-NOGROUP No such key\r\n");
+
+	(void)state;
+	assert_true(clusterreply_is_error(r, "NOGROUP"));
+	assert_false(clusterreply_is_error(r, "BUSYGROUP"));
+	freeReplyObject(r);
+	r = parse("+NOGROUP\r\n");
+	assert_false(clusterreply_is_error(r, "NOGROUP"));
+	freeReplyObject(r);
+}
+
+/* ---- another node's grant against this configuration ---- */
+
+static void
+test_refusal(void **state)
+{
+	char err[CONF_ERR_MAX];
+	struct conf *c = load(USERS, err);
+	struct clustermsg m = good_msg();
+	const struct conf_action *a = NULL;
+
+	(void)state;
+	assert_non_null(c);
+	assert_null(warden_cluster_refusal(c, &m, &a));
+	assert_non_null(a);
+	assert_string_equal(a->name, "ssh");
+	snprintf(m.user, sizeof(m.user), "mallory");
+	assert_string_equal(warden_cluster_refusal(c, &m, &a),
+	    "no such user here");
+	m = good_msg();
+	snprintf(m.action, sizeof(m.action), "ftp");
+	assert_string_equal(warden_cluster_refusal(c, &m, &a),
+	    "no such action here");
+	snprintf(m.action, sizeof(m.action), "web");
+	assert_string_equal(warden_cluster_refusal(c, &m, &a),
+	    "the user may not ask for the action here");
+	snprintf(m.action, sizeof(m.action), "run");
+	assert_string_equal(warden_cluster_refusal(c, &m, &a),
+	    "the action opens nothing here");
+	conf_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_cluster_absent),
+		cmocka_unit_test(test_conf_cluster_good),
+		cmocka_unit_test(test_conf_cluster_errors),
+		cmocka_unit_test(test_conf_cluster_files),
+		cmocka_unit_test(test_msg_round_trip),
+		cmocka_unit_test(test_msg_encode_invalid),
+		cmocka_unit_test(test_msg_truncations),
+		cmocka_unit_test(test_msg_bad_mac),
+		cmocka_unit_test(test_msg_invalid_fields),
+		cmocka_unit_test(test_reply_good),
+		cmocka_unit_test(test_reply_bad_shapes),
+		cmocka_unit_test(test_reply_error),
+		cmocka_unit_test(test_refusal),
+	};
+
+	return cmocka_run_group_tests(tests, keys_setup, NULL);
+}
