@@ -4,7 +4,9 @@
 # measured the same way in the same run.  Bounded: N knocks per server,
 # each waited for at most 3 s.
 #
-#   knock to open   a prober in the client sends a SYN to 22/tcp every
+#   knock to open   (also with a [cluster]: Redis in a namespace of its
+#                   own, tests/root/cluster_redis.sh has the whole story)
+#                   a prober in the client sends a SYN to 22/tcp every
 #                   0.25 ms from the address the knock asks for; tcpdump on
 #                   the server's eth0 gives the knock's arrival and the
 #                   first SYN-ACK of 22/tcp back: the difference is the
@@ -184,6 +186,35 @@ for backend in iptables nft nft-set; do
 		"exec $build/sniffer -f -R $top/rules -c $tmp/sniffer-$backend.conf" knock_ours \
 		'seccomp filter on|privilege separation off'
 done
+
+# The same with a [cluster] (doc/cluster.md): a node alone in its cluster,
+# Redis in a namespace of its own, so each knock's tag is claimed and its
+# grant published over the bridge before and while it opens.
+if command -v redis-server >/dev/null; then
+	R=198.51.100.3
+	netns_host redis "$R/24"
+	mkdir -p "$tmp/redis"
+	printf 'bind %s\nport 6379\nprotected-mode no\ndaemonize no\nsave ""\nappendonly no\ndir %s\nlogfile %s\n' \
+		"$R" "$tmp/redis" "$tmp/redis.log" >"$tmp/redis.conf"
+	ip netns exec "$(netns_ns redis)" redis-server "$tmp/redis.conf" >/dev/null 2>&1 </dev/null &
+	netns_on_cleanup "kill $! 2>/dev/null || true"
+	for _ in $(seq 50); do
+		netns_exec redis redis-cli -h "$R" ping 2>/dev/null | grep -q PONG && break
+		sleep 0.1
+	done
+	"$build/knock" --keygen -o "$tmp/cluster.key" >/dev/null
+	mkdir -m 700 "$tmp/state-iptables-cluster"
+	{
+		sniffer_conf iptables | sed "s#state = .*#state = $tmp/state-iptables-cluster#"
+		printf '[cluster]\nredis = %s:6379\nnode = bench\nkeyfile = %s\ntimeout = 200\n' \
+			"$R" "$tmp/cluster.key"
+	} >"$tmp/sniffer-iptables-cluster.conf"
+	run "sniffer-iptables-cluster" "tcp dst port 5001" \
+		"exec $build/sniffer -f -R $top/rules -c $tmp/sniffer-iptables-cluster.conf" knock_ours \
+		'seccomp filter on|privilege separation off'
+else
+	echo "| sniffer-iptables-cluster | missing: apt-get install redis-server | - | - | - |" >>"$tmp/latency"
+fi
 
 # fwknopd 2.6 (Debian fwknop-server): Rijndael + HMAC-SHA256 keys, iptables.
 if command -v fwknopd >/dev/null && command -v fwknop >/dev/null; then
