@@ -181,8 +181,11 @@ warden_cluster_grant(void *ctx, const struct clustermsg *m, int64_t now)
 	}
 	memset(&r, 0, sizeof(r));
 	r.addr = m->addr;
-	r.proto = a->proto;
-	r.port = a->port;
+	r.proto = a->ports[0].proto;
+	r.port = a->ports[0].port;
+	for (size_t i = 1; i < a->nports && i < GRANTREC_PAIRS_MAX; i++)
+		r.more[r.nmore++] = (struct grant_port){ a->ports[i].proto,
+		    a->ports[i].port };
 	r.expiry = m->expiry;
 	if (r.expiry > now + (int64_t)a->timeout + WARDEN_CLOCK_SLACK)
 		r.expiry = now + (int64_t)a->timeout + WARDEN_CLOCK_SLACK;
