@@ -21,6 +21,7 @@
 #define CLUSTER_STREAM_MAXLEN "10000"   /* entries kept, about */
 #define CLUSTER_KEY_MAX (CONF_CLUSTER_PREFIX_MAX + 8 + 2 * SPA_MAC_LEN + 1)
 #define CLUSTER_ACK_MAX 64
+#define CLUSTER_PENDING_MAX (1 << 20)   /* bytes of a reply not yet whole */
 
 struct cluster {
 	char *host, *socket, *password;
@@ -167,6 +168,7 @@ cluster_dial(const struct cluster *c, char *why, size_t len)
 			redisFree(ctx);
 		return NULL;
 	}
+	clusterreply_bound(ctx->reader);
 	if (redisSetTimeout(ctx, tv) != REDIS_OK ||
 	    redisEnableKeepAlive(ctx) != REDIS_OK) {
 		snprintf(why, len, "cannot set its socket's options");
@@ -468,8 +470,13 @@ cluster_read(struct cluster *c, int64_t now)
 		cluster_down(c, "a reply that does not parse");
 		return;
 	}
-	if (reply == NULL)
-		return;         /* more to come */
+	if (reply == NULL) {
+		/* More to come, but not without bound. */
+		if (c->sub->reader->len - c->sub->reader->pos >
+		    CLUSTER_PENDING_MAX)
+			cluster_down(c, "a reply of more than 1 MiB");
+		return;
+	}
 	if (clusterreply_is_error(reply, "NOGROUP")) {
 		/* Redis lost its data (restarted without persistence):
 		 * every node tells it again what is open. */

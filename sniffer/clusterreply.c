@@ -98,6 +98,30 @@ clusterreply_entries(const redisReply *r, clusterreply_entry_fn *fn,
 	return (int)list->elements;
 }
 
+static redisReplyObjectFunctions clusterreply_fns;
+static void *(*clusterreply_array)(const redisReadTask *, int);
+
+static void *
+clusterreply_create_array(const redisReadTask *t, int elements)
+{
+	if (elements < 0 || elements > CLUSTERREPLY_ELEMENTS_MAX)
+		return NULL;    /* hiredis: an error, the reply is dropped */
+	return clusterreply_array(t, elements);
+}
+
+void
+clusterreply_bound(redisReader *r)
+{
+	if (r->fn == &clusterreply_fns || r->fn == NULL)
+		return;
+	if (clusterreply_array == NULL) {
+		clusterreply_fns = *r->fn;
+		clusterreply_array = r->fn->createArray;
+		clusterreply_fns.createArray = clusterreply_create_array;
+	}
+	r->fn = &clusterreply_fns;
+}
+
 int
 clusterreply_is_error(const redisReply *r, const char *word)
 {

@@ -27,6 +27,15 @@ typedef void clusterreply_entry_fn(void *ctx, const char *id,
  * of entries, or SPA_ERR_INVALID (nothing was called). */
 int clusterreply_entries(const redisReply *r, clusterreply_entry_fn *fn,
     void *ctx);
+/* Arrays in a reply hold at most this many elements. */
+#define CLUSTERREPLY_ELEMENTS_MAX 4096
+
+/* Makes r refuse, as a protocol error, an array header of more elements
+ * than CLUSTERREPLY_ELEMENTS_MAX (or fewer than -1) before hiredis
+ * allocates room for them: hiredis 0.14 has no bound of its own, and
+ * "*700000000" would have it allocate gigabytes.  r's functions must be
+ * hiredis's own (a reader or context just made). */
+void clusterreply_bound(redisReader *r);
 /* 1 when r is an error reply starting with word ("NOGROUP"). */
 int clusterreply_is_error(const redisReply *r, const char *word);
 

@@ -60,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(&m);
 	if ((r = redisReaderCreate()) == NULL)
 		return 0;
+	clusterreply_bound(r);
 	if (redisReaderFeed(r, (const char *)data, size) == REDIS_OK &&
 	    redisReaderGetReply(r, &reply) == REDIS_OK && reply != NULL) {
 		(void)clusterreply_entries(reply, on_entry, NULL);

@@ -370,6 +370,7 @@ parse(const char *resp)
 	void *reply = NULL;
 
 	assert_non_null(r);
+	clusterreply_bound(r);
 	assert_int_equal(redisReaderFeed(r, resp, strlen(resp)), REDIS_OK);
 	assert_int_equal(redisReaderGetReply(r, &reply), REDIS_OK);
 	redisReaderFree(r);
@@ -451,6 +452,29 @@ test_reply_bad_shapes(void **state)
 	}
 }
 
+/* Array headers beyond the bound fail in hiredis, before any allocation
+ * for their elements. */
+static void
+test_reply_bound(void **state)
+{
+	static const char *const big[] = { "*700000000\r\n", "*4097\r\n",
+	    "*1\r\n*2147483647\r\n", "*-2\r\n" };
+	void *reply = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		redisReader *r = redisReaderCreate();
+
+		assert_non_null(r);
+		clusterreply_bound(r);
+		assert_int_equal(redisReaderFeed(r, big[i], strlen(big[i])),
+		    REDIS_OK);
+		assert_int_equal(redisReaderGetReply(r, &reply), REDIS_ERR);
+		assert_null(reply);
+		redisReaderFree(r);
+	}
+}
+
 static void
 test_reply_error(void **state)
 {
@@ -511,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_msg_invalid_fields),
 		cmocka_unit_test(test_reply_good),
 		cmocka_unit_test(test_reply_bad_shapes),
+		cmocka_unit_test(test_reply_bound),
 		cmocka_unit_test(test_reply_error),
 		cmocka_unit_test(test_refusal),
 	};
