@@ -1097,12 +1097,29 @@ static const struct keyword user_keys[] = {
 
 /* ---- [action NAME] ---- */
 
-enum { A_OPEN, A_RUN, A_TIMEOUT, A_RUN_AS };
+enum { A_OPEN, A_RUN, A_TIMEOUT, A_RUN_AS, A_FORWARD };
 
 static struct conf_action *
 cur_action(struct parser *p)
 {
 	return &p->c->actions[p->c->nactions - 1];
+}
+
+/* An action is one of open, run and forward: -1 (said) when another of
+ * them came first; else 0, and the action's kind_line is this line. */
+static int
+action_kind_taken(struct parser *p, int key)
+{
+	static const int kinds[] = { A_OPEN, A_RUN, A_FORWARD };
+	static const char *const names[] = { "open", "run", "forward" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (kinds[i] != key && p->seen[kinds[i]])
+			return perr(p, p->in.lineno, "an action has one of "
+			    "open, run and forward (%s is on line %u)",
+			    names[i], p->seen[kinds[i]]);
+	cur_action(p)->kind_line = p->in.lineno;
+	return 0;
 }
 
 /* One "tcp/PORT" or "udp/PORT" into *out.  0 or -1. */
@@ -1157,9 +1174,8 @@ action_open(struct parser *p, const char *v)
 {
 	struct conf_action *a = cur_action(p);
 
-	if (p->seen[A_RUN])
-		return perr(p, p->in.lineno, "an action has open or run, not "
-		    "both (run is on line %u)", p->seen[A_RUN]);
+	if (action_kind_taken(p, A_OPEN) != 0)
+		return -1;
 	a->kind = CONF_ACTION_OPEN;
 	a->nports = 0;
 	if (each_word(p, v, open_words) != 0)
@@ -1169,15 +1185,80 @@ action_open(struct parser *p, const char *v)
 	return 0;
 }
 
+/* "ADDR:PORT" or "[ADDR6]:PORT", a host a grant may mean, into a.  0 or
+ * -1. */
+static int
+parse_inner(const char *w, struct conf_action *a)
+{
+	char host[SPA_ADDRSTRLEN];
+	const char *colon, *start = w;
+	size_t n;
+	unsigned port;
+
+	if (*w == '[') {
+		const char *close = strchr(w, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		start = w + 1;
+		n = (size_t)(close - start);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(w, ':')) == NULL ||
+		    memchr(w, ':', (size_t)(colon - w)) != NULL)
+			return -1;      /* IPv6 needs its brackets */
+		n = (size_t)(colon - w);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	memcpy(host, start, n);
+	host[n] = '\0';
+	if (addr_parse(host, &a->inner) != 0 || !addr_grantable(&a->inner) ||
+	    (*w == '[') != (a->inner.family == 6) ||
+	    parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	a->inner_port = (uint16_t)port;
+	return 0;
+}
+
+/* forward = PROTO/PORT INNER:PORT (doc/grants.md "Forwarding"). */
+static int
+action_forward(struct parser *p, const char *v)
+{
+	struct conf_action *a = cur_action(p);
+	char port[CONF_LINE_MAX], inner[CONF_LINE_MAX], q[SHOWN_MAX + 4];
+	const char *w = v + strspn(v, BLANKS);
+	size_t n1 = strcspn(w, BLANKS), n2;
+	const char *w2 = w + n1 + strspn(w + n1, BLANKS);
+
+	if (action_kind_taken(p, A_FORWARD) != 0)
+		return -1;
+	a->kind = CONF_ACTION_FORWARD;
+	n2 = strcspn(w2, BLANKS);
+	memcpy(port, w, n1);
+	port[n1] = '\0';
+	memcpy(inner, w2, n2);
+	inner[n2] = '\0';
+	if (parse_port(port, &a->ports[0]) == 0 && n2 > 0 &&
+	    w2[n2 + strspn(w2 + n2, BLANKS)] == '\0' &&
+	    parse_inner(inner, a) == 0) {
+		a->nports = 1;
+		return 0;
+	}
+	return perr(p, p->in.lineno, "forward must be PROTO/PORT INNER:PORT, "
+	    "such as 'tcp/22 192.0.2.10:22' or 'tcp/2222 [2001:db8::10]:22' "
+	    "(the inner host an address a grant can mean, IPv6 in brackets), "
+	    "not '%s'", shown(v, q));
+}
+
 static int
 action_run(struct parser *p, const char *v)
 {
 	struct conf_action *a = cur_action(p);
 	char terr[TEMPLATE_ERR_MAX];
 
-	if (p->seen[A_OPEN])
-		return perr(p, p->in.lineno, "an action has open or run, not "
-		    "both (open is on line %u)", p->seen[A_OPEN]);
+	if (action_kind_taken(p, A_RUN) != 0)
+		return -1;
 	a->kind = CONF_ACTION_RUN;
 	if (template_parse(v, 1, &a->run, terr) == 0)
 		return 0;
@@ -1273,9 +1354,10 @@ action_finish(struct parser *p)
 {
 	struct conf_action *a = cur_action(p);
 
-	if (!p->seen[A_OPEN] && !p->seen[A_RUN])
+	if (!p->seen[A_OPEN] && !p->seen[A_RUN] && !p->seen[A_FORWARD])
 		return perr(p, p->sec_line, "[action %s] needs open = "
-		    "PROTO/PORT or run = /PATH ARGS...", a->name);
+		    "PROTO/PORT, run = /PATH ARGS... or forward = PROTO/PORT "
+		    "INNER:PORT", a->name);
 	if (p->seen[A_RUN_AS] && a->kind != CONF_ACTION_RUN)
 		return perr(p, p->seen[A_RUN_AS], "run_as only applies to run "
 		    "actions; remove it");
@@ -1294,6 +1376,7 @@ static const struct keyword action_keys[] = {
 	[A_RUN] = { "run", action_run },
 	[A_TIMEOUT] = { "timeout", action_timeout },
 	[A_RUN_AS] = { "run_as", action_run_as },
+	[A_FORWARD] = { "forward", action_forward },
 };
 
 /* ---- [cluster] (doc/cluster.md) ---- */
@@ -1706,22 +1789,32 @@ conf_check_signed(struct parser *p)
 static int
 conf_check(struct parser *p)
 {
-	const struct conf *c = p->c;
+	struct conf *c = p->c;
 	char q[SHOWN_MAX + 4];
 	const char *w;
 
 	if (conf_check_signed(p) != 0)
 		return -1;
 
-	for (size_t i = 0; i < c->nusers; i++)
-		for (size_t j = 0; j < c->users[i].nallow; j++) {
-			w = c->users[i].allow[j];
-			if (numset_find(&p->action_names, name_hash(w),
-			    action_named, p, w) == NUMSET_NONE)
+	for (size_t i = 0; i < c->nusers; i++) {
+		struct conf_user *u = &c->users[i];
+
+		if ((u->allow_family = calloc(u->nallow + 1, 1)) == NULL)
+			return nomem(p);
+		for (size_t j = 0; j < u->nallow; j++) {
+			size_t k;
+
+			w = u->allow[j];
+			k = numset_find(&p->action_names, name_hash(w),
+			    action_named, p, w);
+			if (k == NUMSET_NONE)
 				return perr(p, p->ulines[i].allow, "allow "
 				    "names '%s', but there is no [action %s]",
 				    shown(w, q), q);
+			if (c->actions[k].kind == CONF_ACTION_FORWARD)
+				u->allow_family[j] = c->actions[k].inner.family;
 		}
+	}
 	return 0;
 }
 
@@ -1901,6 +1994,7 @@ conf_free(struct conf *c)
 			free(c->users[i].allow[j]);
 		free(c->users[i].allow);
 		free(c->users[i].from);
+		free(c->users[i].allow_family);
 	}
 	for (size_t i = 0; i < c->nactions; i++) {
 		free(c->actions[i].name);

@@ -58,6 +58,10 @@ struct conf_user {
 	size_t nallow;
 	bool nat;                       /* default no */
 	bool classic;                   /* default no */
+	uint8_t *allow_family;          /* per allow: 4 or 6 when the action
+	                                 * forwards to a host of that family
+	                                 * (a knock for the other can only be
+	                                 * denied), else 0 */
 	bool has_public;                /* public = : a signing user */
 	uint8_t public_key[SIGN_PUBLIC_LEN];    /* Ed25519, checked valid */
 	struct spa_net *from;           /* from = NET ...: where a knock may
@@ -75,6 +79,9 @@ enum conf_action_kind {
 	CONF_ACTION_OPEN,               /* open = PROTO/PORT ... for timeout
 	                                 * s: one grant, every pair */
 	CONF_ACTION_RUN,                /* run = /abs/path args... */
+	CONF_ACTION_FORWARD,            /* forward = PROTO/PORT INNER:PORT:
+	                                 * on a gateway, ports[0] of this host
+	                                 * to inner, for timeout s */
 };
 
 /* Pairs one open = may name: as many as a grant record holds. */
@@ -89,8 +96,12 @@ struct conf_action {
 	char *name;                     /* a valid request (request_valid) */
 	enum conf_action_kind kind;
 	struct conf_port ports[CONF_PORTS_MAX]; /* open: each pair, in the
-	                                 * order given, none twice */
+	                                 * order given, none twice; forward:
+	                                 * the one this host receives on */
 	size_t nports;
+	struct spa_addr inner;          /* forward: the inner host, and */
+	uint16_t inner_port;            /* its port */
+	unsigned kind_line;             /* of open =, run = or forward = */
 	unsigned timeout;               /* open: grant seconds (default 30);
 	                                 * run: time limit (default 60) */
 	struct template run;            /* run: argv template */

@@ -12,7 +12,7 @@
 /* The placeholder names, in the order of struct template_values. */
 static const char *const placeholders[] = {
 	"addr", "proto", "port", "timeout", "user", "request", "family",
-	"knock_port",
+	"knock_port", "inner_addr", "inner_port",
 };
 #define NPLACEHOLDERS (sizeof(placeholders) / sizeof(placeholders[0]))
 
@@ -39,7 +39,7 @@ placeholder_value(const struct template_values *v, int ph)
 {
 	const char *values[NPLACEHOLDERS] = {
 		v->addr, v->proto, v->port, v->timeout, v->user, v->request,
-		v->family, v->knock_port,
+		v->family, v->knock_port, v->inner_addr, v->inner_port,
 	};
 
 	return values[ph];
@@ -85,7 +85,8 @@ next_piece(const char **s, struct piece *pc, const char *word, char *err)
 		if (pc->ph < 0) {
 			snprintf(err, TEMPLATE_ERR_MAX, "unknown placeholder "
 			    "'%.*s' in '%s'; known: {addr} {proto} {port} "
-			    "{timeout} {user} {request} {family} {knock_port}",
+			    "{timeout} {user} {request} {family} {knock_port} "
+			    "{inner_addr} {inner_port}",
 			    (int)(close - p + 1 > SHOWN_MAX ? SHOWN_MAX :
 			    close - p + 1), p, shown(word, q));
 			return -1;

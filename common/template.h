@@ -1,7 +1,8 @@
 /*
  * Command templates (doc/style.md item 5): split into argv words once, at load
  * time; each placeholder {addr} {proto} {port} {timeout} {user} {request}
- * {family} {knock_port} is replaced at run time by one validated value,
+ * {family} {knock_port} {inner_addr} {inner_port} is replaced at run time
+ * by one validated value,
  * inside its word, so a value never becomes more than one argument.  No
  * shell, no quoting.
  */
@@ -20,10 +21,13 @@ struct template {
 
 /* The values a template may use, already validated and formatted.  port
  * is the grant's port; knock_port the port the sniffer listens on (its
- * configuration's port), which firewall setup and teardown use. */
+ * configuration's port), which firewall setup and teardown use;
+ * inner_addr and inner_port the host and port a forward grant sends the
+ * connections to. */
 struct template_values {
 	const char *addr, *proto, *port, *timeout, *user, *request, *family;
 	const char *knock_port;
+	const char *inner_addr, *inner_port;
 };
 
 /* Splits text on blanks into words.  The first word must be an absolute

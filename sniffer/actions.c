@@ -44,6 +44,18 @@ actions_port_values(uint8_t proto, uint16_t port, struct action_values *out)
 	out->v.port = out->port;
 }
 
+/* A forward's inner host, {inner_addr} and {inner_port}. */
+static void
+actions_inner_values(const struct spa_addr *inner, uint16_t port,
+    struct action_values *out)
+{
+	addr_format(inner, out->inner_addr);
+	snprintf(out->inner_port, sizeof(out->inner_port), "%u",
+	    (unsigned)port);
+	out->v.inner_addr = out->inner_addr;
+	out->v.inner_port = out->inner_port;
+}
+
 void
 actions_values(const struct spa_decision *d, const struct conf_action *a,
     size_t pair, struct action_values *out)
@@ -51,9 +63,11 @@ actions_values(const struct spa_decision *d, const struct conf_action *a,
 	actions_common_values(&d->allow, a->timeout, out);
 	out->v.user = d->user_name;
 	out->v.request = d->request;
-	if (a->kind == CONF_ACTION_OPEN && pair < a->nports)
+	if (a->kind != CONF_ACTION_RUN && pair < a->nports)
 		actions_port_values(a->ports[pair].proto, a->ports[pair].port,
 		    out);
+	if (a->kind == CONF_ACTION_FORWARD)
+		actions_inner_values(&a->inner, a->inner_port, out);
 }
 
 void
@@ -70,6 +84,8 @@ actions_grant_values(const struct grantrec *r, unsigned pair,
 	out->v.user = r->user;
 	out->v.request = r->action;
 	actions_port_values(p.proto, p.port, out);
+	if (r->inner.family != 0)
+		actions_inner_values(&r->inner, r->inner_port, out);
 }
 
 static int
@@ -126,16 +142,40 @@ actions_print_dry_run(void *ctx, const struct server_frame *f, FILE *out)
 		actions_values(&f->decision, a, 0, &vals);
 		rc = actions_run_one(&a->run, &vals, 0, actions_print_cmd, out);
 	}
-	/* An open: the backend's open commands for each pair in turn. */
-	for (size_t i = 0; rc == 0 && a->kind == CONF_ACTION_OPEN &&
+	/* An open: the backend's open commands for each pair in turn; a
+	 * forward: its forward_open commands. */
+	for (size_t i = 0; rc == 0 && a->kind != CONF_ACTION_RUN &&
 	    i < a->nports; i++) {
 		actions_values(&f->decision, a, i, &vals);
-		rc = actions_fw_each(dry->firewall, FIREWALL_OPEN,
-		    f->decision.allow.family, &vals, actions_print_cmd, out);
+		rc = actions_fw_each(dry->firewall,
+		    a->kind == CONF_ACTION_FORWARD ? FIREWALL_FORWARD_OPEN :
+		    FIREWALL_OPEN, f->decision.allow.family, &vals,
+		    actions_print_cmd, out);
 	}
 	if (rc != 0)
 		fprintf(out, "run: (cannot expand the commands of action %s)\n",
 		    a->name);
+}
+
+int
+actions_check_backend(const struct conf *c, const struct firewall *fw,
+    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->nactions; i++) {
+		const struct conf_action *a = &c->actions[i];
+
+		if (a->kind != CONF_ACTION_FORWARD ||
+		    firewall_can_forward(fw, a->inner.family))
+			continue;
+		snprintf(err, errlen, "%s:%u: action %s forwards to an IPv%d "
+		    "host, but firewall = %s (%s) has no forward_open and "
+		    "forward_close for IPv%d: use a backend that has them, "
+		    "such as iptables or nft", c->path, a->kind_line, a->name,
+		    a->inner.family, firewall_name(fw), firewall_path(fw),
+		    a->inner.family);
+		return -1;
+	}
+	return 0;
 }
 
 struct run_job {

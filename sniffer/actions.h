@@ -25,6 +25,8 @@ struct action_values {
 	char timeout[12];
 	char family[2];
 	char knock_port[6];
+	char inner_addr[SPA_ADDRSTRLEN];
+	char inner_port[6];
 	struct template_values v;       /* points into the fields above */
 };
 
@@ -36,12 +38,14 @@ void actions_setup_values(int family, uint16_t knock_port,
     struct action_values *out);
 
 /* The placeholder values for decision d running action a; {proto} and
- * {port} those of a's pair number pair (open). */
+ * {port} those of a's pair number pair (open, forward), {inner_addr}
+ * and {inner_port} a forward's inner host. */
 void actions_values(const struct spa_decision *d, const struct conf_action *a,
     size_t pair, struct action_values *out);
 
 /* The placeholder values for pair number pair of grant r, {timeout}
- * being the seconds it has left (at least 1). */
+ * being the seconds it has left (at least 1), {inner_addr} and
+ * {inner_port} for a forward grant. */
 void actions_grant_values(const struct grantrec *r, unsigned pair,
     int64_t seconds, struct action_values *out);
 
@@ -56,6 +60,12 @@ typedef int actions_cmd_fn(void *ctx, char *const *argv, int may_fail);
 int actions_fw_each(const struct firewall *fw, enum firewall_verb verb,
     int family, const struct action_values *vals, actions_cmd_fn *fn,
     void *ctx);
+
+/* Every forward action of c can be served by fw: it has forward_open and
+ * forward_close for the inner host's family.  0, or -1 with
+ * "FILE:LINE: ..." (the action's forward = line) in err. */
+int actions_check_backend(const struct conf *c, const struct firewall *fw,
+    char *err, size_t errlen);
 
 /* A run action: starts its program as its run_as user (resolved when the
  * configuration was loaded), asynchronously; the end is logged.  0, or the

@@ -48,7 +48,8 @@ struct fw_parser {
 };
 
 static const char *const verb_names[FIREWALL_NVERBS] = {
-	"setup", "open", "close", "check", "teardown",
+	"setup", "open", "close", "check", "teardown", "forward_open",
+	"forward_close",
 };
 static const char *const section_names[NFAMILIES] = { "ipv4", "ipv6" };
 
@@ -58,7 +59,13 @@ static const char *const section_names[NFAMILIES] = { "ipv4", "ipv6" };
  * port, which setup drops so that a knock gets no answer) have values
  * then. */
 static const struct template_values probe_grant = {
+	"192.0.2.1", "tcp", "22", "30", "user", "request", "4", NULL, NULL,
+	NULL,
+};
+/* forward_open and forward_close: a grant's values and the inner host. */
+static const struct template_values probe_forward = {
 	"192.0.2.1", "tcp", "22", "30", "user", "request", "4", NULL,
+	"192.0.2.10", "22",
 };
 static const struct template_values probe_family = {
 	.family = "4", .knock_port = "5001",
@@ -68,7 +75,11 @@ static const struct template_values probe_family = {
  * may go into it, never {user} or {request}, which are names nft would
  * read as its own syntax. */
 static const struct template_values probe_nft = {
-	"192.0.2.1", "tcp", "22", "30", NULL, NULL, "4", NULL,
+	"192.0.2.1", "tcp", "22", "30", NULL, NULL, "4", NULL, NULL, NULL,
+};
+static const struct template_values probe_nft_forward = {
+	"192.0.2.1", "tcp", "22", "30", NULL, NULL, "4", NULL, "192.0.2.10",
+	"22",
 };
 
 static int perr(struct fw_parser *p, unsigned line, const char *fmt, ...)
@@ -85,6 +96,22 @@ wants_knock_port(const struct template *t,
 	int ok;
 
 	v.knock_port = "5001";
+	ok = template_expand(t, &v, &argv) == 0;
+	template_argv_free(argv);
+	return ok;
+}
+
+/* Nonzero when t expands once {inner_addr} and {inner_port} have values
+ * as well as probe's: an open, close or check that uses them. */
+static int
+wants_inner(const struct template *t, const struct template_values *probe)
+{
+	struct template_values v = *probe;
+	char **argv;
+	int ok;
+
+	v.inner_addr = "192.0.2.10";
+	v.inner_port = "22";
 	ok = template_expand(t, &v, &argv) == 0;
 	template_argv_free(argv);
 	return ok;
@@ -219,17 +246,21 @@ add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 	struct firewall_cmd cmd = { .line = p->in.lineno };
 	const struct template_values *probe = &probe_grant;
 	char terr[TEMPLATE_ERR_MAX], **argv;
-	int nft;
+	int nft, forward;
 
 	if ((cmd.may_fail = value[0] == '-'))
 		value++;
 	nft = in_process(value);
 	if (template_parse(value, !nft, &cmd.tmpl, terr) != 0)
 		return perr(p, p->in.lineno, "%s: %s", verb_names[verb], terr);
+	forward = verb == FIREWALL_FORWARD_OPEN ||
+	    verb == FIREWALL_FORWARD_CLOSE;
 	if (verb == FIREWALL_SETUP || verb == FIREWALL_TEARDOWN)
 		probe = &probe_family;
 	else if (nft)
-		probe = &probe_nft;
+		probe = forward ? &probe_nft_forward : &probe_nft;
+	else if (forward)
+		probe = &probe_forward;
 	if (template_expand(&cmd.tmpl, probe, &argv) != 0) {
 		if (probe != &probe_family &&
 		    wants_knock_port(&cmd.tmpl, probe)) {
@@ -238,12 +269,20 @@ add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 			    "{knock_port}: only setup and teardown do",
 			    verb_names[verb]);
 		}
+		if (probe != &probe_family && !forward &&
+		    wants_inner(&cmd.tmpl, probe)) {
+			template_free(&cmd.tmpl);
+			return perr(p, p->in.lineno, "%s may not use "
+			    "{inner_addr} or {inner_port}: only forward_open "
+			    "and forward_close do", verb_names[verb]);
+		}
 		template_free(&cmd.tmpl);
-		if (probe == &probe_nft)
+		if (probe == &probe_nft || probe == &probe_nft_forward)
 			return perr(p, p->in.lineno, "%s: a %s command may use "
-			    "only {addr} {proto} {port} {timeout} {family}: "
+			    "only {addr} {proto} {port} {timeout} {family}%s: "
 			    "nft would read a name as its own syntax",
-			    verb_names[verb], NFTEXEC_PROGRAM);
+			    verb_names[verb], NFTEXEC_PROGRAM, forward ?
+			    " {inner_addr} {inner_port}" : "");
 		return perr(p, p->in.lineno, "%s may use only the {family} "
 		    "and {knock_port} placeholders: it runs when there is no "
 		    "grant", verb_names[verb]);
@@ -284,8 +323,8 @@ fw_handler(void *user, const char *section, const char *name,
 			break;
 	if (verb == FIREWALL_NVERBS) {
 		perr(p, p->in.lineno, "unknown key '%s' in [%s]; known: setup, "
-		    "open, close, check, teardown", shown(name, q),
-		    section_names[p->fam]);
+		    "open, close, check, teardown, forward_open, forward_close",
+		    shown(name, q), section_names[p->fam]);
 		return 0;
 	}
 	snprintf(v, sizeof(v), "%s", value);
@@ -309,6 +348,13 @@ fw_check(struct fw_parser *p)
 			return perr(p, p->sec_line[i], "[%s] needs at least "
 			    "one open and one close command",
 			    section_names[i]);
+		if ((l[FIREWALL_FORWARD_OPEN].n == 0) !=
+		    (l[FIREWALL_FORWARD_CLOSE].n == 0))
+			return perr(p, p->sec_line[i], "[%s] has %s but no %s: "
+			    "give both or neither", section_names[i],
+			    l[FIREWALL_FORWARD_OPEN].n ? "forward_open" :
+			    "forward_close", l[FIREWALL_FORWARD_OPEN].n ?
+			    "forward_close" : "forward_open");
 	}
 	return 0;
 }
@@ -408,6 +454,16 @@ firewall_commands(const struct firewall *fw, enum firewall_verb verb,
 	l = &fw->lists[family == 4 ? 0 : 1][verb];
 	*n = l->n;
 	return l->cmds;
+}
+
+int
+firewall_can_forward(const struct firewall *fw, int family)
+{
+	size_t open_n, close_n;
+
+	(void)firewall_commands(fw, FIREWALL_FORWARD_OPEN, family, &open_n);
+	(void)firewall_commands(fw, FIREWALL_FORWARD_CLOSE, family, &close_n);
+	return open_n > 0 && close_n > 0;
 }
 
 const char *

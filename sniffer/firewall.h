@@ -3,8 +3,8 @@
  * (doc/interface.md "Configuration": firewall = NAME), parsed once at load time
  * into argv templates (doc/style.md item 5).  The file format is described at
  * the top of rules/iptables: sections [ipv4] and [ipv6], keys setup, open,
- * close, check and teardown, a key repeated for a sequence, a leading '-'
- * for a command whose failure is expected.  This module only reads; the
+ * close, check, teardown, forward_open and forward_close, a key repeated
+ * for a sequence, a leading '-' for a command whose failure is expected.  This module only reads; the
  * caller expands (template_expand) and runs (cmdseq.h: spawn.h, or
  * nftexec.h for a program "libnftables") the commands.
  */
@@ -25,6 +25,10 @@ enum firewall_verb {
 	FIREWALL_CLOSE,         /* withdraw it */
 	FIREWALL_CHECK,         /* optional: exit 0 when the grant exists */
 	FIREWALL_TEARDOWN,      /* once at exit; as setup */
+	FIREWALL_FORWARD_OPEN,  /* optional: on a gateway, send {addr}'s
+	                         * {proto}/{port} on to {inner_addr}
+	                         * {inner_port} (DNAT, FORWARD accept) */
+	FIREWALL_FORWARD_CLOSE, /* withdraw it */
 	FIREWALL_NVERBS
 };
 
@@ -52,8 +56,10 @@ int firewall_name_valid(const char *name);
  * placeholder, a program that is neither an absolute path nor
  * NFTEXEC_PROGRAM, NFTEXEC_PROGRAM alone or with {user} or {request}, a
  * setup or teardown using a placeholder other than {family} and
- * {knock_port}, open, close or check using {knock_port}, a family
- * without open or close, a missing [ipv4] or [ipv6].
+ * {knock_port}, open, close or check using {knock_port}, {inner_addr} or
+ * {inner_port}, forward_open or forward_close using {knock_port}, a family
+ * without open or close, one with forward_open but no forward_close or
+ * the other way round, a missing [ipv4] or [ipv6].
  */
 int firewall_load(const char *dir, const char *name, struct firewall **out,
     char err[FIREWALL_ERR_MAX]);
@@ -70,6 +76,9 @@ struct firewall *firewall_ref(struct firewall *fw);
  */
 const struct firewall_cmd *firewall_commands(const struct firewall *fw,
     enum firewall_verb verb, int family, size_t *n);
+/* Nonzero when fw has forward_open and forward_close commands for family
+ * (4 or 6): it can serve a forward action to an inner host of it. */
+int firewall_can_forward(const struct firewall *fw, int family);
 /* The backend's name, as in firewall = NAME. */
 const char *firewall_name(const struct firewall *fw);
 /* "dir/name", as in messages. */

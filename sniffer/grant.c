@@ -199,9 +199,10 @@ grant_append(void *ctx, char *const *argv, int may_fail)
 	return cmdlist_append(b->out, argv, may_fail || b->tolerant);
 }
 
-/* g's commands for verb and its pair number pair, from its backend's
- * rules file; with tolerant, every failure is expected (a rule that may
- * not be there).  0, or a code of actions_fw_each. */
+/* g's commands for verb (open, close or check; a forward's are its
+ * forward_open and forward_close) and its pair number pair, from its
+ * backend's rules file; with tolerant, every failure is expected (a rule
+ * that may not be there).  0, or a code of actions_fw_each. */
 static int
 grant_commands(const struct grant *g, enum firewall_verb verb, int tolerant,
     unsigned pair, int64_t now, struct cmdlist *out)
@@ -209,6 +210,13 @@ grant_commands(const struct grant *g, enum firewall_verb verb, int tolerant,
 	struct action_values vals;
 	struct grant_build b = { out, tolerant };
 
+	/* A forward has its own commands, and no check. */
+	if (g->rec.inner.family != 0) {
+		if (verb == FIREWALL_CHECK)
+			return 0;
+		verb = verb == FIREWALL_OPEN ? FIREWALL_FORWARD_OPEN :
+		    FIREWALL_FORWARD_CLOSE;
+	}
 	actions_grant_values(&g->rec, pair, g->rec.expiry - now, &vals);
 	return actions_fw_each(g->fw, verb, g->rec.addr.family, &vals,
 	    grant_append, &b);

@@ -101,7 +101,26 @@ grantrec_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
 		    p.proto == IPPROTO_UDP ? "udp" : "tcp", (unsigned)p.port);
 		used += n < 0 ? 0 : (size_t)n;
 	}
+	if (r->inner.family != 0 && used < GRANTREC_TEXT_MAX)
+		snprintf(buf + used, GRANTREC_TEXT_MAX - used, r->inner.family == 6 ?
+		    " -> [%s]:%u" : " -> %s:%u", addr_format(&r->inner, addr),
+		    (unsigned)r->inner_port);
 	return buf;
+}
+
+/* No inner host at all, or one of addr's family, in its form, a host a
+ * grant can mean, with a port, on a grant of one pair. */
+static int
+inner_valid(const struct grantrec *r)
+{
+	static const uint8_t zero[SPA_ADDR_LEN];
+
+	if (r->inner.family == 0)
+		return r->inner_port == 0 &&
+		    memcmp(r->inner.bytes, zero, SPA_ADDR_LEN) == 0;
+	return r->inner.family == r->addr.family && r->inner_port != 0 &&
+	    r->nmore == 0 && addr_grantable(&r->inner) &&
+	    (r->inner.family == 4) == (addr_bytes_are_mapped(r->inner.bytes) != 0);
 }
 
 int
@@ -110,7 +129,7 @@ grantrec_valid(const struct grantrec *r)
 	size_t alen = strnlen(r->action, SPA_REQUEST_MAX + 1);
 	size_t blen = strnlen(r->backend, GRANTREC_BACKEND_MAX + 1);
 
-	if (!pairs_valid(r))
+	if (!pairs_valid(r) || !inner_valid(r))
 		return 0;
 	if (r->addr.family == 4 && !addr_bytes_are_mapped(r->addr.bytes))
 		return 0;
@@ -130,7 +149,8 @@ int
 grantrec_same(const struct grantrec *a, const struct grantrec *b)
 {
 	if (a->proto != b->proto || a->port != b->port || a->nmore != b->nmore ||
-	    !addr_equal(&a->addr, &b->addr))
+	    !addr_equal(&a->addr, &b->addr) ||
+	    !addr_equal(&a->inner, &b->inner) || a->inner_port != b->inner_port)
 		return 0;
 	for (unsigned i = 0; i < a->nmore && i < GRANTREC_PAIRS_MAX - 1; i++)
 		if (a->more[i].proto != b->more[i].proto ||

@@ -44,6 +44,11 @@ struct grantrec {
 	uint16_t port;                          /* 1..65535 */
 	struct grant_port more[GRANTREC_PAIRS_MAX - 1];
 	uint8_t nmore;                          /* pairs in more[] */
+	struct spa_addr inner;                  /* a forward (one pair): the
+	                                         * inner host, addr's family;
+	                                         * family 0 and all zero: not
+	                                         * a forward */
+	uint16_t inner_port;                    /* its port; 0: none */
 	char user[GRANTREC_USER_MAX + 1];       /* "" when not known */
 	char action[SPA_REQUEST_MAX + 1];       /* "" when not known */
 	char backend[GRANTREC_BACKEND_MAX + 1]; /* "" : the configured one */
@@ -55,13 +60,14 @@ struct grantrec {
  * argument: a record read back from disk is checked before any use. */
 int grantrec_valid(const struct grantrec *r);
 /* 1 when two records name the same grant (family, address, every pair
- * in order). */
+ * in order, the inner host of a forward). */
 int grantrec_same(const struct grantrec *a, const struct grantrec *b);
 /* How many pairs r opens (1 + nmore), and pair i of them (0: proto and
  * port). */
 unsigned grantrec_npairs(const struct grantrec *r);
 struct grant_port grantrec_pair(const struct grantrec *r, unsigned i);
-/* "ADDR tcp/22 tcp/443", for logs; returns buf. */
+/* "ADDR tcp/22 tcp/443", "ADDR tcp/22 -> INNER:PORT" for a forward
+ * ([INNER]:PORT for IPv6), for logs; returns buf. */
 const char *grantrec_text(const struct grantrec *r,
     char buf[GRANTREC_TEXT_MAX]);
 /* "opening", "open", ...; "?" when out of range. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "capture.h"
 #include "child.h"
 #include "err.h"
@@ -391,7 +392,8 @@ live_load(struct live *lv, struct conf **c, struct firewall **fw,
 	memset(cap, 0, sizeof(*cap));
 	if (conf_load(lv->opt->config_path, c, err) == 0 &&
 	    firewall_load(lv->opt->rules_dir, (*c)->sniffer.firewall, fw,
-	    err) == 0 && live_open_capture(lv, *c, cap, own) == 0 &&
+	    err) == 0 && actions_check_backend(*c, *fw, err,
+	    sizeof(err)) == 0 && live_open_capture(lv, *c, cap, own) == 0 &&
 	    replay_new_capped(1, &probe) == 0 &&
 	    server_new(*c, probe, *own, &s, err, sizeof(err)) == 0) {
 		server_free(s);

@@ -129,6 +129,10 @@ load_all(const struct options *o, struct conf **c, struct firewall **fw)
 		    (*c)->sniffer.firewall, err);
 		exit(EX_CONFIG);
 	}
+	if (actions_check_backend(*c, *fw, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(EX_CONFIG);
+	}
 }
 
 static int

@@ -29,6 +29,7 @@ server_users(const struct conf *c)
 		u[i].name = c->users[i].name;
 		memcpy(u[i].secret, c->users[i].secret, SPA_SECRET_LEN);
 		u[i].requests = (const char *const *)c->users[i].allow;
+		u[i].request_family = c->users[i].allow_family;
 		u[i].nrequests = c->users[i].nallow;
 		u[i].nat = c->users[i].nat;
 		u[i].classic = c->users[i].classic;

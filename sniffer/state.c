@@ -362,11 +362,12 @@ state_bind_grant_key(sqlite3_stmt *stmt, const struct grantrec *r)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(stmt, 5, more, (int)n, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(stmt, 6, 0);
+		rc = sqlite3_bind_int(stmt, 6, r->inner.family);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(stmt, 7, "", 0, SQLITE_STATIC);
+		rc = sqlite3_bind_blob(stmt, 7, r->inner.bytes,
+		    r->inner.family != 0 ? SPA_ADDR_LEN : 0, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(stmt, 8, 0);
+		rc = sqlite3_bind_int(stmt, 8, r->inner_port);
 	return rc;
 }
 
@@ -481,13 +482,34 @@ state_more(sqlite3_stmt *stmt, int col, struct grantrec *r)
 	return 0;
 }
 
-/* One row into r, validated.  SPA_ERR_STATE for a row that is not a grant (a
- * forward's row: this build opens none, and must not take it for an
- * open). */
+/* Columns col.. (inner_family, inner_addr, inner_port) into r: none
+ * (0, empty, 0) or a forward's inner host.  0 or SPA_ERR_STATE; grantrec_valid
+ * checks the values. */
+static int
+state_inner(sqlite3_stmt *stmt, int col, struct grantrec *r)
+{
+	int64_t family, port;
+	int n = sqlite3_column_bytes(stmt, col + 1);
+
+	if (state_int(stmt, col, 0, 6, &family) != 0 ||
+	    state_int(stmt, col + 2, 0, 65535, &port) != 0 ||
+	    (family != 0 && family != 4 && family != 6) ||
+	    n != (family != 0 ? SPA_ADDR_LEN : 0))
+		return SPA_ERR_STATE;
+	r->inner.family = (uint8_t)family;
+	if (n > 0)
+		memcpy(r->inner.bytes, sqlite3_column_blob(stmt, col + 1),
+		    SPA_ADDR_LEN);
+	r->inner_port = (uint16_t)port;
+	return 0;
+}
+
+/* One row into r, validated.  SPA_ERR_STATE for a row that is not a
+ * grant. */
 static int
 state_grant_row(sqlite3_stmt *stmt, struct grantrec *r)
 {
-	int64_t family, proto, port, phase, inner;
+	int64_t family, proto, port, phase;
 
 	memset(r, 0, sizeof(*r));
 	if (state_int(stmt, 0, 4, 6, &family) != 0 ||
@@ -500,7 +522,7 @@ state_grant_row(sqlite3_stmt *stmt, struct grantrec *r)
 	    state_int(stmt, 7, INT64_MIN, INT64_MAX, &r->expiry) != 0 ||
 	    state_int(stmt, 8, 0, GRANT_NPHASES - 1, &phase) != 0 ||
 	    state_more(stmt, 9, r) != 0 ||
-	    state_int(stmt, 10, 0, 0, &inner) != 0)
+	    state_inner(stmt, 10, r) != 0)
 		return SPA_ERR_STATE;
 	r->addr.family = (uint8_t)family;
 	memcpy(r->addr.bytes, sqlite3_column_blob(stmt, 1), SPA_ADDR_LEN);
@@ -520,8 +542,9 @@ state_grant_each(struct state *st,
 	int step;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT family, addr, proto, port,"
-	    " user, action, backend, expiry, phase, more, inner_family"
-	    " FROM grant_rows ORDER BY expiry", -1, &stmt, NULL) != SQLITE_OK)
+	    " user, action, backend, expiry, phase, more, inner_family,"
+	    " inner_addr, inner_port FROM grant_rows ORDER BY expiry", -1,
+	    &stmt, NULL) != SQLITE_OK)
 		return SPA_ERR_STATE;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state_grant_row(stmt, &r) != 0) {

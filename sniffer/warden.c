@@ -363,6 +363,10 @@ warden_check(const struct warden *w, const struct privmsg_grant *m,
 		return "the user may not ask for the action";
 	if (u->expires != 0 && now >= u->expires)
 		return "the user's access has expired";
+	/* The verifier denies it (DENY_FAMILY): never a grant. */
+	if (c->actions[m->action].kind == CONF_ACTION_FORWARD &&
+	    c->actions[m->action].inner.family != m->family)
+		return "a forward to a host of the other family";
 	/* Every format keeps a tag at least VERIFY_NATIVE_REPLAY_EXTRA past
 	 * the decision; so a tag the check below calls new is not one that
 	 * expired a moment ago and could come twice. */
@@ -382,10 +386,15 @@ static int
 warden_act(struct warden *w, const struct conf_action *a,
     const struct spa_decision *d, int64_t knock_us, int64_t now)
 {
-	if (a->kind == CONF_ACTION_OPEN && !w->opt->dry_run) {
+	if (a->kind != CONF_ACTION_RUN && !w->opt->dry_run) {
 		struct grantrec r = { .addr = d->allow,
 		    .proto = a->ports[0].proto, .port = a->ports[0].port,
 		    .expiry = now + a->timeout };
+
+		if (a->kind == CONF_ACTION_FORWARD) {
+			r.inner = a->inner;
+			r.inner_port = a->inner_port;
+		}
 
 		/* One grant for every pair, one expiry (doc/grants.md). */
 		for (size_t i = 1; i < a->nports && i < GRANTREC_PAIRS_MAX; i++)

@@ -96,6 +96,19 @@ out=$(printf '%s\n' "$out" | grep -v '^sniffer: not checked without root: ' || t
 printf '[user alice]\nkey = %s\nexpires = 9999-12-31\n' "$key" >"$tmp/old.conf"
 out=$("$sniffer" -R rules -c "$tmp/old.conf" -t 2>&1 | grep -v '^sniffer: not checked without root: ' || true)
 [ -z "$out" ] || { echo "a user not expired: $out"; exit 1; }
+# forward = needs a backend with forward_open and forward_close: -t names
+# the action's line; with iptables, nft and nft-set it passes.
+printf '[user alice]\nkey = %s\nallow = fwd\n[action fwd]\ntimeout = 60\nforward = tcp/2222 192.0.2.10:22\n' "$key" >"$tmp/fwd.conf"
+for b in ufw ipset; do
+	sed -i '/^\[sniffer\]/d; /^firewall =/d' "$tmp/fwd.conf"
+	sed -i "1i [sniffer]\nfirewall = $b" "$tmp/fwd.conf"
+	expect_78 "8: action fwd forwards to an IPv4 host, but firewall = $b (rules/$b) has no forward_open and forward_close for IPv4" "$tmp/fwd.conf"
+done
+for b in iptables nft nft-set; do
+	sed -i "s/^firewall = .*/firewall = $b/" "$tmp/fwd.conf"
+	out=$("$sniffer" -R rules -c "$tmp/fwd.conf" -t 2>&1 | grep -v '^sniffer: not checked without root: ' || true)
+	[ -z "$out" ] || { echo "forward with $b: $out"; exit 1; }
+done
 rc=0; "$sniffer" -R rules -c "$tmp/none.conf" -t 2>/dev/null || rc=$?
 [ "$rc" = 78 ] || { echo "missing config: exit $rc"; exit 1; }
 rc=0; "$sniffer" --bogus 2>/dev/null || rc=$?

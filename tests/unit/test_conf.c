@@ -358,6 +358,39 @@ test_users_and_actions(void **state)
 
 /* from = networks of both families; expires = the first second after
  * the day, UTC (leap days, the century rule). */
+/* forward = PROTO/PORT INNER:PORT, IPv4 or bracketed IPv6; a user's
+ * allow records the family a forward serves. */
+static void
+test_forward(void **state)
+{
+	struct conf *c = load_ok("t.conf", "[user a]\nkey = " KEY32 "\n"
+	    "allow = ssh fwd fwd6\n[action ssh]\nopen = tcp/22\n"
+	    "[action fwd]\nforward = tcp/2222 192.0.2.10:22\ntimeout = 9\n"
+	    "[action fwd6]\nforward =  udp/53   [2001:db8::10]:5353 \n");
+	const struct conf_action *a = conf_find_action(c, "fwd");
+	char buf[SPA_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(a->kind, CONF_ACTION_FORWARD);
+	assert_int_equal(a->nports, 1);
+	assert_int_equal(a->ports[0].proto, IPPROTO_TCP);
+	assert_int_equal(a->ports[0].port, 2222);
+	assert_string_equal(addr_format(&a->inner, buf), "192.0.2.10");
+	assert_int_equal(a->inner.family, 4);
+	assert_int_equal(a->inner_port, 22);
+	assert_int_equal(a->timeout, 9);
+	assert_int_equal(a->kind_line, 7);
+	a = conf_find_action(c, "fwd6");
+	assert_int_equal(a->ports[0].proto, IPPROTO_UDP);
+	assert_string_equal(addr_format(&a->inner, buf), "2001:db8::10");
+	assert_int_equal(a->inner_port, 5353);
+	assert_int_equal(a->timeout, 30);
+	assert_int_equal(c->users[0].allow_family[0], 0);
+	assert_int_equal(c->users[0].allow_family[1], 4);
+	assert_int_equal(c->users[0].allow_family[2], 6);
+	conf_free(c);
+}
+
 /* open = several pairs, in order: one grant opens them all. */
 static void
 test_open_pairs(void **state)
@@ -663,14 +696,37 @@ static const struct bad bad_actions[] = {
 	{ "[action a]\nopen = tcp/1\n[action a]\n", "t.conf:3: ",
 	    "[action a] appears twice (first on line 1)" },
 	{ "[action a]\ntimeout = 5\n", "t.conf:1: ",
-	    "[action a] needs open = PROTO/PORT or run = /PATH ARGS..." },
+	    "[action a] needs open = PROTO/PORT, run = /PATH ARGS... or "
+	    "forward = PROTO/PORT INNER:PORT" },
 	{ "[action a]\n", "t.conf:1: ", "[action a] needs open" },
 	{ "[action a]\n[action b]\nopen = tcp/1\n", "t.conf:1: ",
 	    "[action a] needs open" },
 	{ "[action a]\nopen = tcp/22\nrun = /bin/true\n", "t.conf:3: ",
-	    "an action has open or run, not both (open is on line 2)" },
+	    "an action has one of open, run and forward (open is on line 2)" },
 	{ "[action a]\nrun = /bin/true\nopen = tcp/22\n", "t.conf:3: ",
-	    "not both (run is on line 2)" },
+	    "(run is on line 2)" },
+	{ "[action a]\nforward = tcp/22 192.0.2.10:22\nopen = tcp/22\n",
+	    "t.conf:3: ", "(forward is on line 2)" },
+	{ "[action a]\nforward = tcp/22 192.0.2.10\n", "t.conf:2: ",
+	    "forward must be PROTO/PORT INNER:PORT, such as 'tcp/22 "
+	    "192.0.2.10:22' or 'tcp/2222 [2001:db8::10]:22' (the inner host an "
+	    "address a grant can mean, IPv6 in brackets), not 'tcp/22 "
+	    "192.0.2.10'" },
+	{ "[action a]\nforward = tcp/22 2001:db8::10:22\n", "t.conf:2: ",
+	    "forward must be" },
+	{ "[action a]\nforward = tcp/22 [192.0.2.10]:22\n", "t.conf:2: ",
+	    "forward must be" },
+	{ "[action a]\nforward = tcp/22 127.0.0.1:22\n", "t.conf:2: ",
+	    "forward must be" },
+	{ "[action a]\nforward = tcp/22 192.0.2.10:0\n", "t.conf:2: ",
+	    "forward must be" },
+	{ "[action a]\nforward = tcp/22\n", "t.conf:2: ", "forward must be" },
+	{ "[action a]\nforward = tcp/22 tcp/443 192.0.2.10:22\n", "t.conf:2: ",
+	    "forward must be" },
+	{ "[action a]\nforward = tcp/22 192.0.2.10:22 x\n", "t.conf:2: ",
+	    "forward must be" },
+	{ "[action a]\nforward = icmp/1 192.0.2.10:22\n", "t.conf:2: ",
+	    "forward must be" },
 	{ "[action a]\nopen = tcp/0\n", "t.conf:2: ",
 	    "open takes tcp/PORT and udp/PORT pairs with PORT from 1 to 65535, "
 	    "separated by spaces (such as tcp/22 udp/51820), not 'tcp/0'" },
@@ -1211,6 +1267,7 @@ main(void)
 		cmocka_unit_test(test_odd_but_valid),
 		cmocka_unit_test(test_from_expires),
 		cmocka_unit_test(test_open_pairs),
+		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_line_length),
 		cmocka_unit_test(test_bad_sections),
 		cmocka_unit_test(test_bad_sniffer),

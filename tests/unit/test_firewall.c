@@ -24,10 +24,12 @@ static const char *const backends[] = { "iptables", "nft", "ufw", "ipset" };
 static const struct template_values grant4 = {
 	.addr = "198.51.100.7", .proto = "tcp", .port = "22", .timeout = "5",
 	.user = "alice", .request = "ssh", .family = "4",
+	.inner_addr = "192.0.2.10", .inner_port = "2222",
 };
 static const struct template_values grant6 = {
 	.addr = "2001:db8::7", .proto = "tcp", .port = "22", .timeout = "5",
 	.user = "alice", .request = "ssh", .family = "6",
+	.inner_addr = "2001:db8:1::10", .inner_port = "2222",
 };
 /* setup and teardown: no grant, the sniffer's own port. */
 static const struct template_values setup4 = {
@@ -118,10 +120,34 @@ test_iptables_commands(void **state)
 	assert_string_equal(line, "/usr/sbin/ip6tables -w 5 -D SPA -s "
 	    "2001:db8::7 -p tcp --dport 22 -j ACCEPT");
 	c = firewall_commands(fw, FIREWALL_SETUP, 4, &n);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 14);
 	assert_true(c[0].may_fail && c[1].may_fail);
 	assert_false(c[2].may_fail || c[3].may_fail || c[4].may_fail ||
 	    c[5].may_fail);
+	/* SPA-FWD in FORWARD, SPA in the nat table's PREROUTING */
+	assert_true(c[6].may_fail && c[7].may_fail && c[10].may_fail &&
+	    c[11].may_fail);
+	assert_false(c[8].may_fail || c[9].may_fail || c[12].may_fail ||
+	    c[13].may_fail);
+	/* A forward: the accept first, then the DNAT; closed in that order,
+	 * the DNAT's delete allowed to fail. */
+	joined(fw, FIREWALL_FORWARD_OPEN, 4, 0, &grant4, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/iptables -w 5 -I SPA-FWD -s "
+	    "198.51.100.7 -d 192.0.2.10 -p tcp --dport 2222 -j ACCEPT");
+	joined(fw, FIREWALL_FORWARD_OPEN, 4, 1, &grant4, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/iptables -w 5 -t nat -I SPA -s "
+	    "198.51.100.7 -p tcp --dport 22 -j DNAT --to-destination "
+	    "192.0.2.10:2222");
+	joined(fw, FIREWALL_FORWARD_OPEN, 6, 1, &grant6, line, sizeof(line));
+	assert_string_equal(line, "/usr/sbin/ip6tables -w 5 -t nat -I SPA -s "
+	    "2001:db8::7 -p tcp --dport 22 -j DNAT --to-destination "
+	    "[2001:db8:1::10]:2222");
+	c = firewall_commands(fw, FIREWALL_FORWARD_CLOSE, 6, &n);
+	assert_int_equal(n, 2);
+	assert_false(c[0].may_fail);
+	assert_true(c[1].may_fail);
+	assert_true(firewall_can_forward(fw, 4) && firewall_can_forward(fw, 6));
+	c = firewall_commands(fw, FIREWALL_SETUP, 4, &n);
 	/* the knock port's drops end SPA; grants are inserted above them */
 	joined(fw, FIREWALL_SETUP, 6, 3, &setup6, line, sizeof(line));
 	assert_string_equal(line, "/usr/sbin/ip6tables -w 5 -A SPA -p tcp "
@@ -133,7 +159,7 @@ test_iptables_commands(void **state)
 	assert_string_equal(c[0].tmpl.words[0], "/usr/sbin/iptables");
 	assert_true(c[0].line > 1 && c[1].line == c[0].line + 1);
 	firewall_commands(fw, FIREWALL_TEARDOWN, 6, &n);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 9);
 	firewall_commands(fw, FIREWALL_CHECK, 4, &n);
 	assert_int_equal(n, 1);
 	firewall_free(fw);
@@ -339,7 +365,18 @@ test_broken_files(void **state)
 {
 	(void)state;
 	assert_refused("[ipv4]\nopne = /bin/true\n", ":2: unknown key 'opne' "
-	    "in [ipv4]; known: setup, open, close, check, teardown");
+	    "in [ipv4]; known: setup, open, close, check, teardown, "
+	    "forward_open, forward_close");
+	assert_refused("[ipv4]\nopen = /bin/true {inner_addr}\n", ":2: open "
+	    "may not use {inner_addr} or {inner_port}: only forward_open and "
+	    "forward_close do");
+	assert_refused("[ipv4]\nforward_open = /bin/true {knock_port}\n",
+	    ":2: forward_open may not use {knock_port}: only setup and "
+	    "teardown do");
+	assert_refused("[ipv4]\nopen = /bin/true\nclose = /bin/true\n"
+	    "forward_open = /bin/true {inner_addr}\n[ipv6]\nopen = /bin/true\n"
+	    "close = /bin/true\n", ":1: [ipv4] has forward_open but no "
+	    "forward_close: give both or neither");
 	assert_refused("# c\n[ipv5]\n", ":2: unknown section [ipv5]; a rules "
 	    "file has [ipv4] and [ipv6]");
 	assert_refused("\nopen = /bin/true\n", ":2: 'open' comes before any "

@@ -577,6 +577,40 @@ test_grant_pairs_key(void **state)
 	assert_int_equal(grantrec_pair(&three, 0).port, 22);
 }
 
+/* A forward grant runs the backend's forward_open and forward_close,
+ * with the inner host, never its open, close or check. */
+static void
+test_grant_forward(void **state)
+{
+	char text[1024];
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = knock("198.51.100.70", now + 5);
+	(void)state;
+
+	snprintf(text, sizeof(text), "[ipv4]\nopen = /bin/false\n"
+	    "close = /bin/false\ncheck = /bin/false\n"
+	    "forward_open = %s/fw.sh open %s {addr} to-{inner_addr} {inner_port}\n"
+	    "forward_close = %s/fw.sh close %s {addr} to-{inner_addr} {inner_port}\n"
+	    "[ipv6]\nopen = /bin/false\nclose = /bin/false\n", dir, dir, dir,
+	    dir);
+	write_file("fwd", text, 0644);
+	rig_up(&r, "forward", "fwd");
+	assert_int_equal(addr_parse("192.0.2.10", &g.inner), 0);
+	g.inner_port = 22;
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	assert_true(exists("rule-198.51.100.70-to-192.0.2.10-22"));
+	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
+	grant_expire(r.e, now + 5);
+	settle(&r);
+	assert_false(exists("rule-198.51.100.70-to-192.0.2.10-22"));
+	assert_int_equal(recorded(&r).n, 0);
+	assert_int_equal(log_count("open"), 1);
+	assert_int_equal(log_count("close"), 1);
+	rig_down(&r);
+}
+
 /* The state cannot record the grant: nothing opens (fail closed). */
 static void
 test_grant_state_unwritable(void **state)
@@ -644,6 +678,7 @@ main(void)
 		cmocka_unit_test_setup(test_grant_state_unwritable, fresh_log),
 		cmocka_unit_test_setup(test_grant_pairs, fresh_log),
 		cmocka_unit_test_setup(test_grant_pairs_key, fresh_log),
+		cmocka_unit_test_setup(test_grant_forward, fresh_log),
 	};
 
 	log_init("test_grant", 1, 0);

@@ -146,6 +146,35 @@ test_state_grants(void **state)
 	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.last.nmore, 0);
+	/* A forward: its inner host is part of what it is. */
+	{
+		struct grantrec f = sample_grant(), g;
+
+		assert_int_equal(addr_parse("2001:db8:1::10", &f.inner), 0);
+		f.inner_port = 2222;
+		g = f;
+		g.inner_port = 22;
+		assert_int_equal(state_grant_put(st, &f), 0);
+		assert_int_equal(state_grant_put(st, &g), 0);
+		seen.n = 0;
+		assert_int_equal(state_grant_each(st, collect, count_bad, &seen),
+		    0);
+		assert_int_equal(seen.n, 3);
+		assert_int_equal(state_grant_delete(st, &g), 0);
+		assert_int_equal(state_grant_delete(st, &f), 0);
+		seen.n = 0;
+		assert_int_equal(state_grant_each(st, collect, count_bad, &seen),
+		    0);
+		assert_int_equal(seen.n, 1);
+		assert_int_equal(seen.last.inner.family, 0);
+		/* An inner host of the other family, or with pairs: none. */
+		assert_int_equal(addr_parse("192.0.2.10", &f.inner), 0);
+		assert_int_equal(state_grant_put(st, &f), -1);
+		assert_int_equal(addr_parse("2001:db8:1::10", &f.inner), 0);
+		f.more[0] = (struct grant_port){ IPPROTO_TCP, 443 };
+		f.nmore = 1;
+		assert_int_equal(state_grant_put(st, &f), -1);
+	}
 	/* A pair twice is not a grant. */
 	r.more[1] = r.more[0];
 	assert_int_equal(state_grant_put(st, &r), SPA_ERR_STATE);
