@@ -173,7 +173,7 @@ actions_check_backend(const struct conf *c, const struct firewall *fw,
 		    "such as iptables or nft", c->path, a->kind_line, a->name,
 		    a->inner.family, firewall_name(fw), firewall_path(fw),
 		    a->inner.family);
-		return -1;
+		return SPA_ERR_CONFIG;
 	}
 	return 0;
 }

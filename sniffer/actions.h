@@ -62,7 +62,7 @@ int actions_fw_each(const struct firewall *fw, enum firewall_verb verb,
     void *ctx);
 
 /* Every forward action of c can be served by fw: it has forward_open and
- * forward_close for the inner host's family.  0, or -1 with
+ * forward_close for the inner host's family.  0, or SPA_ERR_CONFIG with
  * "FILE:LINE: ..." (the action's forward = line) in err. */
 int actions_check_backend(const struct conf *c, const struct firewall *fw,
     char *err, size_t errlen);
