@@ -169,11 +169,11 @@ test_state_grants(void **state)
 		assert_int_equal(seen.last.inner.family, 0);
 		/* An inner host of the other family, or with pairs: none. */
 		assert_int_equal(addr_parse("192.0.2.10", &f.inner), 0);
-		assert_int_equal(state_grant_put(st, &f), -1);
+		assert_int_equal(state_grant_put(st, &f), SPA_ERR_STATE);
 		assert_int_equal(addr_parse("2001:db8:1::10", &f.inner), 0);
 		f.more[0] = (struct grant_port){ IPPROTO_TCP, 443 };
 		f.nmore = 1;
-		assert_int_equal(state_grant_put(st, &f), -1);
+		assert_int_equal(state_grant_put(st, &f), SPA_ERR_STATE);
 	}
 	/* A pair twice is not a grant. */
 	r.more[1] = r.more[0];
