@@ -28,6 +28,12 @@ err_str(int code)
 	case SPA_ERR_CAPTURE: return "packet capture failed";
 	case SPA_ERR_PRIVILEGE: return "cannot drop privileges or confine the process";
 	case SPA_ERR_MAC: return "the message authentication code does not match";
+	case SPA_ERR_NO_ROUTE: return "no route to the destination";
+	case SPA_ERR_WRITE: return "cannot write the file";
+	case SPA_ERR_PERMISSION: return "not permitted: needs root or CAP_NET_RAW";
+	case SPA_ERR_NETWORK: return "the network refused the packet";
+	case SPA_ERR_UNAVAILABLE: return "a library it needs cannot be loaded";
+	case SPA_ERR_NOT_FOUND: return "not found";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,12 @@ enum spa_err {
 	SPA_ERR_CAPTURE = -21,      /* the packet capture: see the message */
 	SPA_ERR_PRIVILEGE = -22,    /* dropping privileges or confining */
 	SPA_ERR_MAC = -23,          /* a message's MAC does not match */
+	SPA_ERR_NO_ROUTE = -24,     /* no source address toward the destination */
+	SPA_ERR_WRITE = -25,        /* a file could not be written */
+	SPA_ERR_PERMISSION = -26,   /* needs root or a capability */
+	SPA_ERR_NETWORK = -27,      /* the network refused the packet */
+	SPA_ERR_UNAVAILABLE = -28,  /* a library it needs cannot be loaded */
+	SPA_ERR_NOT_FOUND = -29,    /* no such name (a profile's section) */
 };
 
 /* A static, human-readable description of code. */

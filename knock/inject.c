@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "err.h"
+
 /* Where the destination address lies in our own headers (RFC 791, RFC 8200). */
 #define INJECT_IP4_HLEN 20
 #define INJECT_IP4_DST 16
@@ -17,7 +19,8 @@
  * The socket address to route by: the header's own destination, so that
  * the route and the bytes cannot disagree.  sin_port stays 0: on a raw
  * socket it would name a protocol (raw(7)), and IPPROTO_RAW sends any.
- * Returns 0, or -1 when frame is too short to hold its header.
+ * Returns 0, or SPA_ERR_TRUNCATED when frame is too short to hold its
+ * header.
  */
 static int
 inject_dest(int family, const uint8_t *frame, size_t len,
@@ -29,14 +32,14 @@ inject_dest(int family, const uint8_t *frame, size_t len,
 	memset(ss, 0, sizeof(*ss));
 	if (family == 4) {
 		if (len < INJECT_IP4_HLEN)
-			return -1;
+			return SPA_ERR_TRUNCATED;
 		sin->sin_family = AF_INET;
 		memcpy(&sin->sin_addr, frame + INJECT_IP4_DST, 4);
 		*sslen = sizeof(*sin);
 		return 0;
 	}
 	if (len < INJECT_IP6_HLEN)
-		return -1;
+		return SPA_ERR_TRUNCATED;
 	sin6->sin6_family = AF_INET6;
 	memcpy(&sin6->sin6_addr, frame + INJECT_IP6_DST, 16);
 	*sslen = sizeof(*sin6);
@@ -51,8 +54,8 @@ inject_dest(int family, const uint8_t *frame, size_t len,
  * got right, so the datagram leaves unchanged.  No SO_SNDBUF probing as
  * libnet_init does: one frame of at most SEGMENT_MAX bytes fits any
  * buffer.  SO_BROADCAST keeps what libnet allowed: a broadcast DST.
- * Returns the close-on-exec descriptor, or a negative inject_status with
- * err set.
+ * Returns the close-on-exec descriptor, or SPA_ERR_PERMISSION or
+ * SPA_ERR_NETWORK with err set.
  */
 static int
 inject_socket(int family, char err[INJECT_ERR_MAX])
@@ -64,15 +67,15 @@ inject_socket(int family, char err[INJECT_ERR_MAX])
 	if (fd < 0) {
 		snprintf(err, INJECT_ERR_MAX, "cannot open a raw socket (%s)",
 		    strerror(errno));
-		return errno == EPERM || errno == EACCES ? INJECT_NOT_PERMITTED :
-		    INJECT_FAILED;
+		return errno == EPERM || errno == EACCES ?
+		    SPA_ERR_PERMISSION : SPA_ERR_NETWORK;
 	}
 	if (family == 4 && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one,
 	    sizeof(one)) != 0) {
 		snprintf(err, INJECT_ERR_MAX, "setsockopt SO_BROADCAST: %s",
 		    strerror(errno));
 		close(fd);
-		return INJECT_FAILED;
+		return SPA_ERR_NETWORK;
 	}
 	return fd;
 }
@@ -84,13 +87,13 @@ inject_send(int family, const uint8_t *frame, size_t len,
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	ssize_t n;
-	int fd, rc = INJECT_OK;
+	int fd, rc = 0;
 
 	if ((family != 4 && family != 6) ||
 	    inject_dest(family, frame, len, &ss, &sslen) != 0) {
 		snprintf(err, INJECT_ERR_MAX, "not an IPv%d datagram (%zu bytes)",
 		    family, len);
-		return INJECT_FAILED;
+		return SPA_ERR_NETWORK;
 	}
 	if ((fd = inject_socket(family, err)) < 0)
 		return fd;
@@ -101,7 +104,7 @@ inject_send(int family, const uint8_t *frame, size_t len,
 		snprintf(err, INJECT_ERR_MAX, "sendto: %zd of %zu bytes sent", n,
 		    len);
 	if (n < 0 || (size_t)n != len)
-		rc = INJECT_FAILED;
+		rc = SPA_ERR_NETWORK;
 	close(fd);
 	return rc;
 }

@@ -12,16 +12,12 @@
 
 #define INJECT_ERR_MAX 512
 
-enum inject_status {
-	INJECT_OK = 0,
-	INJECT_NOT_PERMITTED = -1,      /* no root, no CAP_NET_RAW */
-	INJECT_FAILED = -2,             /* the network refused it: see err */
-};
-
 /* Sends the IPv4 (family 4) or IPv6 (6) datagram frame, whole header
  * included, to the destination its header names.  Opens one close-on-exec
- * socket and closes it before returning.  Returns an inject_status, with a
- * message in err unless INJECT_OK. */
+ * socket and closes it before returning.  Returns 0, SPA_ERR_PERMISSION
+ * (no root, no CAP_NET_RAW) or SPA_ERR_NETWORK (the network refused it,
+ * or the frame is not a datagram of that family), with a message in err
+ * unless 0. */
 int inject_send(int family, const uint8_t *frame, size_t len,
     char err[INJECT_ERR_MAX]);
 

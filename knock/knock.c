@@ -30,7 +30,7 @@ knock_random_sport(uint16_t *port)
 {
 	do {
 		if (crypto_random(port, sizeof(*port)) != 0)
-			return -1;
+			return SPA_ERR_CRYPTO;
 	} while (*port < KNOCK_SPORT_MIN);
 	return 0;
 }
@@ -41,10 +41,10 @@ knock_draw(const struct knock_spec *spec, struct knock_draw *d)
 	gettimeofday(&d->now, NULL);
 	if (crypto_random(d->nonce, sizeof(d->nonce)) != 0 ||
 	    crypto_random(&d->seq, sizeof(d->seq)) != 0)
-		return -1;
+		return SPA_ERR_CRYPTO;
 	do {
 		if (crypto_random(&d->ip_id, sizeof(d->ip_id)) != 0)
-			return -1;
+			return SPA_ERR_CRYPTO;
 	} while (d->ip_id == 0);
 	if (spec->sport != 0) {
 		d->sport = spec->sport;
@@ -73,10 +73,10 @@ knock_payload(const struct knock_spec *spec, const struct knock_draw *d,
 	if (rc != 0) {
 		snprintf(err, KNOCK_ERR_MAX, "building the payload: %s",
 		    err_str(rc));
-		return KNOCK_ERR_INTERNAL;
+		return rc;
 	}
 	memcpy(rep->tag, payload_tag(spec->format, payload), SPA_MAC_LEN);
-	return KNOCK_OK;
+	return 0;
 }
 
 static int
@@ -93,10 +93,9 @@ knock_frame(const struct knock_spec *spec, const struct knock_draw *d,
 	int rc;
 
 	rc = knock_payload(spec, d, rep, payload, err);
-	if (rc == KNOCK_OK &&
-	    segment_build(&fi, payload, rep->payload_len, frame, &rep->frame_len,
-	    err) != 0)
-		rc = KNOCK_ERR_INTERNAL;
+	if (rc == 0)
+		rc = segment_build(&fi, payload, rep->payload_len, frame,
+		    &rep->frame_len, err);
 	return rc;
 }
 
@@ -104,20 +103,11 @@ static int
 knock_output(const struct knock_spec *spec, const struct knock_draw *d,
     const uint8_t *frame, size_t len, char err[KNOCK_ERR_MAX])
 {
-	int rc;
-
-	if (spec->pcap_path != NULL) {
-		/* Stamped with the payload's clock, so an offline reader's
-		 * "now" is the time the knock claims. */
-		rc = pcapout_write(spec->pcap_path, frame, len, &d->now, err);
-		if (rc == PCAPOUT_NO_LIBPCAP)
-			return KNOCK_ERR_NO_LIBPCAP;
-		return rc == PCAPOUT_OK ? KNOCK_OK : KNOCK_ERR_WRITE;
-	}
-	rc = inject_send(spec->dst.family, frame, len, err);
-	if (rc == INJECT_NOT_PERMITTED)
-		return KNOCK_ERR_NOT_PERMITTED;
-	return rc == INJECT_OK ? KNOCK_OK : KNOCK_ERR_SEND;
+	/* Stamped with the payload's clock, so an offline reader's "now" is
+	 * the time the knock claims. */
+	if (spec->pcap_path != NULL)
+		return pcapout_write(spec->pcap_path, frame, len, &d->now, err);
+	return inject_send(spec->dst.family, frame, len, err);
 }
 
 static void
@@ -139,10 +129,10 @@ knock_addresses(const struct knock_spec *spec, struct knock_report *rep,
 		rep->src = spec->src;
 	} else if (srcaddr_lookup(&spec->dst, spec->dport, &rep->src) != 0) {
 		snprintf(err, KNOCK_ERR_MAX, "%s", strerror(errno));
-		return KNOCK_ERR_NO_SOURCE;
+		return SPA_ERR_NO_ROUTE;
 	}
 	rep->allow = spec->has_allow ? spec->allow : rep->src;
-	return KNOCK_OK;
+	return 0;
 }
 
 /*
@@ -164,14 +154,14 @@ knock_udp(const struct knock_spec *spec, struct knock_draw *d,
 		snprintf(err, KNOCK_ERR_MAX, "cannot open a UDP socket to %s "
 		    "port %u: %s", addr_format(&spec->dst, dst),
 		    (unsigned)spec->dport, strerror(errno));
-		return KNOCK_ERR_SEND;
+		return SPA_ERR_NETWORK;
 	}
 	rep->allow = spec->has_allow ? spec->allow : rep->src;
 	d->sport = rep->sport;
 	rc = knock_payload(spec, d, rep, payload, err);
-	if (rc == KNOCK_OK && udp_send(fd, payload, rep->payload_len) != 0) {
+	if (rc == 0 && udp_send(fd, payload, rep->payload_len) != 0) {
 		snprintf(err, KNOCK_ERR_MAX, "send: %s", strerror(errno));
-		rc = KNOCK_ERR_SEND;
+		rc = SPA_ERR_NETWORK;
 	}
 	rep->frame_len = (spec->dst.family == 4 ? UDP_IP4_HDR_LEN :
 	    UDP_IP6_HDR_LEN) + UDP_HDR_LEN + rep->payload_len;
@@ -190,18 +180,18 @@ knock_fire(const struct knock_spec *spec, struct knock_report *rep,
 
 	if (spec->udp && spec->pcap_path == NULL)
 		knock_report_init(spec, rep);
-	else if ((rc = knock_addresses(spec, rep, err)) != KNOCK_OK)
+	else if ((rc = knock_addresses(spec, rep, err)) != 0)
 		return rc;
-	if (knock_draw(spec, &d) != 0) {
+	if ((rc = knock_draw(spec, &d)) != 0) {
 		snprintf(err, KNOCK_ERR_MAX, "the random generator failed");
-		return KNOCK_ERR_INTERNAL;
+		return rc;
 	}
 	if (spec->udp && spec->pcap_path == NULL) {
 		rc = knock_udp(spec, &d, rep, err);
 	} else {
 		rep->sport = d.sport;
 		rc = knock_frame(spec, &d, rep, frame, err);
-		if (rc == KNOCK_OK)
+		if (rc == 0)
 			rc = knock_output(spec, &d, frame, rep->frame_len, err);
 	}
 	crypto_wipe(&d, sizeof(d));

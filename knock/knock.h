@@ -48,18 +48,13 @@ struct knock_report {
 	uint8_t tag[SPA_MAC_LEN];
 };
 
-enum knock_status {
-	KNOCK_OK = 0,
-	KNOCK_ERR_NO_SOURCE = -1,           /* no source address: errno set */
-	KNOCK_ERR_INTERNAL = -2,        /* randomness, crypto or libnet */
-	KNOCK_ERR_WRITE = -3,           /* the pcap file */
-	KNOCK_ERR_NOT_PERMITTED = -4,   /* raw socket refused */
-	KNOCK_ERR_SEND = -5,            /* the network refused the frame */
-	KNOCK_ERR_NO_LIBPCAP = -6,      /* -w: libpcap cannot be loaded */
-};
-
-/* Sends (or writes) one knock.  Returns a knock_status; on error, err holds
- * the cause.  *rep is filled once the frame is built. */
+/* Sends (or writes) one knock.  Returns 0, or on error, with the cause in
+ * err: SPA_ERR_NO_ROUTE (no source address toward DST), SPA_ERR_WRITE
+ * (the pcap file), SPA_ERR_UNAVAILABLE (-w: libpcap cannot be loaded),
+ * SPA_ERR_PERMISSION (the raw socket refused), SPA_ERR_NETWORK (the
+ * network refused the frame), or another code for what cannot happen
+ * (randomness, crypto, building the frame).  *rep is filled once the
+ * frame is built. */
 int knock_fire(const struct knock_spec *spec, struct knock_report *rep,
     char err[KNOCK_ERR_MAX]);
 

@@ -507,14 +507,14 @@ load_profile(const char *name, struct profile *p)
 		return fail(EX_NOINPUT, "cannot find the profile file: HOME is "
 		    "unset; set HOME so that ~/.config/spa/knock.conf can be read");
 	switch (profile_load(path, name, p, err)) {
-	case PROFILE_OK:
+	case 0:
 		return 0;
-	case PROFILE_UNREADABLE:
+	case SPA_ERR_SYSTEM:
 		return fail(EX_NOINPUT, "cannot read profile file %s; create it "
 		    "with a [%s] section (see knock(1))", err, name);
-	case PROFILE_TOO_OPEN:
+	case SPA_ERR_KEY_MODE:
 		return fail(EX_NOPERM, "%s", err);
-	case PROFILE_NOT_FOUND:
+	case SPA_ERR_NOT_FOUND:
 		return fail(EX_USAGE, "%s; check the name given to -n, or add "
 		    "the section", err);
 	default:
@@ -552,21 +552,21 @@ knock_error(const struct knock_spec *s, int rc, const char *err)
 
 	addr_format(&s->dst, dst);
 	switch (rc) {
-	case KNOCK_ERR_NO_SOURCE:
+	case SPA_ERR_NO_ROUTE:
 		return fail(EX_UNAVAILABLE, "no route to %s (%s); fix the routing "
 		    "or give the source address with -s", dst, err);
-	case KNOCK_ERR_WRITE:
+	case SPA_ERR_WRITE:
 		return fail(EX_CANTCREAT, "cannot write %s: %s; check that its "
 		    "directory exists and is writable", s->pcap_path, err);
-	case KNOCK_ERR_NO_LIBPCAP:
+	case SPA_ERR_UNAVAILABLE:
 		return fail(EX_CANTCREAT, "cannot write %s: %s; install libpcap "
 		    "(the libpcap0.8 package on Debian)", s->pcap_path, err);
-	case KNOCK_ERR_NOT_PERMITTED:
+	case SPA_ERR_PERMISSION:
 		return fail(EX_NOPERM, "%s: a TCP knock needs root or "
 		    "CAP_NET_RAW; send it over UDP with --udp (no privileges), or "
 		    "grant the capability once: setcap cap_net_raw+ep "
 		    "\"$(command -v knock)\"", err);
-	case KNOCK_ERR_SEND:
+	case SPA_ERR_NETWORK:
 		return fail(EX_UNAVAILABLE, "sending to %s failed: %s; check the "
 		    "network path to it", dst, err);
 	default:
@@ -721,7 +721,7 @@ run_knock(const struct cli *c)
 	if (c->resolve && (rc = stun_public(&stun, &s)) != 0)
 		goto wipe;
 	rc = knock_fire(&s, &r, err);
-	if (rc != KNOCK_OK)
+	if (rc != 0)
 		rc = knock_error(&s, rc, err);
 	else if (c->verbose)
 		print_report(&s, &r);
@@ -780,19 +780,19 @@ run_list(void)
 		return fail(EX_NOINPUT, "cannot find the profile file: HOME is "
 		    "unset; set HOME so that ~/.config/spa/knock.conf can be read");
 	rc = profile_names(path, &names, &count, err);
-	if (rc == PROFILE_UNREADABLE)
+	if (rc == SPA_ERR_SYSTEM)
 		return fail(EX_NOINPUT, "cannot read profile file %s; create it "
 		    "with one [NAME] section per server (see knock(1))", err);
-	if (rc != PROFILE_OK)
+	if (rc != 0)
 		return fail(EX_USAGE, "%s", err);
 	for (size_t i = 0; i < count; i++) {
 		rc = profile_load(path, names[i], &p, err);
 		profile_wipe(&p);
-		if (rc == PROFILE_TOO_OPEN) {
+		if (rc == SPA_ERR_KEY_MODE) {
 			status = fail(EX_NOPERM, "%s", err);
 			break;
 		}
-		if (rc != PROFILE_OK) {
+		if (rc != 0) {
 			status = fail(EX_USAGE, "%s", err);
 			continue;
 		}

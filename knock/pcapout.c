@@ -13,6 +13,8 @@
 
 #include <pcap/pcap.h>
 
+#include "err.h"
+
 #define PCAPOUT_SNAPLEN 65535
 
 /* The library's file name (its soname), given by the build; a plain
@@ -33,14 +35,15 @@ struct pcapout_lib {
 };
 
 /* Stores symbol name of h into *fn (a function pointer); dlsym's object
- * pointer is copied, as POSIX allows, not cast.  Returns 0 or -1. */
+ * pointer is copied, as POSIX allows, not cast.  Returns 0 or
+ * SPA_ERR_UNAVAILABLE. */
 static int
 pcapout_sym(void *h, const char *name, void *fn)
 {
 	void *sym = dlsym(h, name);
 
 	if (sym == NULL)
-		return -1;
+		return SPA_ERR_UNAVAILABLE;
 	memcpy(fn, &sym, sizeof(sym));
 	return 0;
 }
@@ -85,20 +88,20 @@ pcapout_write(const char *path, const uint8_t *frame, size_t len,
 	struct pcap_pkthdr hdr;
 	pcap_dumper_t *d;
 	pcap_t *p;
-	int rc = PCAPOUT_OK;
+	int rc = 0;
 
 	if (lib == NULL)
-		return PCAPOUT_NO_LIBPCAP;
+		return SPA_ERR_UNAVAILABLE;
 	p = lib->open_dead(DLT_RAW, PCAPOUT_SNAPLEN);
 	if (p == NULL) {
 		snprintf(err, PCAPOUT_ERR_MAX, "pcap_open_dead failed");
-		return PCAPOUT_FAILED;
+		return SPA_ERR_WRITE;
 	}
 	d = lib->dump_open(p, path);
 	if (d == NULL) {
 		snprintf(err, PCAPOUT_ERR_MAX, "%s", lib->geterr(p));
 		lib->close(p);
-		return PCAPOUT_FAILED;
+		return SPA_ERR_WRITE;
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.ts = *ts;
@@ -107,7 +110,7 @@ pcapout_write(const char *path, const uint8_t *frame, size_t len,
 	/* pcap_dump reports nothing: a short write shows at flush time. */
 	if (lib->dump_flush(d) != 0) {
 		snprintf(err, PCAPOUT_ERR_MAX, "%s: write failed", path);
-		rc = PCAPOUT_FAILED;
+		rc = SPA_ERR_WRITE;
 	}
 	lib->dump_close(d);
 	lib->close(p);

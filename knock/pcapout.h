@@ -12,14 +12,9 @@
 
 #define PCAPOUT_ERR_MAX 512
 
-enum pcapout_status {
-	PCAPOUT_OK = 0,
-	PCAPOUT_FAILED = -1,            /* libpcap's message in err */
-	PCAPOUT_NO_LIBPCAP = -2,        /* not loadable: the loader's message */
-};
-
-/* Creates or replaces path holding the one frame, stamped ts.  Returns a
- * pcapout_status, with a message in err unless PCAPOUT_OK. */
+/* Creates or replaces path holding the one frame, stamped ts.  Returns 0,
+ * SPA_ERR_WRITE (libpcap's message in err) or SPA_ERR_UNAVAILABLE
+ * (libpcap cannot be loaded: the loader's message in err). */
 int pcapout_write(const char *path, const uint8_t *frame, size_t len,
     const struct timeval *ts, char err[PCAPOUT_ERR_MAX]);
 

@@ -11,6 +11,7 @@
 
 #include <ini.h>
 
+#include "err.h"
 #include "inilines.h"
 #include "key.h"
 
@@ -30,9 +31,9 @@ profile_default_path(char out[PROFILE_PATH_MAX])
 	int n;
 
 	if (home == NULL || *home == '\0')
-		return -1;
+		return SPA_ERR_INVALID;
 	n = snprintf(out, PROFILE_PATH_MAX, "%s/.config/spa/knock.conf", home);
-	return n < 0 || n >= PROFILE_PATH_MAX ? -1 : 0;
+	return n < 0 || n >= PROFILE_PATH_MAX ? SPA_ERR_INVALID : 0;
 }
 
 static int
@@ -50,7 +51,7 @@ profile_host(const struct profile_ctx *c, const char *value, void *field)
 
 	(void)c;
 	if (addr_parse(value, &a) != 0 && !resolve_is_name(value))
-		return -1;
+		return SPA_ERR_INVALID;
 	memcpy(field, value, strlen(value) + 1);
 	return 0;
 }
@@ -67,7 +68,7 @@ profile_port(const struct profile_ctx *c, const char *value, void *field)
 	v = strtoul(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
 	    v < 1 || v > 65535)
-		return -1;
+		return SPA_ERR_INVALID;
 	*port = (uint16_t)v;
 	return 0;
 }
@@ -98,7 +99,7 @@ profile_keyfile(const struct profile_ctx *c, const char *value, void *field)
 		    (int)(slash - c->path), c->path, value);
 	else
 		n = snprintf(out, PROFILE_PATH_MAX, "%s", value);
-	return n < 0 || n >= PROFILE_PATH_MAX || value[0] == '\0' ? -1 : 0;
+	return n < 0 || n >= PROFILE_PATH_MAX || value[0] == '\0' ? SPA_ERR_INVALID : 0;
 }
 
 static int
@@ -108,7 +109,7 @@ profile_request(const struct profile_ctx *c, const char *value, void *field)
 
 	(void)c;
 	if (!request_valid(value, n))
-		return -1;
+		return SPA_ERR_INVALID;
 	memcpy(field, value, n + 1);
 	return 0;
 }
@@ -124,7 +125,7 @@ profile_format(const struct profile_ctx *c, const char *value, void *field)
 	else if (strcmp(value, "classic") == 0)
 		*format = PAYLOAD_CLASSIC;
 	else
-		return -1;
+		return SPA_ERR_INVALID;
 	return 0;
 }
 
@@ -139,7 +140,7 @@ profile_transport(const struct profile_ctx *c, const char *value, void *field)
 	else if (strcmp(value, "udp") == 0)
 		*udp = 1;
 	else
-		return -1;
+		return SPA_ERR_INVALID;
 	return 0;
 }
 
@@ -236,11 +237,11 @@ profile_read_error(const struct profile_ctx *c, const struct ini_lines *in,
 {
 	if (in->err_line == 0) {
 		snprintf(err, PROFILE_ERR_MAX, "%s: %s", c->path, in->err);
-		return PROFILE_UNREADABLE;
+		return SPA_ERR_SYSTEM;
 	}
 	snprintf(err, PROFILE_ERR_MAX, "%s:%u: %s", c->path, in->err_line,
 	    in->err);
-	return PROFILE_INVALID;
+	return SPA_ERR_CONFIG;
 }
 
 static int
@@ -256,19 +257,19 @@ profile_parse(FILE *f, struct profile_ctx *c, int too_open,
 		snprintf(err, PROFILE_ERR_MAX, "%s:%d: %s", c->path, line,
 		    c->msg[0] != '\0' ? c->msg : "not an INI line (key = value "
 		    "or [section])");
-		return PROFILE_INVALID;
+		return SPA_ERR_CONFIG;
 	}
 	if (c->has_key && too_open) {
 		snprintf(err, PROFILE_ERR_MAX, "%s holds a key and is readable "
 		    "by group or others; run chmod 600 %s", c->path, c->path);
-		return PROFILE_TOO_OPEN;
+		return SPA_ERR_KEY_MODE;
 	}
 	if (!c->found) {
 		snprintf(err, PROFILE_ERR_MAX, "%s has no [%s] section", c->path,
 		    c->name);
-		return PROFILE_NOT_FOUND;
+		return SPA_ERR_NOT_FOUND;
 	}
-	return PROFILE_OK;
+	return 0;
 }
 
 /* Opens a regular file for reading; NULL with errno set otherwise. */
@@ -309,7 +310,7 @@ profile_load(const char *path, const char *name, struct profile *out,
 	memset(out, 0, sizeof(*out));
 	if ((f = profile_open(path, &st)) == NULL) {
 		snprintf(err, PROFILE_ERR_MAX, "%s: %s", path, strerror(errno));
-		return PROFILE_UNREADABLE;
+		return SPA_ERR_SYSTEM;
 	}
 	/* Our own stdio buffer, wiped after: it holds the key lines. */
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
@@ -317,7 +318,7 @@ profile_load(const char *path, const char *name, struct profile *out,
 	rc = profile_parse(f, &c, (st.st_mode & (S_IRWXG | S_IRWXO)) != 0, err);
 	fclose(f);
 	crypto_wipe(iobuf, sizeof(iobuf));
-	if (rc != PROFILE_OK)
+	if (rc != 0)
 		crypto_wipe(out, sizeof(*out));   /* nothing half-read survives */
 	return rc;
 }
@@ -377,30 +378,30 @@ profile_names(const char *path, char ***names, size_t *count,
 	struct ini_lines in = { 0 };
 	char iobuf[BUFSIZ];
 	struct stat st;
-	int rc = PROFILE_OK;
+	int rc = 0;
 
 	*names = NULL;
 	*count = 0;
 	if ((in.fp = profile_open(path, &st)) == NULL) {
 		snprintf(err, PROFILE_ERR_MAX, "%s: %s", path, strerror(errno));
-		return PROFILE_UNREADABLE;
+		return SPA_ERR_SYSTEM;
 	}
 	/* Our own stdio buffer, wiped after: it holds the key lines. */
 	setvbuf(in.fp, iobuf, _IOFBF, sizeof(iobuf));
 	if (ini_lines_parse(&in, profile_name_handler, &l) != 0)
-		rc = l.failed ? PROFILE_UNREADABLE : profile_read_error(&c, &in,
+		rc = l.failed ? SPA_ERR_SYSTEM : profile_read_error(&c, &in,
 		    err);
 	if (l.failed)
 		snprintf(err, PROFILE_ERR_MAX, "%s: out of memory", path);
 	fclose(in.fp);
 	crypto_wipe(iobuf, sizeof(iobuf));
-	if (rc != PROFILE_OK) {
+	if (rc != 0) {
 		profile_names_free(l.names, l.count);
 		return rc;
 	}
 	*names = l.names;
 	*count = l.count;
-	return PROFILE_OK;
+	return 0;
 }
 
 void

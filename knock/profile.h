@@ -52,21 +52,16 @@ struct profile {
 	struct stun_server stun;        /* knock -R asks it (not resolved) */
 };
 
-enum profile_status {
-	PROFILE_OK = 0,
-	PROFILE_UNREADABLE = -1,        /* cannot open or read: errno set */
-	PROFILE_INVALID = -2,           /* "FILE:LINE: what" in err */
-	PROFILE_NOT_FOUND = -3,         /* no [NAME] section */
-	PROFILE_TOO_OPEN = -4,          /* holds a key = line, group/other may read */
-};
-
-/* $HOME/.config/spa/knock.conf into out.  Returns 0, or -1 when HOME is
- * unset or the path too long. */
+/* $HOME/.config/spa/knock.conf into out.  Returns 0, or SPA_ERR_INVALID
+ * when HOME is unset or the path too long. */
 int profile_default_path(char out[PROFILE_PATH_MAX]);
 /* Reads section name of the file at path into *out (zeroed first).  A
  * keyfile given relative is taken relative to the profile's directory, and
- * "~/" to $HOME.  Returns a profile_status, with a message in err; on
- * error *out is all zero. */
+ * "~/" to $HOME.  Returns 0, or with a message in err: SPA_ERR_SYSTEM
+ * (cannot open or read it), SPA_ERR_CONFIG ("FILE:LINE: what"),
+ * SPA_ERR_NOT_FOUND (no [NAME] section), SPA_ERR_KEY_MODE (it holds a
+ * key = line and group or others may read it); on error *out is all
+ * zero. */
 int profile_load(const char *path, const char *name, struct profile *out,
     char err[PROFILE_ERR_MAX]);
 /* Wipes the key (and seed) and clears PROFILE_KEY. */
@@ -75,7 +70,8 @@ void profile_wipe(struct profile *p);
  * The names of the file's sections, in the order they first appear, each
  * once (a section with no key = line is not seen).  *names is a malloc'ed
  * array of *count malloc'ed strings: free them with profile_names_free.
- * Returns PROFILE_OK, or PROFILE_UNREADABLE / PROFILE_INVALID with err.
+ * Returns 0, or SPA_ERR_SYSTEM (also out of memory) / SPA_ERR_CONFIG with
+ * err.
  */
 int profile_names(const char *path, char ***names, size_t *count,
     char err[PROFILE_ERR_MAX]);

@@ -5,12 +5,14 @@
 
 #include <libnet.h>
 
+#include "err.h"
+
 static int
 segment_fail(libnet_t *l, const char *what, char err[SEGMENT_ERR_MAX])
 {
 	snprintf(err, SEGMENT_ERR_MAX, "%s: %s", what,
 	    l == NULL ? "no libnet context" : libnet_geterror(l));
-	return -1;
+	return SPA_ERR_INVALID;
 }
 
 static int
@@ -56,7 +58,7 @@ segment_copy_out(libnet_t *l, uint8_t out[SEGMENT_MAX], size_t *len,
 	if (n > SEGMENT_MAX) {
 		libnet_adv_free_packet(l, bytes);
 		snprintf(err, SEGMENT_ERR_MAX, "frame of %u bytes too long", n);
-		return -1;
+		return SPA_ERR_INVALID;
 	}
 	memcpy(out, bytes, n);
 	*len = n;
@@ -73,18 +75,18 @@ segment_build(const struct segment_input *in, const uint8_t *payload,
 	size_t tcp_len = (in->udp ? LIBNET_UDP_H : LIBNET_TCP_H) + payload_len;
 	uint8_t proto = in->udp ? IPPROTO_UDP : IPPROTO_TCP;
 	libnet_t *l;
-	int rc = -1;
+	int rc = SPA_ERR_INVALID;
 
 	if (in->src.family != in->dst.family ||
 	    tcp_len + LIBNET_IPV6_H > SEGMENT_MAX) {
 		snprintf(err, SEGMENT_ERR_MAX, "mixed address families or payload too long");
-		return -1;
+		return SPA_ERR_INVALID;
 	}
 	/* LIBNET_NONE: build only, no socket, no privileges. */
 	l = libnet_init(LIBNET_NONE, NULL, lerr);
 	if (l == NULL) {
 		snprintf(err, SEGMENT_ERR_MAX, "libnet_init: %s", lerr);
-		return -1;
+		return SPA_ERR_INVALID;
 	}
 	if (in->udp ? libnet_build_udp(in->sport, in->dport, (uint16_t)tcp_len,
 	    0, payload, (uint32_t)payload_len, l, 0) < 0 :

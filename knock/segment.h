@@ -31,7 +31,8 @@ struct segment_input {
 };
 
 /* Writes the whole IP datagram, checksums included, to out and its length
- * to *len.  Returns 0, or -1 with libnet's message in err. */
+ * to *len.  Returns 0, or SPA_ERR_INVALID with the reason (libnet's
+ * message, mixed families, a payload too long) in err. */
 int segment_build(const struct segment_input *in, const uint8_t *payload,
     size_t payload_len, uint8_t out[SEGMENT_MAX], size_t *len,
     char err[SEGMENT_ERR_MAX]);

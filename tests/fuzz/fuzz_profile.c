@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "profile.h"
 #include "request.h"
 
@@ -65,12 +66,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
 	rc = profile_load(path, "srv", &p, err);
-	if (rc == PROFILE_OK) {
+	if (rc == 0) {
 		check(&p);
 		profile_wipe(&p);
 	} else if (strncmp(err, path, strlen(path)) != 0 ||
-	    (rc != PROFILE_INVALID && rc != PROFILE_NOT_FOUND &&
-	    rc != PROFILE_UNREADABLE && rc != PROFILE_TOO_OPEN)) {
+	    (rc != SPA_ERR_CONFIG && rc != SPA_ERR_NOT_FOUND &&
+	    rc != SPA_ERR_SYSTEM && rc != SPA_ERR_KEY_MODE)) {
 		abort();
 	}
 	return 0;

@@ -270,7 +270,8 @@ test_build_errors(void **state)
 	assert_int_equal(payload_build(&in, out, &len), SPA_ERR_INVALID);
 	assert_int_equal(addr_parse("198.51.100.1", &fi.src), 0);
 	assert_int_equal(addr_parse("2001:db8::2", &fi.dst), 0);
-	assert_int_equal(segment_build(&fi, out, 35, frame, &len, err), -1);
+	assert_int_equal(segment_build(&fi, out, 35, frame, &len, err),
+	    SPA_ERR_INVALID);
 	assert_non_null(strstr(err, "famil"));
 }
 
@@ -329,7 +330,7 @@ test_profile_fields(void **state)
 	assert_int_equal(load("[other]\nport = 9\n\n[home]\n"
 	    "address = 2001:db8::2\nport = 62201\nsource = 2001:db8::1\n"
 	    "allow = 203.0.113.7\nkey = " KEY_B64 "\nrequest = ssh\n"
-	    "format = classic\n", 0600, "home", &p, err), PROFILE_OK);
+	    "format = classic\n", 0600, "home", &p, err), 0);
 	assert_int_equal(p.have, PROFILE_ADDRESS | PROFILE_PORT |
 	    PROFILE_SOURCE | PROFILE_ALLOW | PROFILE_KEY | PROFILE_REQUEST |
 	    PROFILE_FORMAT);
@@ -356,13 +357,13 @@ test_profile_keyfile_paths(void **state)
 	(void)state;
 	tmp_file(&t, "[a]\nkeyfile = keys/a.key\n[b]\nkeyfile = /etc/b.key\n"
 	    "[c]\nkeyfile = ~/c.key\n", 0644);
-	assert_int_equal(profile_load(t.path, "a", &p, err), PROFILE_OK);
+	assert_int_equal(profile_load(t.path, "a", &p, err), 0);
 	snprintf(want, sizeof(want), "%s/keys/a.key", t.dir);
 	assert_string_equal(p.keyfile, want);
-	assert_int_equal(profile_load(t.path, "b", &p, err), PROFILE_OK);
+	assert_int_equal(profile_load(t.path, "b", &p, err), 0);
 	assert_string_equal(p.keyfile, "/etc/b.key");
 	setenv("HOME", "/home/test", 1);
-	assert_int_equal(profile_load(t.path, "c", &p, err), PROFILE_OK);
+	assert_int_equal(profile_load(t.path, "c", &p, err), 0);
 	assert_string_equal(p.keyfile, "/home/test/c.key");
 	assert_int_equal(p.have, PROFILE_KEYFILE);
 	tmp_remove(&t);
@@ -376,35 +377,35 @@ test_profile_errors(void **state)
 
 	(void)state;
 	assert_int_equal(load("[a]\nport = 1\n", 0600, "b", &p, err),
-	    PROFILE_NOT_FOUND);
+	    SPA_ERR_NOT_FOUND);
 	assert_non_null(strstr(err, "no [b] section"));
 	assert_int_equal(load("[a]\nport = 1\nhost = x\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "knock.conf:3: unknown key 'host'"));
 	assert_int_equal(load("[a]\nport = 65536\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, ":2: port: expected a port 1..65535"));
 	assert_int_equal(load("[a]\naddress = 192.0.2.300\n", 0600, "a", &p,
-	    err), PROFILE_INVALID);
+	    err), SPA_ERR_CONFIG);
 	assert_int_equal(load("[a]\naddress = a host\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_int_equal(load("[a]\naddress = lab.example\n", 0600, "a", &p,
-	    err), PROFILE_OK);
+	    err), 0);
 	assert_string_equal(p.address, "lab.example");
 	assert_int_equal(load("[a]\nformat = paper\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_int_equal(load("[a]\nrequest = a b\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_int_equal(load("[a]\nkey = c2VjcmV0\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_null(strstr(err, "c2VjcmV0"));   /* a key is never echoed */
 	assert_int_equal(load("[a]\nnot a pair\n", 0600, "a", &p, err),
-	    PROFILE_INVALID);
+	    SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, ":2: not an INI line"));
 	assert_int_equal(profile_load("/nonexistent/knock.conf", "a", &p, err),
-	    PROFILE_UNREADABLE);
+	    SPA_ERR_SYSTEM);
 	assert_int_equal(errno, ENOENT);
-	assert_int_equal(profile_load("/tmp", "a", &p, err), PROFILE_UNREADABLE);
+	assert_int_equal(profile_load("/tmp", "a", &p, err), SPA_ERR_SYSTEM);
 	assert_int_equal(errno, EISDIR);
 }
 
@@ -418,11 +419,11 @@ test_profile_lines(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text), "[a]\nrequest = %0199d\n", 0);
-	assert_int_equal(load(text, 0600, "a", &p, err), PROFILE_INVALID);
+	assert_int_equal(load(text, 0600, "a", &p, err), SPA_ERR_CONFIG);
 	assert_non_null(strstr(err, "knock.conf:2: line too long (209 "
 	    "characters, at most 198)"));
 	assert_int_equal(load("[a]\nport = 9\n  request = ssh\r\n", 0600,
-	    "a", &p, err), PROFILE_OK);
+	    "a", &p, err), 0);
 	assert_int_equal(p.port, 9);
 	assert_string_equal(p.request, "ssh");
 }
@@ -436,15 +437,15 @@ test_profile_mode(void **state)
 	(void)state;
 	/* A key = line anywhere makes an open file a leak. */
 	assert_int_equal(load("[a]\nport = 1\n[b]\nkey = " KEY_B64 "\n", 0640,
-	    "a", &p, err), PROFILE_TOO_OPEN);
+	    "a", &p, err), SPA_ERR_KEY_MODE);
 	assert_non_null(strstr(err, "chmod 600"));
 	assert_int_equal(p.have, 0);
 	assert_int_equal(load("[a]\nkey = " KEY_B64 "\n", 0604, "a", &p, err),
-	    PROFILE_TOO_OPEN);
+	    SPA_ERR_KEY_MODE);
 	assert_int_equal(load("[a]\nkey = " KEY_B64 "\n", 0400, "a", &p, err),
-	    PROFILE_OK);
+	    0);
 	assert_int_equal(load("[a]\nkeyfile = k\n", 0644, "a", &p, err),
-	    PROFILE_OK);
+	    0);
 }
 
 static void
@@ -457,7 +458,7 @@ test_profile_default_path(void **state)
 	assert_int_equal(profile_default_path(path), 0);
 	assert_string_equal(path, "/home/test/.config/spa/knock.conf");
 	unsetenv("HOME");
-	assert_int_equal(profile_default_path(path), -1);
+	assert_int_equal(profile_default_path(path), SPA_ERR_INVALID);
 }
 
 /* ---- pcap file and source address ------------------------------------- */
@@ -489,7 +490,7 @@ test_pcap_roundtrip(void **state)
 	pcap_close(p);
 	tmp_remove(&t);
 	assert_int_equal(pcapout_write("/nonexistent/x.pcap", frame,
-	    sizeof(frame), &ts, err), -1);
+	    sizeof(frame), &ts, err), SPA_ERR_WRITE);
 	assert_non_null(strstr(err, "/nonexistent/x.pcap"));
 }
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "err.h"
 #include "inject.h"
 #include "pcapout.h"
 #include "segment.h"
@@ -89,13 +90,13 @@ test_inject_short_frames(void **state)
 	int fd = lowest_free_fd();
 	(void)state;
 
-	assert_int_equal(inject_send(4, frame, 19, err), INJECT_FAILED);
+	assert_int_equal(inject_send(4, frame, 19, err), SPA_ERR_NETWORK);
 	assert_non_null(strstr(err, "not an IPv4 datagram (19 bytes)"));
 	frame[0] = 0x60;
-	assert_int_equal(inject_send(6, frame, 39, err), INJECT_FAILED);
+	assert_int_equal(inject_send(6, frame, 39, err), SPA_ERR_NETWORK);
 	assert_non_null(strstr(err, "not an IPv6 datagram (39 bytes)"));
-	assert_int_equal(inject_send(5, frame, 60, err), INJECT_FAILED);
-	assert_int_equal(inject_send(0, frame, 0, err), INJECT_FAILED);
+	assert_int_equal(inject_send(5, frame, 60, err), SPA_ERR_NETWORK);
+	assert_int_equal(inject_send(0, frame, 0, err), SPA_ERR_NETWORK);
 	assert_int_equal(lowest_free_fd(), fd);
 }
 
@@ -144,7 +145,7 @@ drop_net_raw(void)
 	return (d[0].effective & (1u << CAP_NET_RAW)) ? -1 : 0;
 }
 
-/* Without CAP_NET_RAW: INJECT_NOT_PERMITTED (knock's exit 77), with the
+/* Without CAP_NET_RAW: SPA_ERR_PERMISSION (knock's exit 77), with the
  * kernel's reason, for both families, and nothing left open. */
 static int
 child_not_permitted(void)
@@ -162,13 +163,13 @@ child_not_permitted(void)
 	if (build_frame("192.0.2.7", "192.0.2.10", 5001, PAYLOAD_NATIVE_LEN,
 	    frame, &len) != 0)
 		return 1;
-	if (inject_send(4, frame, len, err) != INJECT_NOT_PERMITTED ||
+	if (inject_send(4, frame, len, err) != SPA_ERR_PERMISSION ||
 	    strstr(err, "cannot open a raw socket (Operation not permitted)") == NULL)
 		return 2;
 	if (build_frame("2001:db8::7", "2001:db8::10", 5001, PAYLOAD_CLASSIC_LEN,
 	    frame, &len) != 0)
 		return 3;
-	if (inject_send(6, frame, len, err) != INJECT_NOT_PERMITTED)
+	if (inject_send(6, frame, len, err) != SPA_ERR_PERMISSION)
 		return 4;
 	return lowest_free_fd() == fd ? 0 : 5;
 }
@@ -180,7 +181,7 @@ test_inject_not_permitted(void **state)
 	run_child(child_not_permitted, "no CAP_NET_RAW");
 }
 
-/* No route: INJECT_FAILED (knock's exit 69) saying why, nothing open. */
+/* No route: SPA_ERR_NETWORK (knock's exit 69) saying why, nothing open. */
 static int
 child_unreachable(void)
 {
@@ -195,7 +196,7 @@ child_unreachable(void)
 	if (build_frame("192.0.2.7", "192.0.2.10", 5001, PAYLOAD_NATIVE_LEN,
 	    frame, &len) != 0)
 		return 1;
-	if (inject_send(4, frame, len, err) != INJECT_FAILED ||
+	if (inject_send(4, frame, len, err) != SPA_ERR_NETWORK ||
 	    strstr(err, "sendto: Network is unreachable") == NULL) {
 		fprintf(stderr, "IPv4: %s\n", err);
 		return 2;
@@ -204,7 +205,7 @@ child_unreachable(void)
 	    frame, &len) != 0)
 		return 3;
 	/* IPv6 says EADDRNOTAVAIL: no address to route from, lo down. */
-	if (inject_send(6, frame, len, err) != INJECT_FAILED ||
+	if (inject_send(6, frame, len, err) != SPA_ERR_NETWORK ||
 	    strncmp(err, "sendto: ", 8) != 0) {
 		fprintf(stderr, "IPv6: %s\n", err);
 		return 4;
@@ -289,7 +290,7 @@ sent_as_built(int tap, int family, const char *src, const char *dst,
 
 	if (build_frame(src, dst, 5001, payload_len, frame, &len) != 0)
 		return -1;
-	if (inject_send(family, frame, len, err) != INJECT_OK) {
+	if (inject_send(family, frame, len, err) != 0) {
 		fprintf(stderr, "%s > %s: %s\n", src, dst, err);
 		return -1;
 	}
@@ -372,11 +373,11 @@ wire_main(int argc, char **argv)
 		return EX_CANTCREAT;
 	}
 	rc = inject_send(frame[0] >> 4 == 6 ? 6 : 4, frame, len, err);
-	if (rc != INJECT_OK)
+	if (rc != 0)
 		fprintf(stderr, "test_knock_inject: %s\n", err);
-	if (rc == INJECT_NOT_PERMITTED)
+	if (rc == SPA_ERR_PERMISSION)
 		return EX_NOPERM;
-	return rc == INJECT_OK ? 0 : EX_UNAVAILABLE;
+	return rc == 0 ? 0 : EX_UNAVAILABLE;
 }
 
 int
