@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "err.h"
 
 #define BLANKS " \t\r\n\v\f"
 #define BOM "\xef\xbb\xbf"              /* UTF-8 byte order mark */
@@ -117,7 +118,7 @@ ini_lines_parse(struct ini_lines *l, ini_handler handler, void *user)
 		    "'key = value', '[section]' or a comment");
 	else if (ini < 0)
 		fail(l, NO_LINE, "out of memory");
-	return l->err[0] != '\0' ? -1 : 0;
+	return l->err[0] != '\0' ? SPA_ERR_CONFIG : 0;
 }
 
 int

@@ -51,8 +51,8 @@ char *ini_lines_next(struct ini_lines *l);
  * through both.  num must be at least INI_MAX_LINE, as inih's is. */
 char *ini_lines_reader(char *str, int num, void *stream);
 
-/* ini_parse_stream with ini_lines_reader over l.  Returns 0, or -1 with
- * l->err set: the reader's error, or inih's for the first line it refused
+/* ini_parse_stream with ini_lines_reader over l.  Returns 0, or
+ * SPA_ERR_CONFIG with l->err set: the reader's error, or inih's for the first line it refused
  * (l->err_line: its number, which comes before any line the reader stopped
  * at; the line handler returned 0 for, when it did), or "out of memory". */
 int ini_lines_parse(struct ini_lines *l, ini_handler handler, void *user);

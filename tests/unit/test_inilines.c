@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "inilines.h"
 
 enum source { FROM_TEXT, FROM_FILE };
@@ -252,7 +253,7 @@ test_parse(void **state)
 	memset(&in, 0, sizeof(in));
 	snprintf(text, sizeof(text), "[s]\na ; = 1\nb = 2\nc = %0250d\n", 0);
 	in.text = text;
-	assert_int_equal(ini_lines_parse(&in, record, &s), -1);
+	assert_int_equal(ini_lines_parse(&in, record, &s), SPA_ERR_CONFIG);
 	assert_string_equal(in.err, "cannot parse this line: expected "
 	    "'key = value', '[section]' or a comment");
 	assert_int_equal(in.err_line, 2);
@@ -260,11 +261,12 @@ test_parse(void **state)
 	in.text = "[s]\nb = 2\nbad = 3\n";
 	in.check = check;
 	in.ctx = lines;
-	assert_int_equal(ini_lines_parse(&in, refuse_b, NULL), -1);
+	assert_int_equal(ini_lines_parse(&in, refuse_b, NULL),
+	    SPA_ERR_CONFIG);
 	assert_int_equal(in.err_line, 2);
 	memset(&in, 0, sizeof(in));
 	in.fp = fopen(".", "r");
-	assert_int_equal(ini_lines_parse(&in, record, &s), -1);
+	assert_int_equal(ini_lines_parse(&in, record, &s), SPA_ERR_CONFIG);
 	assert_string_equal(in.err, "cannot read: Is a directory");
 	assert_int_equal(in.err_line, 0);
 	done(&in);
