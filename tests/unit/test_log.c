@@ -218,6 +218,32 @@ syslog_child(void *arg)
 	syslog_check("<28>warned");
 	log_debug("debugged");
 	syslog_check("<31>debugged");
+	/* A line longer than a datagram's room is cut, not dropped. */
+	{
+		static char longer[3 * LOG_LINE_MAX], buf[4 * LOG_LINE_MAX];
+		ssize_t n;
+
+		memset(longer, 'y', sizeof(longer) - 1);
+		log_info("%s", longer);
+		n = recv(syslog_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n != LOG_LINE_MAX + 127 || buf[n - 1] != 'y')
+			exit(12);
+	}
+	/* Set up again while connected: the old connection is closed. */
+	log_init("spa-test", 0, 1);
+	log_info("again");
+	syslog_check("<30>again");
+	/* A tag too long for the line's head: the line goes to stderr. */
+	{
+		static char tag[2 * LOG_LINE_MAX];
+
+		memset(tag, 't', sizeof(tag) - 1);
+		log_init(tag, 0, 0);
+		log_info("tagged");
+		if (recv(syslog_fd, tag, 1, MSG_DONTWAIT) >= 0)
+			exit(13);
+		log_init("spa-test", 0, 1);
+	}
 	/* syslogd restarted: the same path, a new socket; one reconnection. */
 	close(syslog_fd);
 	unlink("/dev/log");
@@ -255,6 +281,7 @@ test_syslog(void **state)
 	assert_non_null(strstr(text, "logging to stderr\nspa-test: before "
 	    "syslog\n"));
 	assert_non_null(strstr(text, "spa-test: syslog gone\n"));
+	assert_non_null(strstr(text, "ttttt: tagged\n"));
 	assert_null(strstr(text, "to syslog 1"));
 }
 
