@@ -1,0 +1,141 @@
+/*
+ * Command sequences (sniffer/cmdseq.h) whose command cannot be started
+ * at all (a relative program name, which the spawner refuses): run
+ * synchronously, the sequence fails and the log says the command could
+ * not be started, even when it was allowed to fail ("-"); run through the
+ * spawner, the sequence ends at once, not ok, with one line naming the
+ * program.  With the spawner's queue full, a sequence ends not ok without
+ * a line of its own (the spawner says so, once a burst).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cmdseq.h"
+#include "err.h"
+#include "log.h"
+#include "spawn.h"
+
+static int logsock[2] = { -1, -1 };
+
+static const char *
+our_log(void)
+{
+	static char text[8192];
+	char buf[LOG_LINE_MAX + 1];
+	size_t at = 0;
+	ssize_t n;
+
+	text[0] = '\0';
+	while ((n = recv(logsock[1], buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0 &&
+	    at < sizeof(text)) {
+		buf[n] = '\0';
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s\n",
+		    buf + 1);
+	}
+	return text;
+}
+
+static void
+done_cb(void *cookie, int ok)
+{
+	*(int *)cookie = ok;
+}
+
+static void
+test_sync_unstartable(void **state)
+{
+	char *words[] = { "relative-prog", "arg", NULL };
+	char *tolerant[] = { "-relative-prog", NULL };
+	const char *text;
+
+	(void)state;
+	(void)our_log();
+	assert_int_equal(cmdseq_run_sync(words, NULL), SPA_ERR_COMMAND);
+	text = our_log();
+	if (strstr(text, "relative-prog") == NULL ||
+	    strstr(text, "cannot start it") == NULL)
+		fail_msg("log: %s", text);
+	/* "-": a failure it may have, not a command that never started */
+	assert_int_equal(cmdseq_run_sync(tolerant, NULL), SPA_ERR_COMMAND);
+}
+
+static void
+test_async_unstartable(void **state)
+{
+	char *words[] = { "relative-prog", NULL };
+	struct spawner *sp;
+	int ok = -1;
+
+	(void)state;
+	assert_int_equal(spawner_new(1, &sp), 0);
+	(void)our_log();
+	assert_int_equal(cmdseq_start(sp, words, NULL, done_cb, &ok), 0);
+	assert_int_equal(ok, 0);                /* ended at once */
+	assert_non_null(strstr(our_log(), "cannot start relative-prog\n"));
+	spawner_free(sp);
+}
+
+static void
+test_async_queue_full(void **state)
+{
+	char *sleeper[] = { "/bin/sleep", "30", NULL };
+	char *words[] = { "/bin/true", NULL };
+	struct spawner *sp;
+	int ok = -1, rc = 0, n = 0;
+
+	(void)state;
+	assert_int_equal(spawner_new(1, &sp), 0);
+	/* one running, then the queue filled */
+	while (rc == 0 && n < SPAWN_QUEUE_MAX + 10) {
+		rc = spawner_submit(sp, sleeper, NULL, NULL, NULL);
+		n++;
+	}
+	assert_int_equal(rc, SPA_ERR_FULL);
+	(void)our_log();
+	assert_int_equal(cmdseq_start(sp, words, NULL, done_cb, &ok), 0);
+	assert_int_equal(ok, 0);
+	assert_null(strstr(our_log(), "cannot start /bin/true"));
+	spawner_free(sp);               /* ends the sleepers */
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, logsock) != 0)
+		return -1;
+	log_init("spa-test", 1, 0);
+	log_to_socket(logsock[0]);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	log_to_socket(-1);
+	close(logsock[0]);
+	close(logsock[1]);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sync_unstartable),
+		cmocka_unit_test(test_async_unstartable),
+		cmocka_unit_test(test_async_queue_full),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
