@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "actions.h"
 #include "cmdseq.h"
@@ -140,6 +141,18 @@ warden_find_user(const struct conf *c, const char *name)
 
 static bool warden_user_may(const struct conf_user *u, const char *action);
 
+/* One warning per user whose expires = day is past: every knock of it
+ * will be denied (sniffer -t says the same). */
+static void
+warden_warn_expired(const struct conf *c, int64_t now)
+{
+	for (size_t i = 0; i < c->nusers; i++)
+		if (c->users[i].expires != 0 && now >= c->users[i].expires)
+			log_warn("%s:%u: user %s has expired: every knock of it "
+			    "is denied", c->path, c->users[i].expires_line,
+			    c->users[i].name);
+}
+
 const char *
 warden_cluster_refusal(const struct conf *c, const struct clustermsg *m,
     const struct conf_action **a)
@@ -266,6 +279,7 @@ warden_start(const struct conf *c, struct firewall *fw,
 	grant_resume(w->grants, now);
 	log_info("started: %ld replay tags kept, %zu grants recovered, "
 	    "firewall %s", tags, grant_count(w->grants), firewall_path(fw));
+	warden_warn_expired(c, now);
 	if (warden_join(w, c, now) != 0) {
 		warden_stop(w);
 		return EX_OSERR;
@@ -310,6 +324,7 @@ warden_reconfigure(struct warden *w, const struct conf *c,
 	w->conf = c;
 	w->fw = fw;
 	grant_engine_set_firewall(w->grants, fw);
+	warden_warn_expired(c, (int64_t)time(NULL));
 }
 
 struct replay_cache *

@@ -7,7 +7,8 @@
 #   - after it both do, and the backend holds one rule (or set element)
 #     for each pair;
 #   - at the expiry both are closed together: neither answers, no rule is
-#     left, the state holds no grant; SIGTERM's teardown leaves nothing.
+#     left, the state holds no grant; SIGTERM's teardown leaves nothing;
+#   - a user whose expires = day is past is named once in the log at start.
 # Root only; documentation addresses only.
 set -eu
 . "$SPA_TOP/tests/lib/sniffer.sh"
@@ -72,6 +73,7 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' $port 2>/d
 	done
 done
 
+"$SNIFFER_KNOCK_BIN" --keygen -o "$tmp/old.key" >/dev/null
 for fw in iptables nft-set; do
 	log=$tmp/log-$fw
 	cat >"$tmp/sniffer.conf" <<CONF
@@ -82,11 +84,17 @@ state = $tmp/state-$fw
 [user alice]
 keyfile = $SNIFFER_KEY
 allow = web
+[user old]
+keyfile = $tmp/old.key
+expires = 2020-01-31
+allow = web
 [action web]
 open = tcp/22 tcp/443
 timeout = $T
 CONF
 	sniffer_start "$log" -R "$SPA_TOP/rules" -c "$tmp/sniffer.conf" || fail "the sniffer did not start"
+	[ "$(sniffer_log_count "$log" ":10: user old has expired: every knock of it is denied")" = 1 ] ||
+		fail "the expired user is not named once in the log"
 	for port in 22 443; do
 		! answers $port || fail "tcp/$port answers before the knock"
 	done
