@@ -33,8 +33,11 @@ struct cluster {
 	char stream[CONF_CLUSTER_PREFIX_MAX + 8];
 	struct mac_key mk;
 	struct cluster_hooks hooks;
-	redisContext *cmd, *sub;        /* both or neither */
+	redisContext *cmd, *sub, *pub;  /* all three or none */
 	int64_t read_sent_ms;           /* the read out on sub */
+	unsigned acks_out;              /* XACKs on sub before that read */
+	unsigned pubs_out;              /* XADDs on pub not yet answered */
+	int64_t pub_sent_ms;            /* the oldest of them */
 	int64_t retry_ms;               /* down: next attempt */
 	struct cluster_counts counts;
 	struct log_limit limit;         /* dropped messages */
@@ -88,7 +91,10 @@ cluster_close(struct cluster *c)
 		redisFree(c->cmd);
 	if (c->sub != NULL)
 		redisFree(c->sub);
-	c->cmd = c->sub = NULL;
+	if (c->pub != NULL)
+		redisFree(c->pub);
+	c->cmd = c->sub = c->pub = NULL;
+	c->acks_out = c->pubs_out = 0;
 	c->counts.up = false;
 }
 
@@ -193,6 +199,8 @@ cluster_dial(const struct cluster *c, char *why, size_t len)
 	return ctx;
 }
 
+static void cluster_ack(struct cluster *c);
+
 /* clusterreply_entry_fn: one entry of the stream. */
 static void
 cluster_entry(void *ctx, const char *id, const unsigned char *msg,
@@ -202,8 +210,9 @@ cluster_entry(void *ctx, const char *id, const unsigned char *msg,
 	struct clustermsg m;
 	int rc = SPA_ERR_INVALID;
 
-	if (c->nacks < CLUSTER_ACK_MAX)
-		snprintf(c->acks[c->nacks++], CLUSTERREPLY_ID_MAX, "%s", id);
+	if (c->nacks == CLUSTER_ACK_MAX)
+		cluster_ack(c);         /* a long pending list: in batches */
+	snprintf(c->acks[c->nacks++], CLUSTERREPLY_ID_MAX, "%s", id);
 	if (msg != NULL)
 		rc = clustermsg_decode(&c->mk, msg, len, &m);
 	if (rc != 0) {
@@ -218,6 +227,8 @@ cluster_entry(void *ctx, const char *id, const unsigned char *msg,
 	c->hooks.grant(c->hooks.ctx, &m, c->now);
 }
 
+/* The entries handled so far, acknowledged on sub ahead of its next read
+ * (pipelined: nobody waits for the answer, which cluster_read skips). */
 static void
 cluster_ack(struct cluster *c)
 {
@@ -225,7 +236,7 @@ cluster_ack(struct cluster *c)
 	size_t lens[3 + CLUSTER_ACK_MAX];
 	int n = 0;
 
-	if (c->nacks == 0)
+	if (c->nacks == 0 || c->sub == NULL)
 		return;
 	argv[n++] = "XACK";
 	argv[n++] = c->stream;
@@ -235,11 +246,14 @@ cluster_ack(struct cluster *c)
 	for (int i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	c->nacks = 0;
-	freeReplyObject(cluster_command(c, n, argv, lens));
+	if (redisAppendCommandArgv(c->sub, n, argv, lens) == REDIS_OK)
+		c->acks_out++;
+	else
+		cluster_down(c, "out of memory");
 }
 
 /* A reply to XREADGROUP: its entries handled and acknowledged.  0, or
- * -1 when its shape is wrong (logged; the connection is dropped: a Redis
+ * SPA_ERR_INVALID when its shape is wrong (logged; the connection is dropped: a Redis
  * that answers that way is not one to trust). */
 static int
 cluster_entries(struct cluster *c, const redisReply *r, int64_t now)
@@ -249,7 +263,7 @@ cluster_entries(struct cluster *c, const redisReply *r, int64_t now)
 	if (clusterreply_entries(r, cluster_entry, c) < 0) {
 		c->counts.dropped++;
 		cluster_down(c, "a reply to XREADGROUP of the wrong shape");
-		return -1;
+		return SPA_ERR_INVALID;
 	}
 	cluster_ack(c);
 	return 0;
@@ -257,7 +271,8 @@ cluster_entries(struct cluster *c, const redisReply *r, int64_t now)
 
 /* The consumer group of this node (made from the stream's start, so a new
  * node reads the grants still open), then what it was handed before and
- * never acknowledged.  0, or -1 (down, logged). */
+ * never acknowledged.  0, or (down, logged) SPA_ERR_SYSTEM when Redis did
+ * not answer, SPA_ERR_REFUSED when it refused, SPA_ERR_INVALID. */
 static int
 cluster_group(struct cluster *c, int64_t now)
 {
@@ -272,24 +287,25 @@ cluster_group(struct cluster *c, int64_t now)
 	for (size_t i = 0; i < 6; i++)
 		lens[i] = strlen(create[i]);
 	if ((r = cluster_command(c, 6, create, lens)) == NULL)
-		return -1;
+		return SPA_ERR_SYSTEM;
 	rc = r->type == REDIS_REPLY_STATUS ||
-	    clusterreply_is_error(r, "BUSYGROUP") ? 0 : -1;
+	    clusterreply_is_error(r, "BUSYGROUP") ? 0 : SPA_ERR_REFUSED;
 	freeReplyObject(r);
 	if (rc != 0) {
 		cluster_down(c, "XGROUP CREATE failed");
-		return -1;
+		return rc;
 	}
 	for (size_t i = 0; i < 9; i++)
 		lens[i] = strlen(pending[i]);
 	if ((r = cluster_command(c, 9, pending, lens)) == NULL)
-		return -1;
+		return SPA_ERR_SYSTEM;
 	rc = cluster_entries(c, r, now);
 	freeReplyObject(r);
 	return rc;
 }
 
-/* The next read, sent on sub and not waited for.  0 or -1 (down). */
+/* The next read, sent on sub and not waited for.  0, or SPA_ERR_SYSTEM
+ * (down, logged). */
 static int
 cluster_read_send(struct cluster *c)
 {
@@ -311,7 +327,7 @@ cluster_read_send(struct cluster *c)
 	return 0;
 fail:
 	cluster_down(c, c->sub->errstr[0] ? c->sub->errstr : "cannot send");
-	return -1;
+	return SPA_ERR_SYSTEM;
 }
 
 static void
@@ -321,7 +337,8 @@ cluster_connect(struct cluster *c, int64_t now)
 
 	c->retry_ms = -1;
 	if ((c->cmd = cluster_dial(c, why, sizeof(why))) == NULL ||
-	    (c->sub = cluster_dial(c, why, sizeof(why))) == NULL) {
+	    (c->sub = cluster_dial(c, why, sizeof(why))) == NULL ||
+	    (c->pub = cluster_dial(c, why, sizeof(why))) == NULL) {
 		if (!c->said_down)
 			log_warn("cluster: Redis %s unreachable (%s): %s until "
 			    "it answers; trying every %d ms",
@@ -399,32 +416,72 @@ cluster_publish(struct cluster *c, const struct clustermsg *m, int64_t now)
 	    CLUSTER_STREAM_MAXLEN, "*", "m" };
 	const char *all[8];
 	size_t lens[8], len;
-	redisReply *r;
-	int ok;
+	int rc, done = 0;
 
-	if (c->cmd == NULL)
-		return -1;
+	if (c->pub == NULL)
+		return SPA_ERR_SYSTEM;
 	snprintf(out.node, sizeof(out.node), "%s", c->node);
 	out.time = now;
-	if (crypto_random(out.nonce, sizeof(out.nonce)) != 0 ||
-	    clustermsg_encode(&c->mk, &out, buf, sizeof(buf), &len) != 0)
-		return -1;
+	if ((rc = crypto_random(out.nonce, sizeof(out.nonce))) != 0 ||
+	    (rc = clustermsg_encode(&c->mk, &out, buf, sizeof(buf), &len)) != 0)
+		return rc;
 	for (int i = 0; i < 7; i++) {
 		all[i] = argv[i];
 		lens[i] = strlen(argv[i]);
 	}
 	all[7] = (const char *)buf;
 	lens[7] = len;
-	if ((r = cluster_command(c, 8, all, lens)) == NULL)
-		return -1;
-	ok = r->type == REDIS_REPLY_STRING;
-	if (!ok)
-		cluster_down(c, r->type == REDIS_REPLY_ERROR && r->str ?
-		    r->str : "an unexpected reply to XADD");
-	freeReplyObject(r);
-	if (ok)
+	/* Sent, not waited for: the knock's own open runs meanwhile;
+	 * cluster_tick reads the answer. */
+	if (redisAppendCommandArgv(c->pub, 8, all, lens) != REDIS_OK)
+		goto fail;
+	while (!done)
+		if (redisBufferWrite(c->pub, &done) != REDIS_OK)
+			goto fail;
+	if (c->pubs_out++ == 0)
+		c->pub_sent_ms = spawn_now_ms();
+	return 0;
+fail:
+	cluster_down(c, c->pub->errstr[0] ? c->pub->errstr : "cannot send");
+	return SPA_ERR_SYSTEM;
+}
+
+/* The answers to XADD that came: each an entry ID, or the connection is
+ * down. */
+static void
+cluster_pub_read(struct cluster *c)
+{
+	struct pollfd p = { .fd = c->pub->fd, .events = POLLIN };
+	void *reply = NULL;
+	int ok;
+
+	if (c->pubs_out == 0)
+		return;
+	if (poll(&p, 1, 0) > 0 && redisBufferRead(c->pub) != REDIS_OK) {
+		cluster_down(c, c->pub->errstr[0] ? c->pub->errstr :
+		    "connection closed");
+		return;
+	}
+	while (c->pubs_out > 0) {
+		if (redisGetReplyFromReader(c->pub, &reply) != REDIS_OK) {
+			cluster_down(c, "a reply that does not parse");
+			return;
+		}
+		if (reply == NULL)
+			break;
+		ok = ((redisReply *)reply)->type == REDIS_REPLY_STRING;
+		freeReplyObject(reply);
+		if (!ok) {
+			cluster_down(c, "XADD refused");
+			return;
+		}
 		c->counts.published++;
-	return ok ? 0 : -1;
+		if (--c->pubs_out > 0)
+			c->pub_sent_ms = spawn_now_ms();
+	}
+	if (c->pubs_out > 0 && spawn_now_ms() > c->pub_sent_ms +
+	    c->timeout_ms)
+		cluster_down(c, "no answer to XADD in time");
 }
 
 int
@@ -442,6 +499,8 @@ cluster_timeout_ms(const struct cluster *c, int max_ms)
 		at = c->read_sent_ms + CLUSTER_BLOCK_MS + c->timeout_ms;
 	else
 		at = c->retry_ms;
+	if (c->pubs_out > 0 && c->pub_sent_ms + c->timeout_ms < at)
+		at = c->pub_sent_ms + c->timeout_ms;
 	if (at < 0 || at - now >= max_ms)
 		return max_ms;
 	return at <= now ? 0 : (int)(at - now);
@@ -466,9 +525,17 @@ cluster_read(struct cluster *c, int64_t now)
 		    "connection closed");
 		return;
 	}
-	if (redisGetReplyFromReader(c->sub, &reply) != REDIS_OK) {
-		cluster_down(c, "a reply that does not parse");
-		return;
+	for (;;) {
+		if (redisGetReplyFromReader(c->sub, &reply) != REDIS_OK) {
+			cluster_down(c, "a reply that does not parse");
+			return;
+		}
+		if (reply == NULL || c->acks_out == 0)
+			break;
+		/* An XACK's: an error only leaves the entries pending,
+		 * handed again at the next connect. */
+		c->acks_out--;
+		freeReplyObject(reply);
 	}
 	if (reply == NULL) {
 		/* More to come, but not without bound. */
@@ -498,6 +565,8 @@ cluster_read(struct cluster *c, int64_t now)
 void
 cluster_tick(struct cluster *c, int64_t now)
 {
+	if (c->pub != NULL)
+		cluster_pub_read(c);
 	if (c->sub != NULL)
 		cluster_read(c, now);
 	else if (c->retry_ms >= 0 && spawn_now_ms() >= c->retry_ms)

@@ -1,10 +1,13 @@
 /*
  * A node of a cluster (doc/cluster.md): the privileged side's link to
  * Redis, through which the nodes that share a service address share their
- * replay tags and their grants.  Two connections: one for commands (the
- * tag's claim, a grant's publication, acknowledgements), each bounded by
- * the configured timeout, and one that waits on the grants' stream, read
- * from the loop when its descriptor is readable, never waited on.
+ * replay tags and their grants.  Three connections: one for the tag's
+ * claim (and the consumer group's setup), each command bounded by the
+ * configured timeout; one that waits on the grants' stream, read from the
+ * loop when its descriptor is readable, never waited on, which also
+ * carries the acknowledgements, pipelined ahead of each read; one for
+ * publications, sent and not waited for (their answers are read at the
+ * next tick), so a knock's own open never waits for them.
  *
  *   claim    SET <prefix>tag:<hex> <node> NX PX <ttl>: one atomic command;
  *            the first node to set it has the knock, any other says replay
@@ -64,8 +67,9 @@ void cluster_start(struct cluster *c, int64_t now);
 enum cluster_claim cluster_claim(struct cluster *c,
     const uint8_t tag[SPA_MAC_LEN], int64_t ttl_ms);
 /* Publishes m's user, action, address and expiry (node, time and nonce
- * are filled here).  0, or -1 when Redis is down (the resync on its
- * return publishes it) or m does not encode. */
+ * are filled here).  0; SPA_ERR_SYSTEM when Redis is down or does not
+ * answer, SPA_ERR_REFUSED when it refuses (either way the re-sync on its
+ * return publishes it); clustermsg_encode's error, crypto_random's. */
 int cluster_publish(struct cluster *c, const struct clustermsg *m,
     int64_t now);
 /* Descriptor to poll for the stream's messages, or -1. */
