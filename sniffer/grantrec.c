@@ -84,6 +84,37 @@ grantrec_pair(const struct grantrec *r, unsigned i)
 }
 
 const char *
+grantrec_more_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < r->nmore && i < GRANTREC_PAIRS_MAX - 1; i++) {
+		int n = snprintf(buf + used, GRANTREC_TEXT_MAX - used, "%s%s/%u",
+		    i ? "," : "", r->more[i].proto == IPPROTO_UDP ? "udp" : "tcp",
+		    (unsigned)r->more[i].port);
+
+		if (n < 0 || (size_t)n >= GRANTREC_TEXT_MAX - used)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+const char *
+grantrec_inner_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
+{
+	char addr[SPA_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (r->inner.family != 0)
+		snprintf(buf, GRANTREC_TEXT_MAX, r->inner.family == 6 ?
+		    "[%s]:%u" : "%s:%u", addr_format(&r->inner, addr),
+		    (unsigned)r->inner_port);
+	return buf;
+}
+
+const char *
 grantrec_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
 {
 	char addr[SPA_ADDRSTRLEN];

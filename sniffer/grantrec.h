@@ -66,6 +66,13 @@ int grantrec_same(const struct grantrec *a, const struct grantrec *b);
  * port). */
 unsigned grantrec_npairs(const struct grantrec *r);
 struct grant_port grantrec_pair(const struct grantrec *r, unsigned i);
+/* The pairs after the first, "tcp/443,udp/51820" ("" for none), and a
+ * forward's inner host, "192.0.2.10:22" or "[2001:db8::10]:22" ("" for
+ * none): one word each, for status lines.  Return buf. */
+const char *grantrec_more_text(const struct grantrec *r,
+    char buf[GRANTREC_TEXT_MAX]);
+const char *grantrec_inner_text(const struct grantrec *r,
+    char buf[GRANTREC_TEXT_MAX]);
 /* "ADDR tcp/22 tcp/443", "ADDR tcp/22 -> INNER:PORT" for a forward
  * ([INNER]:PORT for IPv6), for logs; returns buf. */
 const char *grantrec_text(const struct grantrec *r,

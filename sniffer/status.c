@@ -142,17 +142,23 @@ static void
 status_grant(void *ctx, const struct grantrec *r, unsigned failed_closes)
 {
 	struct status_text *t = ctx;
-	char addr[SPA_ADDRSTRLEN];
+	char addr[SPA_ADDRSTRLEN], more[GRANTREC_TEXT_MAX];
 
 	if (++t->grants > STATUS_GRANTS_MAX)
 		return;
 	t->shown++;
 	/* Users and actions are conf.c names: no blanks or '='. */
 	status_put(t, "grant user=%s address=%s proto=%s port=%u expiry=%lld "
-	    "phase=%s failed-closes=%u\n", r->user[0] ? r->user : "-",
+	    "phase=%s failed-closes=%u", r->user[0] ? r->user : "-",
 	    addr_format(&r->addr, addr), grantrec_proto_name(r),
 	    (unsigned)r->port, (long long)r->expiry,
 	    grant_phase_name(r->phase), failed_closes);
+	/* A grant of several pairs, a forward: what else it is. */
+	if (r->nmore > 0)
+		status_put(t, " more=%s", grantrec_more_text(r, more));
+	if (r->inner.family != 0)
+		status_put(t, " inner=%s", grantrec_inner_text(r, more));
+	status_put(t, "\n");
 }
 
 static void

@@ -21,6 +21,8 @@
 struct sc_grant {
 	char user[SC_WORD_MAX], address[SC_WORD_MAX], proto[8];
 	char phase[SC_WORD_MAX];
+	char more[SC_WORD_MAX * 2];     /* further pairs: "tcp/443,udp/53" */
+	char inner[SC_WORD_MAX];        /* a forward's inner host:port */
 	unsigned long port, failed;
 	long long expiry;
 };
@@ -83,6 +85,10 @@ sc_grant_line(struct sc_report *r, char *line)
 			sc_word(g->proto, sizeof(g->proto), v, strlen(v));
 		else if (strcmp(tok, "phase") == 0)
 			sc_word(g->phase, sizeof(g->phase), v, strlen(v));
+		else if (strcmp(tok, "more") == 0)
+			sc_word(g->more, sizeof(g->more), v, strlen(v));
+		else if (strcmp(tok, "inner") == 0)
+			sc_word(g->inner, sizeof(g->inner), v, strlen(v));
 		else if (strcmp(tok, "port") == 0)
 			g->port = strtoul(v, NULL, 10);
 		else if (strcmp(tok, "failed-closes") == 0)
@@ -175,7 +181,7 @@ sc_db_grant(void *ctx, const struct grantrec *g)
 {
 	struct sc_report *r = ctx;
 	struct sc_grant *o;
-	char addr[SPA_ADDRSTRLEN];
+	char addr[SPA_ADDRSTRLEN], text[GRANTREC_TEXT_MAX];
 
 	r->total++;
 	if (r->ngrants >= STATUS_GRANTS_MAX)
@@ -190,6 +196,10 @@ sc_db_grant(void *ctx, const struct grantrec *g)
 	snprintf(o->phase, sizeof(o->phase), "%s", grant_phase_name(g->phase));
 	o->port = g->port;
 	o->expiry = g->expiry;
+	grantrec_more_text(g, text);
+	sc_word(o->more, sizeof(o->more), text, strlen(text));
+	grantrec_inner_text(g, text);
+	sc_word(o->inner, sizeof(o->inner), text, strlen(text));
 	return 0;
 }
 
@@ -254,6 +264,10 @@ sc_text(const struct sc_report *r, FILE *out)
 		    "%-13s failed-closes=%lu\n", g->user, g->address, g->proto,
 		    g->port, t, left >= 0 ? "in " : "", left >= 0 ? left :
 		    -left, g->phase, g->failed);
+		if (g->more[0] != '\0')
+			fprintf(out, "    and %s\n", g->more);
+		if (g->inner[0] != '\0')
+			fprintf(out, "    forwarded to %s\n", g->inner);
 		if (left < 0)
 			fprintf(out, "    (expired %lld s ago: its close is "
 			    "due or failed)\n", -left);
@@ -283,9 +297,15 @@ sc_json(const struct sc_report *r, FILE *out)
 
 		fprintf(out, "%s{\"user\":\"%s\",\"address\":\"%s\","
 		    "\"proto\":\"%s\",\"port\":%lu,\"expiry\":%lld,"
-		    "\"phase\":\"%s\",\"failed_closes\":%lu}", i ? "," : "",
+		    "\"phase\":\"%s\",\"failed_closes\":%lu", i ? "," : "",
 		    g->user, g->address, g->proto, g->port, g->expiry,
 		    g->phase, g->failed);
+		/* sc_word-safe: no quote or backslash. */
+		if (g->more[0] != '\0')
+			fprintf(out, ",\"more\":\"%s\"", g->more);
+		if (g->inner[0] != '\0')
+			fprintf(out, ",\"inner\":\"%s\"", g->inner);
+		fputc('}', out);
 	}
 	fprintf(out, "],\"counters\":");
 	if (r->ncounters == 0)

@@ -122,6 +122,9 @@ check_family() {
 	! reaches "$other" "$g" 2222 || fail "$req: $other reaches the inner host through the gateway"
 	! reaches "$other" "$in" 22 || fail "$req: $other is routed to the inner host"
 	sniffer_wait_log "$log" "open $c tcp/2222 -> " 1 3 || fail "$req: no log line of the open forward"
+	case $in in *:*) want="[$in]:22" ;; *) want="$in:22" ;; esac
+	"$SNIFFER_BIN" -S -c "$tmp/sniffer.conf" | grep -qxF "    forwarded to $want" ||
+		fail "$req: sniffer -S does not say where it forwards: $("$SNIFFER_BIN" -S -c "$tmp/sniffer.conf" 2>&1)"
 	wait_rules 0 || true
 	for i in $(seq $(((T + 4) * 10))); do [ -z "$(rules)" ] && break; sleep 0.1; done
 	[ -z "$(rules)" ] || fail "$req: rules left $((T + 4)) s after the open: $(rules)"

@@ -107,6 +107,8 @@ CONF
 	rows=$(sqlite3 "$tmp/state-$fw/state.db" 'SELECT count(*) FROM grant_rows')
 	[ "$rows" = 1 ] || fail "$rows grant rows for one knock, want 1"
 	sniffer_wait_log "$log" "open $C tcp/22 tcp/443 until" 1 3 || fail "no log line of the open grant"
+	"$SNIFFER_BIN" -S -c "$tmp/sniffer.conf" | grep -qxF "    and tcp/443" ||
+		fail "sniffer -S does not show the second pair: $("$SNIFFER_BIN" -S -c "$tmp/sniffer.conf" 2>&1)"
 	# Both close at the expiry, together.
 	for i in $(seq $(((T + 4) * 10))); do both 0 && break; sleep 0.1; done
 	both 0 || fail "not both closed $((T + 4)) s after the open: tcp/22 $(rules 22), tcp/443 $(rules 443)"

@@ -166,6 +166,44 @@ test_report_text_and_json(void **state)
 	conf_free(c);
 }
 
+/* A grant of several pairs and a forward: their more= and inner= fields
+ * in the text and in the JSON, and no such keys for a plain grant. */
+static void
+test_report_pairs_and_forward(void **state)
+{
+	static const char report[] =
+	    "spa-status 1\npid 7\nstarted 1764237000\nnow 1764237100\n"
+	    "grant user=carol address=198.51.100.1 proto=tcp port=22 "
+	    "expiry=1764237130 phase=open failed-closes=0 "
+	    "more=tcp/443,udp/51820\n"
+	    "grant user=carol address=2001:db8::1 proto=tcp port=2222 "
+	    "expiry=1764237130 phase=open failed-closes=0 "
+	    "inner=[2001:db8:1::10]:22\n"
+	    "end grants=2 shown=2\n";
+	struct conf *c = conf_with_state(dir);
+	char err[1024], *text;
+	pid_t pid;
+	int rc;
+
+	(void)state;
+	pid = serve_once(report);
+	text = query(c, 0, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "open          failed-closes=0\n"
+	    "    and tcp/443,udp/51820\n"));
+	assert_non_null(strstr(text, "    forwarded to [2001:db8:1::10]:22\n"));
+	pid = serve_once(report);
+	text = query(c, 1, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "\"failed_closes\":0,"
+	    "\"more\":\"tcp/443,udp/51820\"},"));
+	assert_non_null(strstr(text, "\"failed_closes\":0,"
+	    "\"inner\":\"[2001:db8:1::10]:22\"}]"));
+	conf_free(c);
+}
+
 /* Words from the socket never break the JSON or the terminal. */
 static void
 test_hostile_words(void **state)
@@ -421,6 +459,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_text_and_json),
+		cmocka_unit_test(test_report_pairs_and_forward),
 		cmocka_unit_test(test_hostile_words),
 		cmocka_unit_test(test_not_a_report),
 		cmocka_unit_test(test_no_daemon_reads_database),
