@@ -28,6 +28,15 @@ _Static_assert(VERDICT_COUNT <= PRIVMSG_VERDICTS, "privmsg_counts too small");
 
 static volatile sig_atomic_t child_stop;
 
+/* _exit(2), after writing the counts in coverage builds (common/cov.h):
+ * no exit handler runs in the child.  In every other build, _exit. */
+static void __attribute__((noreturn))
+child_exit(int status)
+{
+	cov_dump();
+	_exit(status);
+}
+
 struct child {
 	const struct child_setup *s;
 	struct watch watch;
@@ -175,7 +184,7 @@ child_accept(void *ctx, const struct privmsg_grant *m)
 	if (send(k->s->channel, m, sizeof(*m), 0) != (ssize_t)sizeof(*m)) {
 		log_warn("privsep: cannot reach the parent: %s",
 		    strerror(errno));
-		_exit(CHILD_EXIT_CHANNEL);
+		child_exit(CHILD_EXIT_CHANNEL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -185,14 +194,14 @@ child_accept(void *ctx, const struct privmsg_grant *m)
 		if ((rc = child_receive(k, &ans)) == 1)
 			return (enum privmsg_result)ans.result;
 		if (rc < 0)
-			_exit(CHILD_EXIT_CHANNEL);
+			child_exit(CHILD_EXIT_CHANNEL);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		waited = (t.tv_sec - start.tv_sec) * 1000L +
 		    (t.tv_nsec - start.tv_nsec) / 1000000L;
 		if (waited >= CHILD_ANSWER_MS) {
 			log_warn("privsep: no answer from the parent in %d ms",
 			    CHILD_ANSWER_MS);
-			_exit(CHILD_EXIT_CHANNEL);
+			child_exit(CHILD_EXIT_CHANNEL);
 		}
 		(void)poll(&p, 1, (int)(CHILD_ANSWER_MS - waited));
 	}
@@ -213,12 +222,12 @@ child_prepare(struct child *k)
 	a = ownaddr_list(s->own, &n);
 	if (ownaddr_new_list(a, n, &k->own) != 0) {
 		log_warn("privsep: out of memory");
-		_exit(CHILD_EXIT_SETUP);
+		child_exit(CHILD_EXIT_SETUP);
 	}
 	if (watch_init(&k->watch, s->conf, s->replay, k->own, s->cap,
 	    child_accept, k, err, sizeof(err)) != 0) {
 		log_warn("%s", err);
-		_exit(CHILD_EXIT_SETUP);
+		child_exit(CHILD_EXIT_SETUP);
 	}
 	k->pruner.last = (int64_t)time(NULL);
 }
@@ -231,20 +240,20 @@ child_confine(const struct child_setup *s)
 		.channel = s->channel, .log = s->log };
 	char err[512];
 
-	/* Confined, it can write no counts: the ones so far (make coverage). */
-	cov_dump();
-	if (privdrop_drop(s->target, s->root, err, sizeof(err)) != 0) {
+	/* In coverage builds the chroot is "/" (common/cov.h). */
+	if (privdrop_drop(s->target, cov_chroot(s->root), err,
+	    sizeof(err)) != 0) {
 		log_warn("privsep: %s", err);
-		_exit(CHILD_EXIT_SETUP);
+		child_exit(CHILD_EXIT_SETUP);
 	}
 	/* Armed after the drop, which clears it; the parent may be gone
 	 * already, so look. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
 	    getppid() != s->parent)
-		_exit(0);
+		child_exit(0);
 	if (sandbox_enter(&fds, err, sizeof(err)) != 0) {
 		log_warn("privsep: %s", err);
-		_exit(CHILD_EXIT_SETUP);
+		child_exit(CHILD_EXIT_SETUP);
 	}
 }
 
@@ -294,7 +303,7 @@ child_check_device(struct child *k)
 	}
 	if (errno == ENODEV || errno == ENXIO) {
 		log_warn("capture: the interface %s disappeared", cap->iface);
-		_exit(CHILD_EXIT_CAPTURE);
+		child_exit(CHILD_EXIT_CAPTURE);
 	}
 }
 
@@ -313,21 +322,21 @@ child_loop(struct child *k)
 
 		if (poll(fds, 2, 1000) < 0 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
-			_exit(CHILD_EXIT_CHANNEL);
+			child_exit(CHILD_EXIT_CHANNEL);
 		}
 		if (fds[1].revents != 0) {
 			int rc = child_receive(k, &ans);
 
 			if (rc < 0)
-				_exit(0);
+				child_exit(0);
 			if (rc == 1) {
 				log_warn("privsep: an answer nobody asked for");
-				_exit(CHILD_EXIT_CHANNEL);
+				child_exit(CHILD_EXIT_CHANNEL);
 			}
 		}
 		if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    watch_dispatch(&k->watch) != 0)
-			_exit(CHILD_EXIT_CAPTURE);
+			child_exit(CHILD_EXIT_CAPTURE);
 		if (fds[0].revents & POLLERR)
 			k->capture_down = 1;
 		if (k->capture_down)
@@ -336,8 +345,10 @@ child_loop(struct child *k)
 		watch_stats(&k->watch, now);
 		child_send_counts(k, now, 0);
 		(void)commit_prune(&k->pruner, k->s->replay, NULL, now);
+		/* The parent ends it with SIGKILL: counts at each turn. */
+		cov_dump();
 	}
-	_exit(0);
+	child_exit(0);
 }
 
 void
@@ -352,7 +363,7 @@ child_main(const struct child_setup *s)
 	child_confine(s);
 	log_info("privsep: capture process %ld runs as %s (uid %lu) in %s, "
 	    "seccomp filter on", (long)getpid(), s->target->user,
-	    (unsigned long)s->target->uid, s->root);
+	    (unsigned long)s->target->uid, cov_chroot(s->root));
 	/* The first counters tell the parent the capture runs confined. */
 	child_send_counts(&k, (int64_t)time(NULL), 1);
 	child_loop(&k);

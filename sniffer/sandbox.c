@@ -7,6 +7,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,6 +198,39 @@ sandbox_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a,
 	    .datum_b = b };
 }
 
+#ifdef SPA_COVERAGE
+/*
+ * make coverage only (common/cov.h): libgcov writes the confined child's
+ * counts from inside.  It opens each .gcda file by path with O_RDWR |
+ * O_CREAT, locks it (F_SETLKW), asks its flags (F_GETFL, fdopen), reads,
+ * seeks, writes and closes it: open with exactly those flags, those two
+ * fcntl commands, and write on any descriptor but the capture socket are
+ * added; nothing else changes (no send, no other open).
+ */
+static int
+sandbox_cov_rules(scmp_filter_ctx ctx, int capture, const char **bad)
+{
+	int rc;
+
+	*bad = "openat (coverage)";
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+	    sandbox_cmp(2, SCMP_CMP_MASKED_EQ, 0xffffffffu,
+	    O_RDWR | O_CREAT))) != 0)
+		return rc;
+	*bad = "fcntl (coverage)";
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    sandbox_cmp(1, SCMP_CMP_EQ, F_SETLKW, 0))) != 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    sandbox_cmp(1, SCMP_CMP_EQ, F_GETFL, 0))) != 0)
+		return rc;
+	*bad = "write (coverage)";
+	return capture < 0 ?
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 0) :
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+	    sandbox_cmp(0, SCMP_CMP_NE, (scmp_datum_t)capture, 0));
+}
+#endif
+
 /* The allow list into ctx.  0, or a negative errno from libseccomp with
  * the call's name in *bad. */
 static int
@@ -232,6 +266,10 @@ sandbox_rules(scmp_filter_ctx ctx, int capture, const int out[], int nout,
 			break;
 		}
 	}
+#ifdef SPA_COVERAGE
+	if (rc == 0)
+		rc = sandbox_cov_rules(ctx, capture, bad);
+#endif
 	return rc;
 }
 
