@@ -11,9 +11,10 @@
 #   - the grant closes on both nodes at its expiry;
 #   - Redis killed: a knock to A is refused (on_redis_down = refuse, the
 #     default), logged and counted; B, stopped meanwhile, starts without
-#     the grant A still holds;
-#   - Redis back (empty): A publishes its open grants again and B opens
-#     them; a new knock is accepted and shared again.
+#     the grant A still holds, with on_redis_down = local: a knock to B is
+#     accepted by B alone, counted, and opens on B only;
+#   - Redis back (empty): each node publishes its open grants again and
+#     the other opens them; a new knock is accepted and shared again.
 # The replayed frame is written by knock -w and sent byte for byte by a
 # python3 raw-socket sender.  Root only.
 set -eu
@@ -61,7 +62,7 @@ CONF
 	fail "redis-server did not start: $(cat "$tmp/redis.log")"
 }
 
-# conf NODE: node NODE's sniffer.conf.
+# conf NODE [ON_REDIS_DOWN]: node NODE's sniffer.conf.
 conf() {
 	cat <<CONF
 [sniffer]
@@ -70,25 +71,29 @@ address = $SVC
 state = $tmp/state-$1
 [user alice]
 keyfile = $tmp/key
-allow = ssh web
+allow = ssh web db
 [action ssh]
 open = tcp/22
 timeout = $SSH_T
 [action web]
 open = tcp/80
 timeout = $WEB_T
+[action db]
+open = tcp/5432
+timeout = $WEB_T
 [cluster]
 redis = $REDIS:6379
 node = $1
 keyfile = $tmp/ckey
 timeout = 300
+on_redis_down = ${2:-refuse}
 CONF
 }
 
-# start NODE: its sniffer, logging to $log.NODE; its pid in PID_NODE.
-start() {
+# start NODE [ON_REDIS_DOWN]: its sniffer, logging to $log.NODE; its pid in PID_NODE.
+start() {	# NODE [ON_REDIS_DOWN]
 	local n
-	conf "$1" >"$tmp/$1.conf"
+	conf "$1" "${2:-}" >"$tmp/$1.conf"
 	: >>"$log.$1"
 	n=$(sniffer_log_count "$log.$1" 'started: ')
 	ip netns exec "$(netns_ns node$1)" "$SNIFFER_BIN" -f -R "$SPA_TOP/rules" -c "$tmp/$1.conf" >>"$log.$1" 2>&1 </dev/null &
@@ -198,7 +203,7 @@ stop b
 kill -KILL "$REDIS_PID"
 wait "$REDIS_PID" 2>/dev/null || true
 sniffer_wait_log "$log.a" 'cluster: Redis .* lost' 1 3 || fail "node a did not see Redis go"
-start b
+start b local
 sniffer_wait_log "$log.b" 'cluster: Redis .* unreachable' 1 3 || fail "node b did not say Redis is unreachable"
 knock_file "$tmp/k3.pcap" ssh
 send_pcap "$tmp/k3.pcap"
@@ -209,10 +214,23 @@ sleep 0.5
 kill -USR1 "$PID_a"
 sniffer_wait_log "$log.a" 'counters: .* cluster-up=0 .*cluster-refused=1 ' 1 3 ||
 	fail "the refusal is not counted"
+# B runs with on_redis_down = local: it decides alone, and opens.
+to b
+knock_file "$tmp/k5.pcap" db
+send_pcap "$tmp/k5.pcap"
+sniffer_wait_log "$log.b" "verdict=accepted .*user=alice request=db allow=$C_RE\$" 1 3 ||
+	fail "node b (on_redis_down = local) did not accept a knock alone"
+wait_grants b 5432 1 3000 || fail "no db grant on node b"
+[ "$(grants a 5432)" = 0 ] || fail "node a has the db grant while Redis is down"
+kill -USR1 "$PID_b"
+sniffer_wait_log "$log.b" 'counters: .* cluster-up=0 .*cluster-refused=0 cluster-local=1 ' 1 3 ||
+	fail "the knock decided alone is not counted"
+to a
 
 # 4. Redis back, empty: A publishes its open grant again, B opens it.
 start_redis
 wait_grants b 80 1 5000 || fail "the open grant did not re-sync to node b"
+wait_grants a 5432 1 5000 || fail "node b's grant made alone did not re-sync to node a"
 sniffer_wait_log "$log.a" 'cluster: node a connected' 2 3 || fail "node a did not reconnect"
 to b
 knock_file "$tmp/k4.pcap" ssh
