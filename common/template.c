@@ -171,10 +171,10 @@ fail:
 	return SPA_ERR_CONFIG;
 }
 
-/* The word with its placeholders filled, malloc'd; NULL when a value is
- * missing or memory is short. */
-static char *
-expand_word(const char *word, const struct template_values *v)
+/* The word with its placeholders filled, malloc'd into *out: 0, or
+ * SPA_ERR_INVALID when a value is missing, SPA_ERR_NOMEM. */
+static int
+expand_word(const char *word, const struct template_values *v, char **res)
 {
 	struct piece pc;
 	const char *s = word;
@@ -183,11 +183,11 @@ expand_word(const char *word, const struct template_values *v)
 
 	while (next_piece(&s, &pc, word, unused) > 0) {
 		if (pc.ph >= 0 && placeholder_value(v, pc.ph) == NULL)
-			return NULL;
+			return SPA_ERR_INVALID;
 		len += pc.ph >= 0 ? strlen(placeholder_value(v, pc.ph)) : pc.len;
 	}
 	if ((out = o = malloc(len + 1)) == NULL)
-		return NULL;
+		return SPA_ERR_NOMEM;
 	for (s = word; next_piece(&s, &pc, word, unused) > 0; o += pc.len) {
 		if (pc.ph >= 0) {
 			pc.lit = placeholder_value(v, pc.ph);
@@ -196,7 +196,8 @@ expand_word(const char *word, const struct template_values *v)
 		memcpy(o, pc.lit, pc.len);
 	}
 	*o = '\0';
-	return out;
+	*res = out;
+	return 0;
 }
 
 int
@@ -204,14 +205,15 @@ template_expand(const struct template *t, const struct template_values *v,
     char ***argv_out)
 {
 	char **argv;
+	int rc;
 
 	*argv_out = NULL;
 	if ((argv = calloc(t->nwords + 1, sizeof(*argv))) == NULL)
 		return SPA_ERR_NOMEM;
 	for (size_t i = 0; i < t->nwords; i++) {
-		if ((argv[i] = expand_word(t->words[i], v)) == NULL) {
+		if ((rc = expand_word(t->words[i], v, &argv[i])) != 0) {
 			template_argv_free(argv);
-			return SPA_ERR_INVALID;
+			return rc;
 		}
 	}
 	*argv_out = argv;

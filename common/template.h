@@ -39,8 +39,8 @@ int template_parse(const char *text, int require_abs, struct template *out,
     char err[TEMPLATE_ERR_MAX]);
 /* argv (NULL-terminated, nwords + 1 entries, each malloc'd) with every
  * placeholder filled.  A placeholder whose value is NULL is an error.
- * Returns 0, or SPA_ERR_INVALID (a value missing; also when memory is
- * short) or SPA_ERR_NOMEM; free with template_argv_free. */
+ * Returns 0, or SPA_ERR_INVALID (a value missing) or SPA_ERR_NOMEM; free
+ * with template_argv_free. */
 int template_expand(const struct template *t, const struct template_values *v,
     char ***argv_out);
 void template_argv_free(char **argv);

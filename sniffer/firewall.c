@@ -246,7 +246,7 @@ add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 	struct firewall_cmd cmd = { .line = p->in.lineno };
 	const struct template_values *probe = &probe_grant;
 	char terr[TEMPLATE_ERR_MAX], **argv;
-	int nft, forward;
+	int nft, forward, rc;
 
 	if ((cmd.may_fail = value[0] == '-'))
 		value++;
@@ -261,7 +261,11 @@ add_command(struct fw_parser *p, enum firewall_verb verb, const char *value)
 		probe = forward ? &probe_nft_forward : &probe_nft;
 	else if (forward)
 		probe = &probe_forward;
-	if (template_expand(&cmd.tmpl, probe, &argv) != 0) {
+	if ((rc = template_expand(&cmd.tmpl, probe, &argv)) != 0) {
+		if (rc == SPA_ERR_NOMEM) {
+			template_free(&cmd.tmpl);
+			return perr(p, p->in.lineno, "out of memory");
+		}
 		if (probe != &probe_family &&
 		    wants_knock_port(&cmd.tmpl, probe)) {
 			template_free(&cmd.tmpl);
@@ -402,12 +406,13 @@ firewall_load(const char *dir, const char *name, struct firewall **out,
 		    FIREWALL_NAME_MAX);
 		return SPA_ERR_CONFIG;
 	}
-	if ((p.fw = calloc(1, sizeof(*p.fw))) == NULL ||
-	    (p.fw->path = rules_path(dir, name)) == NULL) {
+	/* One reference from the start: firewall_free frees it. */
+	if ((p.fw = calloc(1, sizeof(*p.fw))) != NULL)
+		p.fw->refs = 1;
+	if (p.fw == NULL || (p.fw->path = rules_path(dir, name)) == NULL) {
 		snprintf(err, FIREWALL_ERR_MAX, "%s: out of memory", name);
 		goto free_fw;
 	}
-	p.fw->refs = 1;
 	snprintf(p.fw->name, sizeof(p.fw->name), "%s", name);
 	if ((p.in.fp = fopen(p.fw->path, "re")) == NULL) {
 		perr(&p, NO_LINE, "cannot open: %s", strerror(errno));
