@@ -393,11 +393,21 @@ state_bind_grant(sqlite3_stmt *stmt, const void *arg)
 #define GRANT_KEY_COLUMNS "family, addr, proto, port, more, inner_family," \
     " inner_addr, inner_port"
 
+/* Refuses a record the engine may not turn into commands, saying so in
+ * state_error() (sqlite has nothing to say: it was never asked). */
+static int
+state_grant_refuse(struct state *st)
+{
+	snprintf(st->rolled_back, sizeof(st->rolled_back), "not a valid grant "
+	    "record (family and address form, proto, port, names)");
+	return SPA_ERR_STATE;
+}
+
 int
 state_grant_put(struct state *st, const struct grantrec *r)
 {
 	if (!grantrec_valid(r))
-		return SPA_ERR_STATE;
+		return state_grant_refuse(st);
 	return state_exec(st, "INSERT OR REPLACE INTO grant_rows ("
 	    GRANT_KEY_COLUMNS ", user, action, backend, expiry, phase)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", state_bind_grant,
@@ -409,8 +419,10 @@ state_grant_put_tagged(struct state *st, const struct grantrec *r,
     const uint8_t tag[SPA_MAC_LEN], int64_t tag_expiry)
 {
 	st->rolled_back[0] = '\0';
-	if (!grantrec_valid(r) ||
-	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (!grantrec_valid(r))
+		return state_grant_refuse(st);
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		return SPA_ERR_STATE;
 	if (state_replay_add(st, tag, tag_expiry) == 0 &&
 	    state_grant_put(st, r) == 0 &&

@@ -182,6 +182,8 @@ test_state_grants(void **state)
 	r.nmore = 0;
 	snprintf(r.user, sizeof(r.user), "a b");
 	assert_int_equal(state_grant_put(st, &r), SPA_ERR_STATE);
+	/* It says why, not sqlite's "not an error". */
+	assert_non_null(strstr(state_error(st), "not a valid grant record"));
 	state_close(st);
 }
 
