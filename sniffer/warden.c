@@ -166,8 +166,11 @@ warden_cluster_refusal(const struct conf *c, const struct clustermsg *m,
 		return "no such action here";
 	if (!warden_user_may(u, (*a)->name))
 		return "the user may not ask for the action here";
-	if ((*a)->kind != CONF_ACTION_OPEN)
-		return "the action opens nothing here";
+	if ((*a)->kind == CONF_ACTION_RUN)
+		return "a run action here (it runs on the accepting node only)";
+	if ((*a)->kind == CONF_ACTION_FORWARD &&
+	    (*a)->inner.family != m->addr.family)
+		return "a forward to the other address family here";
 	return NULL;
 }
 
@@ -199,6 +202,10 @@ warden_cluster_grant(void *ctx, const struct clustermsg *m, int64_t now)
 	for (size_t i = 1; i < a->nports && i < GRANTREC_PAIRS_MAX; i++)
 		r.more[r.nmore++] = (struct grant_port){ a->ports[i].proto,
 		    a->ports[i].port };
+	if (a->kind == CONF_ACTION_FORWARD) {
+		r.inner = a->inner;     /* this node's own inner host */
+		r.inner_port = a->inner_port;
+	}
 	r.expiry = m->expiry;
 	if (r.expiry > now + (int64_t)a->timeout + WARDEN_CLOCK_SLACK)
 		r.expiry = now + (int64_t)a->timeout + WARDEN_CLOCK_SLACK;
@@ -401,6 +408,8 @@ static int
 warden_act(struct warden *w, const struct conf_action *a,
     const struct spa_decision *d, int64_t knock_us, int64_t now)
 {
+	int rc;
+
 	if (a->kind != CONF_ACTION_RUN && !w->opt->dry_run) {
 		struct grantrec r = { .addr = d->allow,
 		    .proto = a->ports[0].proto, .port = a->ports[0].port,
@@ -419,9 +428,9 @@ warden_act(struct warden *w, const struct conf_action *a,
 		snprintf(r.user, sizeof(r.user), "%s", d->user_name);
 		snprintf(r.action, sizeof(r.action), "%s", a->name);
 		grant_engine_knock_time(w->grants, knock_us);
-		if (grant_grant_tagged(w->grants, &r, d->tag,
-		    d->replay_until, now) != 0)
-			return -1;
+		if ((rc = grant_grant_tagged(w->grants, &r, d->tag,
+		    d->replay_until, now)) != 0)
+			return rc;
 		warden_publish(w, &r, now);
 		return 0;
 	}

@@ -25,9 +25,10 @@
 
 #define KEY32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define KEY_OTHER "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
-#define USERS "[user alice]\nkey = " KEY_OTHER "\nallow = ssh run\n" \
+#define USERS "[user alice]\nkey = " KEY_OTHER "\nallow = ssh run fwd\n" \
 	"[action ssh]\nopen = tcp/22\n[action run]\nrun = /bin/true\n" \
-	"[action web]\nopen = tcp/80\n"
+	"[action web]\nopen = tcp/80\n" \
+	"[action fwd]\nforward = tcp/2222 192.0.2.10:22\n"
 
 static struct conf *
 load(const char *text, char err[CONF_ERR_MAX])
@@ -516,7 +517,13 @@ test_refusal(void **state)
 	    "the user may not ask for the action here");
 	snprintf(m.action, sizeof(m.action), "run");
 	assert_string_equal(warden_cluster_refusal(c, &m, &a),
-	    "the action opens nothing here");
+	    "a run action here (it runs on the accepting node only)");
+	snprintf(m.action, sizeof(m.action), "fwd");
+	assert_null(warden_cluster_refusal(c, &m, &a));
+	assert_string_equal(a->name, "fwd");
+	assert_int_equal(addr_parse("2001:db8::1", &m.addr), 0);
+	assert_string_equal(warden_cluster_refusal(c, &m, &a),
+	    "a forward to the other address family here");
 	conf_free(c);
 }
 
