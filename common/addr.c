@@ -146,7 +146,8 @@ addr_in_net(const struct spa_addr *a, const struct spa_net *n)
 		return 0;
 	if (memcmp(a->bytes, n->addr.bytes, whole) != 0)
 		return 0;
-	return rest == 0 || ((a->bytes[whole] ^ n->addr.bytes[whole]) & mask) == 0;
+	return rest == 0 ||
+	    ((a->bytes[whole] ^ n->addr.bytes[whole]) & mask) == 0;
 }
 
 const char *

@@ -1152,7 +1152,8 @@ open_word(struct parser *p, const char *w)
 		    "pairs with PORT from 1 to 65535, separated by spaces (such "
 		    "as tcp/22 udp/51820), not '%s'", shown(w, q));
 	for (size_t i = 0; i < a->nports; i++)
-		if (a->ports[i].proto == pp->proto && a->ports[i].port == pp->port)
+		if (a->ports[i].proto == pp->proto &&
+		    a->ports[i].port == pp->port)
 			return perr(p, p->in.lineno, "open names %s twice",
 			    shown(w, q));
 	a->nports++;

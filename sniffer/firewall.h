@@ -4,9 +4,10 @@
  * into argv templates (doc/style.md item 5).  The file format is described at
  * the top of rules/iptables: sections [ipv4] and [ipv6], keys setup, open,
  * close, check, teardown, forward_open and forward_close, a key repeated
- * for a sequence, a leading '-' for a command whose failure is expected.  This module only reads; the
- * caller expands (template_expand) and runs (cmdseq.h: spawn.h, or
- * nftexec.h for a program "libnftables") the commands.
+ * for a sequence, a leading '-' for a command whose failure is expected.
+ * This module only reads; the caller expands (template_expand) and runs
+ * (cmdseq.h: spawn.h, or nftexec.h for a program "libnftables") the
+ * commands.
  */
 #ifndef SPA_FIREWALL_H
 #define SPA_FIREWALL_H

@@ -90,8 +90,9 @@ grantrec_more_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
 
 	buf[0] = '\0';
 	for (unsigned i = 0; i < r->nmore && i < GRANTREC_PAIRS_MAX - 1; i++) {
-		int n = snprintf(buf + used, GRANTREC_TEXT_MAX - used, "%s%s/%u",
-		    i ? "," : "", r->more[i].proto == IPPROTO_UDP ? "udp" : "tcp",
+		int n = snprintf(buf + used, GRANTREC_TEXT_MAX - used,
+		    "%s%s/%u", i ? "," : "",
+		    r->more[i].proto == IPPROTO_UDP ? "udp" : "tcp",
 		    (unsigned)r->more[i].port);
 
 		if (n < 0 || (size_t)n >= GRANTREC_TEXT_MAX - used)
@@ -133,7 +134,8 @@ grantrec_text(const struct grantrec *r, char buf[GRANTREC_TEXT_MAX])
 		used += n < 0 ? 0 : (size_t)n;
 	}
 	if (r->inner.family != 0 && used < GRANTREC_TEXT_MAX)
-		snprintf(buf + used, GRANTREC_TEXT_MAX - used, r->inner.family == 6 ?
+		snprintf(buf + used, GRANTREC_TEXT_MAX - used,
+		    r->inner.family == 6 ?
 		    " -> [%s]:%u" : " -> %s:%u", addr_format(&r->inner, addr),
 		    (unsigned)r->inner_port);
 	return buf;
@@ -151,7 +153,8 @@ inner_valid(const struct grantrec *r)
 		    memcmp(r->inner.bytes, zero, SPA_ADDR_LEN) == 0;
 	return r->inner.family == r->addr.family && r->inner_port != 0 &&
 	    r->nmore == 0 && addr_grantable(&r->inner) &&
-	    (r->inner.family == 4) == (addr_bytes_are_mapped(r->inner.bytes) != 0);
+	    (r->inner.family == 4) ==
+	    (addr_bytes_are_mapped(r->inner.bytes) != 0);
 }
 
 int
@@ -179,7 +182,8 @@ grantrec_valid(const struct grantrec *r)
 int
 grantrec_same(const struct grantrec *a, const struct grantrec *b)
 {
-	if (a->proto != b->proto || a->port != b->port || a->nmore != b->nmore ||
+	if (a->proto != b->proto || a->port != b->port ||
+	    a->nmore != b->nmore ||
 	    !addr_equal(&a->addr, &b->addr) ||
 	    !addr_equal(&a->inner, &b->inner) || a->inner_port != b->inner_port)
 		return 0;
