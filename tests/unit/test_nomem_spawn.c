@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "addr.h"
+#include "conf.h"
 #include "err.h"
 #include "firewall.h"
 #include "grant.h"
@@ -28,6 +30,7 @@
 #include "spawn.h"
 #include "state.h"
 #include "testfile.h"
+#include "verify.h"
 
 struct ended {
 	int calls;
@@ -206,6 +209,51 @@ test_grant(void **state)
 	assert_int_equal(testfile_remove_tree(dir), 0);
 }
 
+/* An action's program: SPA_ERR_NOMEM (its job, its words, the
+ * spawner's job), nothing started; then it runs and ends. */
+static void
+test_run_program(void **state)
+{
+	char err[CONF_ERR_MAX];
+	struct spa_decision d = { .verdict = VERDICT_ACCEPTED, .user = 0,
+	    .user_name = "alice", .request = "backup" };
+	const struct conf_action *a;
+	struct spawner *sp;
+	struct conf *c;
+	unsigned long n;
+	int64_t until;
+	int rc = -1;
+
+	(void)state;
+	if (conf_load_string("t.conf", "[action backup]\n"
+	    "run = /bin/true {addr} {user}\nrun_as = root\n", &c, err) != 0)
+		fail_msg("%s", err);
+	assert_non_null(a = conf_find_action(c, "backup"));
+	assert_int_equal(addr_parse("198.51.100.7", &d.allow), 0);
+	assert_int_equal(spawner_new(1, &sp), 0);
+	for (n = 0; n < NOMEM_MAX; n++) {
+		nomem_fail_after(n);
+		rc = actions_run_program(sp, &d, a);
+		if (!nomem_off())
+			break;
+		assert_int_equal(rc, SPA_ERR_NOMEM);
+		assert_int_equal(spawner_running(sp) + spawner_queued(sp), 0);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(n >= 5);
+	/* Its end frees its job (spawner_free would drop it unseen). */
+	until = spawn_now_ms() + 10000;
+	while (spawner_running(sp) > 0 && spawn_now_ms() < until) {
+		struct pollfd pfd = { spawner_fd(sp), POLLIN, 0 };
+
+		(void)poll(&pfd, 1, 10);
+		spawner_poll(sp, spawn_now_ms());
+	}
+	assert_int_equal(spawner_running(sp), 0);
+	spawner_free(sp);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -213,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_submit),
 		cmocka_unit_test(test_submit_ended),
 		cmocka_unit_test(test_grant),
+		cmocka_unit_test(test_run_program),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
