@@ -299,7 +299,7 @@ sandbox_enter(const struct sandbox_fds *f, char *err, size_t errlen)
 		bad = "the bad-architecture action";
 	else if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0)
 		bad = "TSYNC";
-	/* cov_dump: once filtered, no counts can be written (make coverage). */
+	/* cov_dump: the counts so far, before the filter (make coverage). */
 	else if ((rc = sandbox_rules(ctx, f->capture, out, nout, &bad)) == 0 &&
 	    (cov_dump(), (rc = seccomp_load(ctx)) != 0))
 		bad = "seccomp_load";
