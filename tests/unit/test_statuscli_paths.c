@@ -1,0 +1,266 @@
+/*
+ * sniffer -S (sniffer/statuscli.h) on its less travelled paths: a report
+ * listing more grants than a report may hold keeps the first
+ * STATUS_GRANTS_MAX and says so, words without "=" are ignored, and a
+ * report without counters has "counters":null in JSON; with no daemon a
+ * socket nobody serves is told apart from a missing one, a memory-only
+ * configuration has no database to list, and a state directory that
+ * cannot be opened is reported, each with EX_UNAVAILABLE.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "status.h"
+#include "statuscli.h"
+#include "testfile.h"
+
+static char dir[] = "/tmp/spa-statuscli-paths-XXXXXX";
+static char sock[96];
+
+static struct conf *
+conf_with_state(const char *state_dir)
+{
+	char text[1024], err[CONF_ERR_MAX];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "[sniffer]\nport = 5001\nstate = %s\n"
+	    "[user alice]\nkey = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
+	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", state_dir);
+	if (conf_load_string("status.conf", text, &c, err) != 0)
+		fail_msg("%s", err);
+	return c;
+}
+
+/* A socket bound at sock; listening when listen_too. */
+static int
+bound(int listen_too)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	unlink(sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (listen_too)
+		assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/* A server child: accepts one connection, sends report, exits. */
+static pid_t
+serve_once(const char *report)
+{
+	int fd = bound(1);
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int c = accept(fd, NULL, NULL);
+		size_t at = 0, len = strlen(report);
+		ssize_t n;
+
+		while (c >= 0 && at < len &&
+		    (n = write(c, report + at, len - at)) > 0)
+			at += (size_t)n;
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* statuscli_run's output and status (stderr to a file: its text in err). */
+static char *
+query(const struct conf *c, int json, int *rc, char *err, size_t errlen)
+{
+	static char text[262144];
+	char errpath[] = "/tmp/spa-statuscli-err-XXXXXX";
+	int efd = mkstemp(errpath), saved = dup(2);
+	FILE *out = fmemopen(text, sizeof(text), "w");
+	ssize_t n;
+
+	assert_true(efd >= 0);
+	assert_non_null(out);
+	fflush(stderr);
+	dup2(efd, 2);
+	*rc = statuscli_run(c, json, out);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(out);
+	n = pread(efd, err, errlen - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(efd);
+	unlink(errpath);
+	return text;
+}
+
+static void
+reap(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_too_many_grants(void **state)
+{
+	size_t len = (STATUS_GRANTS_MAX + 20) * 96 + 256, at = 0;
+	char *report = malloc(len), err[1024], *out;
+	struct conf *c = conf_with_state(dir);
+	int rc;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(report);
+	at += (size_t)snprintf(report, len, "spa-status 1\npid 99\n"
+	    "started 1764237000\nnow 1764237100\n");
+	for (int i = 0; i < STATUS_GRANTS_MAX + 20; i++)
+		at += (size_t)snprintf(report + at, len - at, "grant user=u%d "
+		    "noequals address=198.51.100.%d proto=tcp port=22 "
+		    "expiry=1764237200 phase=open\n", i, i % 250 + 1);
+	snprintf(report + at, len - at, "end grants=%d\n",
+	    STATUS_GRANTS_MAX + 20);
+
+	pid = serve_once(report);
+	out = query(c, 0, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "grants: 520 (the first shown)\n"));
+	assert_int_equal(count(out, " expires "), STATUS_GRANTS_MAX);
+	assert_non_null(strstr(out, "  u499 "));
+	assert_null(strstr(out, "  u500 "));
+	assert_null(strstr(out, "noequals"));
+	assert_null(strstr(out, "counters:"));
+
+	pid = serve_once(report);
+	out = query(c, 1, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"grants_total\":520,"));
+	assert_int_equal(count(out, "{\"user\":"), STATUS_GRANTS_MAX);
+	assert_non_null(strstr(out, "],\"counters\":null}\n"));
+	free(report);
+	conf_free(c);
+}
+
+static void
+test_nobody_answers(void **state)
+{
+	struct conf *c = conf_with_state(dir);
+	char err[1024];
+	int rc, fd;
+
+	(void)state;
+	fd = bound(0);          /* a socket, but nobody listens */
+	(void)query(c, 0, &rc, err, sizeof(err));
+	close(fd);
+	unlink(sock);
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	if (strstr(err, "sniffer: no sniffer running: nobody answers at ") ==
+	    NULL || strstr(err, sock) == NULL)
+		fail_msg("stderr: %s", err);
+	conf_free(c);
+}
+
+static void
+test_memory_only(void **state)
+{
+	struct conf *c = conf_with_state("");
+	char err[1024], path[128];
+	struct stat sb;
+	int rc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/%s", STATUS_RUN_DIR,
+	    STATUS_SOCKET_NAME);
+	if (lstat(path, &sb) == 0) {
+		conf_free(c);
+		skip();         /* a sniffer of this host may answer there */
+	}
+	(void)query(c, 1, &rc, err, sizeof(err));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(err, "no sniffer running: no socket at "));
+	assert_non_null(strstr(err, "sniffer: state = (memory only): no "
+	    "recorded grants to show\n"));
+	conf_free(c);
+}
+
+static void
+test_state_unreadable(void **state)
+{
+	char sub[128], err[2048];
+	struct conf *c;
+	int rc;
+
+	(void)state;
+	/* The state directory is a file: no socket, no database. */
+	snprintf(sub, sizeof(sub), "%s/plain", dir);
+	testfile_write(dir, "plain", "not a directory\n", 0600);
+	c = conf_with_state(sub);
+	(void)query(c, 0, &rc, err, sizeof(err));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(err, "sniffer: no sniffer running: "));
+	/* a second line: the database could not be opened */
+	assert_non_null(strchr(strchr(err, '\n') + 1, '\n'));
+	assert_non_null(strstr(strchr(err, '\n') + 1, "sniffer: "));
+	assert_non_null(strstr(strchr(err, '\n') + 1, sub));
+	conf_free(c);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return testfile_remove_tree(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_too_many_grants),
+		cmocka_unit_test(test_nobody_answers),
+		cmocka_unit_test(test_memory_only),
+		cmocka_unit_test(test_state_unreadable),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
