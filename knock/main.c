@@ -379,6 +379,17 @@ resolve_addresses(const struct cli *c, const struct profile *p,
 		return EX_USAGE;
 	if (c->allow == NULL && (p->have & PROFILE_ALLOW))
 		s->allow = p->allow;
+	/* The server refuses these as malformed (doc/protocol.md native
+	 * step 5): say so here rather than send a knock that cannot work. */
+	if ((c->allow != NULL || (p->have & PROFILE_ALLOW)) &&
+	    !addr_grantable(&s->allow)) {
+		char text[SPA_ADDRSTRLEN];
+
+		return fail(EX_USAGE, "%s '%s' is an address no grant can mean "
+		    "(unspecified, loopback, multicast or broadcast); give the "
+		    "address to open for", c->allow != NULL ? "-a" : "allow =",
+		    addr_format(&s->allow, text));
+	}
 	s->has_allow = c->allow != NULL || (p->have & PROFILE_ALLOW);
 	if (s->has_src && s->src.family != s->dst.family)
 		return fail(EX_USAGE, "the source and the destination are of "

@@ -295,6 +295,10 @@ cmp -s "$tmp/out" "$tmp/sign.lines" || fail "--public -n lab (keyfile): $(cat "$
 printf '[lab]\naddress = 198.51.100.2\nkey = %s\n' "$(cat "$key")" >"$conf"
 expect 66 "the key of profile \[lab\] is a 32-byte secret, not a signing key" --public -n lab
 
+# An allow no grant can mean is refused before anything is sent.
+expect 64 "^knock: -a '0.0.0.0' is an address no grant can mean" -d 192.0.2.1 -s 192.0.2.2 -a 0.0.0.0 -k "$key" -w "$tmp/x.pcap" ssh
+expect 64 "^knock: -a 'ff02::1' is an address no grant can mean" -d 2001:db8::1 -s 2001:db8::2 -a ff02::1 -k "$key" -w "$tmp/x.pcap" ssh
+
 # UDP: -s only with -w (a socket cannot spoof), the profile's transport,
 # and the frame -w writes is a UDP datagram.
 expect 64 "^knock: -s sets the source of a raw TCP SYN; a UDP knock goes from the kernel's own address" -d 192.0.2.1 -s 192.0.2.2 -k "$key" --udp ssh
