@@ -1,0 +1,257 @@
+/*
+ * sniffer -t's checks (sniffer/precheck.h) on the paths test_precheck.c
+ * leaves: a program that is there but cannot be run, a user whose expires
+ * day is past (a warning, not an error), a state directory stat cannot
+ * look at (a loop of links, a file on its way) or given with trailing
+ * slashes, a configuration file gone since it was read (the line is then
+ * unknown), and, as root in a child's own mount namespace, a state
+ * directory to be created on a read-only file system: an error as root,
+ * only reported without.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "firewall.h"
+#include "precheck.h"
+#include "testfile.h"
+
+static char tmpdir[64];
+static char outbuf[8192];
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/test_precheck_paths.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	testfile_write(tmpdir, "ok", "[ipv4]\nopen = /bin/true {addr}\n"
+	    "close = /bin/true {addr}\n[ipv6]\nopen = /bin/true {addr}\n"
+	    "close = /bin/true {addr}\n", 0600);
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	(void)state;
+	return testfile_remove_tree(tmpdir);
+}
+
+static const char *
+in_tmp(const char *name)
+{
+	static char path[4][sizeof(tmpdir) + 128];
+	static unsigned next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
+	return p;
+}
+
+/* The checks on a configuration (state on line 3, the user's expires on
+ * line 7 when given) with backend; the lines in outbuf.  gone: the file
+ * is removed once read.  Returns the problems counted, *rc the result. */
+static unsigned
+run(const char *backend, const char *state_dir, const char *expires,
+    int gone, int root, int *rc)
+{
+	char text[1024], err[CONF_ERR_MAX];
+	struct firewall *fw;
+	struct conf *c;
+	unsigned nerr = 99;
+	FILE *out;
+
+	snprintf(text, sizeof(text), "[sniffer]\ninterface = any\n"
+	    "state = %s\n[user alice]\n"
+	    "key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
+	    "allow = ssh\n%s%s%s[action ssh]\nopen = tcp/22\n", state_dir,
+	    expires ? "expires = " : "", expires ? expires : "",
+	    expires ? "\n" : "");
+	testfile_write(tmpdir, "s.conf", text, 0600);
+	if (conf_load(in_tmp("s.conf"), &c, err) != 0)
+		fail_msg("%s", err);
+	if (gone)
+		assert_int_equal(unlink(in_tmp("s.conf")), 0);
+	if (firewall_load(tmpdir, backend, &fw, err) != 0)
+		fail_msg("%s", err);
+	mkdir(in_tmp("empty"), 0755);
+	memset(outbuf, 0, sizeof(outbuf));
+	assert_non_null(out = fmemopen(outbuf, sizeof(outbuf) - 1, "w"));
+	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
+	    .empty_dir = in_tmp("empty"), .root = root, .out = out }, &nerr);
+	fclose(out);
+	firewall_free(fw);
+	conf_free(c);
+	return nerr;
+}
+
+static void
+has(const char *prefix, const char *rest)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s%s", prefix, rest);
+	if (strstr(outbuf, want) == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, outbuf);
+}
+
+static void
+test_not_executable(void **state)
+{
+	char text[512];
+	int rc;
+
+	(void)state;
+	testfile_write(tmpdir, "noexec", "#!/bin/sh\n", 0644);
+	mkdir(in_tmp("adir"), 0755);
+	snprintf(text, sizeof(text), "[ipv4]\nopen = %s {addr}\n"
+	    "close = %s {addr}\n[ipv6]\nopen = %s {addr}\n"
+	    "close = /bin/true {addr}\n", in_tmp("noexec"), in_tmp("adir"),
+	    in_tmp("noexec"));
+	testfile_write(tmpdir, "bad", text, 0600);
+	/* each program once, at its first line */
+	assert_int_equal(run("bad", "", NULL, 0, 0, &rc), 2);
+	assert_int_equal(rc, SPA_ERR_INVALID);
+	has(in_tmp("bad:2: "), "");
+	has(in_tmp("noexec"), ": not an executable file\n");
+	has(in_tmp("bad:3: "), "");
+	has(in_tmp("adir"), ": not an executable file\n");
+	assert_null(strstr(outbuf, in_tmp("bad:5: ")));
+}
+
+static void
+test_expired_user(void **state)
+{
+	int rc;
+
+	(void)state;
+	assert_int_equal(run("ok", "", "2020-01-31", 0, 0, &rc), 0);
+	assert_int_equal(rc, 0);
+	has(in_tmp("s.conf:7: "), "warning: user alice expired at the end "
+	    "of 2020-01-31 (UTC): every knock of it is denied\n");
+	/* a day to come: nothing said */
+	assert_int_equal(run("ok", "", "2999-12-31", 0, 0, &rc), 0);
+	assert_null(strstr(outbuf, "expired"));
+}
+
+static void
+test_state_unreachable(void **state)
+{
+	int rc;
+
+	(void)state;
+	assert_int_equal(symlink("loop", in_tmp("loop")), 0);
+	assert_int_equal(run("ok", in_tmp("loop"), NULL, 0, 0, &rc), 1);
+	assert_int_equal(rc, SPA_ERR_INVALID);
+	has(in_tmp("s.conf:3: state directory "), "");
+	has(in_tmp("loop"), ": Too many levels of symbolic links\n");
+
+	testfile_write(tmpdir, "file", "", 0600);
+	assert_int_equal(run("ok", in_tmp("file/st"), NULL, 0, 1, &rc), 1);
+	has(in_tmp("s.conf:3: state directory "), "");
+	has(in_tmp("file/st"), ": Not a directory\n");
+
+	/* missing, named with trailing slashes: its parent is what counts */
+	assert_int_equal(run("ok", in_tmp("new///"), NULL, 0, 0, &rc), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(run("ok", in_tmp("none/new///"), NULL, 0, 0, &rc),
+	    1);
+	has(" cannot be created: ", in_tmp("none: No such file or "
+	    "directory\n"));
+}
+
+static void
+test_conf_gone(void **state)
+{
+	int rc;
+
+	(void)state;
+	/* the file cannot be read again: no line, the file's name only */
+	assert_int_equal(run("ok", in_tmp("no/such"), NULL, 1, 0, &rc), 1);
+	has(in_tmp("s.conf: state directory "), "");
+	assert_null(strstr(outbuf, "s.conf:3:"));
+}
+
+/* As root, in a mount namespace of a child's own: the parent of the state
+ * directory is a read-only tmpfs. */
+static void
+test_read_only_parent(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	mkdir(in_tmp("ro"), 0700);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		unsigned n;
+		int rc;
+
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("spa-test", in_tmp("ro"), "tmpfs", MS_RDONLY,
+		    "size=64k") != 0)
+			_exit(77);
+		n = run("ok", in_tmp("ro/st"), NULL, 0, 1, &rc);
+		if (n != 1 || rc != SPA_ERR_INVALID ||
+		    strstr(outbuf, "s.conf:3: state directory ") == NULL ||
+		    strstr(outbuf, "ro/st cannot be created in ") == NULL ||
+		    strstr(outbuf, ": Read-only file system\n") == NULL) {
+			printf("as root: %u %d:\n%s", n, rc, outbuf);
+			_exit(1);
+		}
+		n = run("ok", in_tmp("ro/st"), NULL, 0, 0, &rc);
+		if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
+		    "without root: state directory ") == NULL ||
+		    strstr(outbuf, ": Read-only file system\n") == NULL) {
+			printf("without root: %u %d:\n%s", n, rc, outbuf);
+			_exit(2);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();         /* no mount namespace here */
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_not_executable, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_expired_user, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_state_unreachable,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_conf_gone, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_read_only_parent,
+		    setup_dir, teardown_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
