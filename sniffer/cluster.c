@@ -125,7 +125,7 @@ cluster_where(const struct cluster *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Lost: both connections go; tried again in CLUSTER_RETRY_MS. */
+/* Lost: every connection goes; tried again in CLUSTER_RETRY_MS. */
 static void
 cluster_down(struct cluster *c, const char *why)
 {
