@@ -130,12 +130,15 @@ state_has_column(struct state *st, const char *table, const char *column)
 	return found;
 }
 
-/* Runs one migration; a failure undoes all of it.  0 or SPA_ERR_STATE. */
+/* Runs one migration; a failure undoes all of it, and its reason is kept
+ * past the ROLLBACK (state_error).  0 or SPA_ERR_STATE. */
 static int
 state_migrate(struct state *st, const char *sql)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
+	snprintf(st->rolled_back, sizeof(st->rolled_back), "%s",
+	    sqlite3_errmsg(st->db));
 	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return SPA_ERR_STATE;
 }
@@ -178,7 +181,7 @@ state_open(const char *dir, struct state **out, char err[STATE_ERR_MAX])
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
 	    NULL) != SQLITE_OK || state_schema_up(st) != 0) {
 		snprintf(err, STATE_ERR_MAX, "%.300s: %.200s", memory ? "memory" :
-		    path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		    path, st->db ? state_error(st) : "cannot open");
 		state_close(st);
 		return SPA_ERR_STATE;
 	}
