@@ -17,8 +17,9 @@
 #ifndef SPA_TEST_NOMEM_H
 #define SPA_TEST_NOMEM_H
 
-/* The allocation n from now (0: the next one) fails with ENOMEM, that one
- * only; the counting starts again. */
+/* The allocation n from now (0: the next one) of this process fails with
+ * ENOMEM, that one only; the counting starts again.  A process forked
+ * meanwhile is never failed. */
 void nomem_fail_after(unsigned long n);
 /* Stops counting.  1 when an allocation was failed since the last
  * nomem_fail_after, else 0. */
