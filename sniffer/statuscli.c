@@ -155,6 +155,7 @@ sc_query(const char *path, struct sc_report *r)
 	}
 	if ((buf = malloc(len + 1)) == NULL) {
 		close(fd);
+		fprintf(stderr, "sniffer: out of memory\n");
 		return EX_OSERR;
 	}
 	while (at < len && ((n = read(fd, buf + at, len - at)) > 0 ||
@@ -333,8 +334,10 @@ statuscli_run(const struct conf *c, int json, FILE *out)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL) {
+		fprintf(stderr, "sniffer: out of memory\n");
 		return EX_OSERR;
+	}
 	if (status_path(c, path, sizeof(path)) != 0) {
 		fprintf(stderr, "sniffer: state directory %s: too long a path "
 		    "for the status socket\n", c->sniffer.state);
