@@ -209,7 +209,7 @@ test_read_only_parent(void **state)
 		int rc;
 
 		if (unshare(CLONE_NEWNS) != 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("spa-test", in_tmp("ro"), "tmpfs", MS_RDONLY,
 		    "size=64k") != 0)
 			_exit(77);
