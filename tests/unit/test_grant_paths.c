@@ -7,7 +7,11 @@
  * between close retries stops growing at GRANT_RETRY_MAX_S; restart
  * recovery closes a recorded grant with the backend it was opened with,
  * or with the configured one when that no longer loads (and says so);
- * a grant row that is not valid is skipped with a warning.
+ * a grant row that is not valid is skipped with a warning; a recorded
+ * grant whose close fails at restart stays and is re-opened once closed,
+ * one whose time is up before it resumes is forgotten; close_all past
+ * its deadline leaves a grant whose commands run; grants that cannot be
+ * read fail the recovery.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -517,6 +521,115 @@ test_recover_bad_row(void **state)
 	rig_down(&r);
 }
 
+/* At restart the close of a recorded grant fails: it stays, to be closed
+ * again later, and re-opened then since its time is not up. */
+static void
+test_recover_close_fails(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = knock("198.51.100.28", now + 5000);
+	(void)state;
+
+	write_rules("files", 0);
+	rig_up(&r, "recfail", "files");
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	rig_down(&r);
+	touch("fail-close", 1);
+	rig_up(&r, "recfail", "files");
+	assert_int_equal(grant_recover(r.e, now), 0);
+	assert_int_equal(grant_count(r.e), 1);
+	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(grant_counts(r.e)->close_failed, 1);
+	grant_resume(r.e, now);         /* not to be resumed: nothing runs */
+	assert_int_equal(grant_busy(r.e), 0);
+	touch("fail-close", 0);
+	grant_expire(r.e, now + 1000);
+	settle(&r);
+	assert_int_equal(log_count("close 198.51.100.28"), 2);
+	assert_int_equal(log_count("open 198.51.100.28"), 2);
+	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
+	assert_true(exists("rule-198.51.100.28-tcp-22"));
+	rig_down(&r);
+}
+
+/* A grant recovered to be re-opened whose time is up by then: forgotten,
+ * nothing opened. */
+static void
+test_resume_too_late(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = knock("198.51.100.29", now + 50);
+	(void)state;
+
+	write_rules("files", 0);
+	rig_up(&r, "late", "files");
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	rig_down(&r);
+	rig_up(&r, "late", "files");
+	assert_int_equal(grant_recover(r.e, now), 0);
+	assert_int_equal(grant_count(r.e), 1);
+	grant_resume(r.e, now + 50);
+	assert_int_equal(grant_busy(r.e), 0);
+	assert_int_equal(grant_count(r.e), 0);
+	assert_int_equal(log_count("open 198.51.100.29"), 1);
+	rig_down(&r);
+}
+
+/* grant_close_all past its deadline: a grant whose commands still run is
+ * left (counted), and closed by a later call. */
+static void
+test_close_all_busy(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = knock("198.51.100.30", now + 60);
+	(void)state;
+
+	write_rules("files", 0);
+	rig_up(&r, "busyall", "files");
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	assert_int_equal(grant_busy(r.e), 1);
+	assert_int_equal(grant_close_all(r.e, 0), 1);
+	assert_int_equal(grant_count(r.e), 1);
+	assert_int_equal(grant_close_all(r.e, spawn_now_ms() + 10000), 0);
+	assert_int_equal(grant_count(r.e), 0);
+	assert_false(exists("rule-198.51.100.30-tcp-22"));
+	assert_int_equal(recorded(&r).n, 0);
+	rig_down(&r);
+}
+
+/* The grants cannot be read: recovery fails with SPA_ERR_STATE and says
+ * why. */
+static void
+test_recover_unreadable(void **state)
+{
+	struct rig r;
+	char db[192], *err;
+	sqlite3 *h;
+	(void)state;
+
+	write_rules("files", 0);
+	rig_up(&r, "unread", "files");
+	snprintf(db, sizeof(db), "%s/unread/state.db", dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE grant_rows", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(h);
+	stderr_to("unread.err");
+	assert_int_equal(grant_recover(r.e, (int64_t)time(NULL)),
+	    SPA_ERR_STATE);
+	err = stderr_back("unread.err");
+	if (strstr(err, "state: cannot read the grants: ") == NULL ||
+	    strstr(err, "grant_rows") == NULL)
+		fail_msg("log: %s", err);
+	assert_int_equal(grant_count(r.e), 0);
+	rig_down(&r);
+}
+
 static int
 setup(void **state)
 {
@@ -553,6 +666,10 @@ main(void)
 		cmocka_unit_test_setup(test_retry_wait_capped, fresh_log),
 		cmocka_unit_test_setup(test_recover_own_backend, fresh_log),
 		cmocka_unit_test_setup(test_recover_bad_row, fresh_log),
+		cmocka_unit_test_setup(test_recover_close_fails, fresh_log),
+		cmocka_unit_test_setup(test_resume_too_late, fresh_log),
+		cmocka_unit_test_setup(test_close_all_busy, fresh_log),
+		cmocka_unit_test_setup(test_recover_unreadable, fresh_log),
 	};
 
 	log_init("test_grant_paths", 1, 0);
