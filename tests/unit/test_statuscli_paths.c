@@ -1,11 +1,13 @@
 /*
  * sniffer -S (sniffer/statuscli.h) on its less travelled paths: a report
  * listing more grants than a report may hold keeps the first
- * STATUS_GRANTS_MAX and says so, words without "=" are ignored, and a
- * report without counters has "counters":null in JSON; with no daemon a
- * socket nobody serves is told apart from a missing one, a memory-only
- * configuration has no database to list, and a state directory that
- * cannot be opened is reported, each with EX_UNAVAILABLE.
+ * STATUS_GRANTS_MAX and says so, words without "=" are ignored, a report
+ * without counters has "counters":null in JSON, one with more counters
+ * than it keeps shows the first, and a time no calendar shows is printed
+ * in seconds; with no daemon a socket nobody serves is told apart from a
+ * missing one, a memory-only configuration has no database to list, and a
+ * state directory that cannot be opened is reported, each with
+ * EX_UNAVAILABLE.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +30,9 @@
 #include "status.h"
 #include "statuscli.h"
 #include "testfile.h"
+
+/* The counters a report keeps (SC_COUNTERS_MAX in sniffer/statuscli.c). */
+#define SC_COUNTERS_MAX_TEST 32
 
 static char dir[] = "/tmp/spa-statuscli-paths-XXXXXX";
 static char sock[96];
@@ -234,6 +239,40 @@ test_state_unreadable(void **state)
 	conf_free(c);
 }
 
+/* More counters than a report keeps: the first SC_COUNTERS_MAX; a time no
+ * calendar can show is printed as its number of seconds. */
+static void
+test_counters_and_times(void **state)
+{
+	char report[16384], err[1024], *out, want[128];
+	struct conf *c = conf_with_state(dir);
+	size_t at = 0;
+	int rc;
+	pid_t pid;
+
+	(void)state;
+	at += (size_t)snprintf(report, sizeof(report), "spa-status 1\npid 5\n"
+	    "started 9223372036854775807\nnow 1764237100\n"
+	    "grant user=a address=192.0.2.1 proto=tcp port=22 "
+	    "expiry=9223372036854775807 phase=open\n");
+	for (int i = 0; i < 80; i++)
+		at += (size_t)snprintf(report + at, sizeof(report) - at,
+		    "counter c%d %d\n", i, i);
+	snprintf(report + at, sizeof(report) - at, "end grants=1\n");
+	pid = serve_once(report);
+	out = query(c, 0, &rc, err, sizeof(err));
+	reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "since 9223372036854775807\n"));
+	assert_non_null(strstr(out, " expires 9223372036854775807 ("));
+	snprintf(want, sizeof(want), " c%d=%d", SC_COUNTERS_MAX_TEST - 1,
+	    SC_COUNTERS_MAX_TEST - 1);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), " c%d=", SC_COUNTERS_MAX_TEST);
+	assert_null(strstr(out, want));
+	conf_free(c);
+}
+
 static int
 setup(void **state)
 {
@@ -260,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_nobody_answers),
 		cmocka_unit_test(test_memory_only),
 		cmocka_unit_test(test_state_unreadable),
+		cmocka_unit_test(test_counters_and_times),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
