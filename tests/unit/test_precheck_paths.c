@@ -6,7 +6,8 @@
  * slashes, a configuration file gone since it was read (the line is then
  * unknown), and, as root in a child's own mount namespace, a state
  * directory to be created on a read-only file system: an error as root,
- * only reported without.
+ * only reported without; and, run as nobody, a state directory it may
+ * not look at or create, only reported.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -23,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -33,6 +35,7 @@
 
 static char tmpdir[64];
 static char outbuf[8192];
+static int drop_to_nobody;      /* run(): checks as uid/gid 65534 */
 
 static int
 setup_dir(void **state)
@@ -94,6 +97,10 @@ run(const char *backend, const char *state_dir, const char *expires,
 	mkdir(in_tmp("empty"), 0755);
 	memset(outbuf, 0, sizeof(outbuf));
 	assert_non_null(out = fmemopen(outbuf, sizeof(outbuf) - 1, "w"));
+	if (drop_to_nobody && (setgroups(0, NULL) != 0 ||
+	    setresgid(65534, 65534, 65534) != 0 ||
+	    setresuid(65534, 65534, 65534) != 0))
+		_exit(77);
 	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
 	    .empty_dir = in_tmp("empty"), .root = root, .out = out }, &nerr);
 	fclose(out);
@@ -219,6 +226,7 @@ test_read_only_parent(void **state)
 		    strstr(outbuf, "ro/st cannot be created in ") == NULL ||
 		    strstr(outbuf, ": Read-only file system\n") == NULL) {
 			printf("as root: %u %d:\n%s", n, rc, outbuf);
+			fflush(stdout);
 			_exit(1);
 		}
 		n = run("ok", in_tmp("ro/st"), NULL, 0, 0, &rc);
@@ -226,6 +234,7 @@ test_read_only_parent(void **state)
 		    "without root: state directory ") == NULL ||
 		    strstr(outbuf, ": Read-only file system\n") == NULL) {
 			printf("without root: %u %d:\n%s", n, rc, outbuf);
+			fflush(stdout);
 			_exit(2);
 		}
 		_exit(0);
@@ -235,6 +244,58 @@ test_read_only_parent(void **state)
 	if (WEXITSTATUS(status) == 77)
 		skip();         /* no mount namespace here */
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* In a child run as nobody (uid/gid 65534): the checks on state_dir find
+ * no problem and report "not checked without root: state directory" with
+ * want.  0, 77 when there is no such user to become, else 1. */
+static int
+as_nobody(const char *state_dir, const char *want)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		unsigned n;
+		int rc;
+
+		drop_to_nobody = 1;
+		n = run("ok", state_dir, NULL, 0, 0, &rc);
+		if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
+		    "without root: state directory ") == NULL ||
+		    strstr(outbuf, want) == NULL) {
+			printf("%s: %u %d:\n%s", state_dir, n, rc, outbuf);
+			fflush(stdout);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Without root, for want of permission: only reported, never counted. */
+static void
+test_without_root(void **state)
+{
+	int rc;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chmod(tmpdir, 0755), 0);
+	mkdir(in_tmp("locked"), 0700);          /* root's: nobody cannot enter */
+	mkdir(in_tmp("shut"), 0755);            /* nobody cannot write in it */
+	rc = as_nobody(in_tmp("locked/st"), "locked/st: Permission denied\n");
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+	assert_int_equal(as_nobody(in_tmp("shut/st"), "shut: Permission "
+	    "denied\n"), 0);
 }
 
 int
@@ -250,6 +311,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conf_gone, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_read_only_parent,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_without_root,
 		    setup_dir, teardown_dir),
 	};
 
