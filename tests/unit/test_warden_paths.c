@@ -5,7 +5,10 @@
  * of the other family, are INVALID and run nothing; a forward opens with
  * its inner host, an action of two pairs opens both; a classic user's tag
  * may be kept as long as the classic format's replay time, others' not;
- * a dry run commits the tag, prints the commands and runs none.
+ * a dry run commits the tag, prints the commands and runs none; a setup
+ * that fails or replay tags that cannot be loaded stop the start with
+ * their exit status and a line saying why; a reload that changes the
+ * [cluster] section says it is kept until a restart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,16 +114,13 @@ struct rig {
 
 /* A warden over the state directory dir/name (made 0700 here when new).
  * Returns 0, or -1 with the reason printed when the host cannot run it. */
-static int
-rig_up_dry(struct rig *r, const char *name, int dry_run)
+/* The configuration of every rig; extra is appended (a [cluster]). */
+static struct conf *
+rig_conf(const char *state_dir, const char *extra)
 {
-	char text[1024], err[CONF_ERR_MAX];
-	char fwerr[FIREWALL_ERR_MAX];
+	char text[2048], err[CONF_ERR_MAX];
+	struct conf *c;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(r->state, sizeof(r->state), "%s/%s", dir, name);
-	if (access(r->state, F_OK) != 0)
-		assert_int_equal(mkdir(r->state, 0700), 0);
 	snprintf(text, sizeof(text),
 	    "[sniffer]\nwindow = %d\nstate = %s\nfirewall = fake\n"
 	    "formats = native classic\n"
@@ -129,21 +130,42 @@ rig_up_dry(struct rig *r, const char *name, int dry_run)
 	    "expires = 2020-01-31\n"
 	    "[action ssh]\nopen = tcp/22\n"
 	    "[action multi]\nopen = tcp/22 udp/53\n"
-	    "[action fwd]\nforward = tcp/2222 192.0.2.10:22\n", WINDOW,
-	    r->state);
-	if (conf_load_string("test.conf", text, &r->c, err) != 0) {
-		if (strstr(err, "run_as") != NULL) {
-			print_message("no user nobody for run = (%s)\n", err);
-			return -1;
-		}
+	    "[action fwd]\nforward = tcp/2222 192.0.2.10:22\n%s", WINDOW,
+	    state_dir, extra);
+	if (conf_load_string("test.conf", text, &c, err) != 0)
 		fail_msg("%s", err);
-	}
-	if (firewall_load(dir, "fake", &r->fw, fwerr) != 0)
+	return c;
+}
+
+/* warden_start's status over dir/name with the rules file rules; on
+ * failure nothing is left to free. */
+static int
+rig_try(struct rig *r, const char *name, const char *rules, int dry_run)
+{
+	char fwerr[FIREWALL_ERR_MAX];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->state, sizeof(r->state), "%s/%s", dir, name);
+	if (access(r->state, F_OK) != 0)
+		assert_int_equal(mkdir(r->state, 0700), 0);
+	r->c = rig_conf(r->state, "");
+	if (firewall_load(dir, rules, &r->fw, fwerr) != 0)
 		fail_msg("%s", fwerr);
 	r->o.rules_dir = dir;
 	r->o.dry_run = dry_run;
-	assert_int_equal(warden_start(r->c, r->fw, &r->o, (int64_t)time(NULL),
-	    &r->w), 0);
+	rc = warden_start(r->c, r->fw, &r->o, (int64_t)time(NULL), &r->w);
+	if (rc != 0) {
+		firewall_free(r->fw);
+		conf_free(r->c);
+	}
+	return rc;
+}
+
+static int
+rig_up_dry(struct rig *r, const char *name, int dry_run)
+{
+	assert_int_equal(rig_try(r, name, "fake", dry_run), 0);
 	return 0;
 }
 
@@ -426,6 +448,141 @@ test_dry_run(void **state)
 	assert_int_equal(log_count("teardown"), 0);
 }
 
+/* stderr into dir/name from here; stderr_back gives it back and its text. */
+static int saved_err = -1;
+
+static void
+stderr_to(const char *name)
+{
+	char path[192];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fflush(stderr);
+	saved_err = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && saved_err >= 0);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static const char *
+stderr_back(const char *name)
+{
+	static char text[8192];
+	char path[192];
+	FILE *fp;
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_err, 2);
+	close(saved_err);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(fp = fopen(path, "r"));
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return text;
+}
+
+/* The backend's setup fails: not started, EX_UNAVAILABLE, said. */
+static void
+test_setup_fails(void **state)
+{
+	struct rig r;
+	char text[1024], want[256];
+	const char *err;
+	int rc;
+	(void)state;
+
+	snprintf(text, sizeof(text), "[ipv4]\nsetup = /bin/false\n"
+	    "open = /bin/true {addr}\nclose = /bin/true {addr}\n"
+	    "[ipv6]\nopen = /bin/true {addr}\nclose = /bin/true {addr}\n");
+	write_file("failsetup", text, 0644);
+	stderr_to("setup.err");
+	rc = rig_try(&r, "setup", "failsetup", 0);
+	err = stderr_back("setup.err");
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	snprintf(want, sizeof(want), "firewall %s/failsetup: setup failed",
+	    dir);
+	if (strstr(err, want) == NULL)
+		fail_msg("want \"%s\" in: %s", want, err);
+	/* a dry run sets nothing up: it starts */
+	assert_int_equal(rig_try(&r, "setup", "failsetup", 1), 0);
+	rig_down(&r);
+}
+
+/* The replay tags cannot be loaded (the table is a view another program
+ * made): not started, EX_CANTCREAT, said. */
+static void
+test_replay_unloadable(void **state)
+{
+	char db[192], sub[160];
+	const char *err;
+	struct rig r;
+	sqlite3 *h;
+	int rc;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/replayview", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "CREATE VIEW replay AS SELECT "
+	    "x'00' AS tag, 0 AS expiry", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(chmod(db, 0600), 0);
+	stderr_to("replay.err");
+	rc = rig_try(&r, "replayview", "fake", 0);
+	err = stderr_back("replay.err");
+	assert_int_equal(rc, EX_CANTCREAT);
+	if (strstr(err, ": cannot load the replay cache, not starting: ") ==
+	    NULL)
+		fail_msg("log: %s", err);
+	assert_int_equal(log_count("setup"), 0);
+}
+
+/* A reload that changes the [cluster] section: said, the running one
+ * stays; one that changes nothing there says nothing. */
+static void
+test_reconfigure_cluster(void **state)
+{
+	struct rig r;
+	struct conf *c2, *c3;
+	const char *err;
+	(void)state;
+
+	/* a dry run joins no cluster */
+	assert_int_equal(rig_try(&r, "reload", "fake", 1), 0);
+	c2 = rig_conf(r.state, "[cluster]\nredis = 192.0.2.50:6379\n"
+	    "node = gw-a\nkey = " ALICE_KEY "\n");
+	stderr_to("reload.err");
+	warden_reconfigure(r.w, c2, r.fw);
+	err = stderr_back("reload.err");
+	if (strstr(err, "reload: the [cluster] section is read at start only; "
+	    "the running one stays until a restart") == NULL)
+		fail_msg("log: %s", err);
+	conf_free(r.c);
+	r.c = c2;
+	c3 = rig_conf(r.state, "[cluster]\nredis = 192.0.2.50:6379\n"
+	    "node = gw-b\nkey = " ALICE_KEY "\n");
+	stderr_to("reload2.err");
+	warden_reconfigure(r.w, c3, r.fw);
+	err = stderr_back("reload2.err");
+	assert_non_null(strstr(err, "reload: the [cluster] section"));
+	conf_free(r.c);
+	r.c = c3;
+	c2 = rig_conf(r.state, "[cluster]\nredis = 192.0.2.50:6379\n"
+	    "node = gw-b\nkey = " ALICE_KEY "\n");
+	stderr_to("reload3.err");
+	warden_reconfigure(r.w, c2, r.fw);
+	err = stderr_back("reload3.err");
+	assert_null(strstr(err, "[cluster]"));
+	conf_free(r.c);
+	r.c = c2;
+	rig_down(&r);
+}
+
 static int
 setup(void **state)
 {
@@ -464,6 +621,9 @@ main(void)
 		cmocka_unit_test_setup(test_two_pairs, fresh_log),
 		cmocka_unit_test_setup(test_classic_horizon, fresh_log),
 		cmocka_unit_test_setup(test_dry_run, fresh_log),
+		cmocka_unit_test_setup(test_setup_fails, fresh_log),
+		cmocka_unit_test_setup(test_replay_unloadable, fresh_log),
+		cmocka_unit_test_setup(test_reconfigure_cluster, fresh_log),
 	};
 
 	log_init("test_warden_paths", 1, 0);
