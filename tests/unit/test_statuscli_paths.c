@@ -7,7 +7,8 @@
  * in seconds; with no daemon a socket nobody serves is told apart from a
  * missing one, a memory-only configuration has no database to list, and a
  * state directory that cannot be opened is reported, each with
- * EX_UNAVAILABLE.
+ * EX_UNAVAILABLE; a database with more grants than a report lists shows
+ * the first and the total.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "addr.h"
 #include "conf.h"
+#include "grantrec.h"
+#include "state.h"
 #include "status.h"
 #include "statuscli.h"
 #include "testfile.h"
@@ -273,6 +279,43 @@ test_counters_and_times(void **state)
 	conf_free(c);
 }
 
+/* No daemon, more grants recorded than a report lists: the first shown,
+ * the total said. */
+static void
+test_database_many_grants(void **state)
+{
+	struct grantrec g = { .proto = 6, .port = 1, .expiry = 2000000000,
+	    .phase = GRANT_OPEN, .user = "alice", .action = "ssh",
+	    .backend = "iptables" };
+	char sub[128], db[160], err[1024], serr[STATE_ERR_MAX], *out;
+	struct state *st;
+	struct conf *c;
+	sqlite3 *h;
+	int rc;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/many", dir);
+	snprintf(db, sizeof(db), "%s/state.db", sub);
+	assert_int_equal(addr_parse("192.0.2.9", &g.addr), 0);
+	assert_int_equal(state_open(sub, &st, serr), 0);
+	assert_int_equal(state_grant_put(st, &g), 0);
+	state_close(st);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "WITH RECURSIVE n(i) AS (SELECT 2 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 520) INSERT INTO "
+	    "grant_rows (family, addr, proto, port, user, action, backend, "
+	    "expiry, phase) SELECT family, addr, proto, i, user, action, "
+	    "backend, expiry, phase FROM grant_rows, n", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	c = conf_with_state(sub);
+	out = query(c, 0, &rc, err, sizeof(err));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(out, "grants: 520 (the first shown)\n"));
+	assert_int_equal(count(out, " expires "), STATUS_GRANTS_MAX);
+	conf_free(c);
+}
+
 static int
 setup(void **state)
 {
@@ -300,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_memory_only),
 		cmocka_unit_test(test_state_unreadable),
 		cmocka_unit_test(test_counters_and_times),
+		cmocka_unit_test(test_database_many_grants),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
