@@ -147,7 +147,12 @@ grep -qx "stun server=$STUN port=3478 public=$GW_OUT" "$tmp/knock.out" &&
 	fail "knock -R -v (TCP): $(cat "$tmp/knock.out")"
 sniffer_wait_log "$log" "verdict=accepted src=$GW_RE .*proto=tcp.* user=alice request=ssh allow=$GW_RE" 1 5 ||
 	fail "the sniffer did not accept the TCP knock -R for $GW_OUT"
-[ "$(sniffer_grants iptables 22 '.*')" = 1 ] || fail "grants after the TCP knock: $(sniffer_grant_lines iptables 22)"
+# The extension closes the rule and opens it again: wait for the second
+# open, then for exactly one rule (the same address, none other).
+sniffer_wait_log "$log" "open $GW_RE tcp/22 until" 2 5 ||
+	fail "the TCP knock -R did not open tcp/22 again for $GW_OUT"
+sniffer_wait_grants iptables 22 '.*' 1 3000 && [ "$(sniffer_grants iptables 22 "$GW_RE")" = 1 ] ||
+	fail "grants after the TCP knock: $(sniffer_grant_lines iptables 22)"
 echo "ok knock -R over raw TCP through the NAT: accepted for $GW_OUT"
 
 sniffer_stop TERM || fail "the sniffer did not stop cleanly"
