@@ -27,11 +27,20 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "cov.h"
 #include "conf.h"
 #include "err.h"
 #include "firewall.h"
 #include "precheck.h"
 #include "testfile.h"
+
+/* A forked child's end: its coverage counts written first (common/cov.h;
+ * nothing outside coverage builds), then _exit. */
+#define child_exit(n) do { \
+	fflush(stdout); \
+	cov_dump(); \
+	_exit(n); \
+} while (0)
 
 static char tmpdir[64];
 static char outbuf[8192];
@@ -100,7 +109,7 @@ run(const char *backend, const char *state_dir, const char *expires,
 	if (drop_to_nobody && (setgroups(0, NULL) != 0 ||
 	    setresgid(65534, 65534, 65534) != 0 ||
 	    setresuid(65534, 65534, 65534) != 0))
-		_exit(77);
+		child_exit(77);
 	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
 	    .empty_dir = in_tmp("empty"), .root = root, .out = out }, &nerr);
 	fclose(out);
@@ -219,7 +228,7 @@ test_read_only_parent(void **state)
 		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("spa-test", in_tmp("ro"), "tmpfs", MS_RDONLY,
 		    "size=64k") != 0)
-			_exit(77);
+			child_exit(77);
 		n = run("ok", in_tmp("ro/st"), NULL, 0, 1, &rc);
 		if (n != 1 || rc != SPA_ERR_INVALID ||
 		    strstr(outbuf, "s.conf:3: state directory ") == NULL ||
@@ -227,7 +236,7 @@ test_read_only_parent(void **state)
 		    strstr(outbuf, ": Read-only file system\n") == NULL) {
 			printf("as root: %u %d:\n%s", n, rc, outbuf);
 			fflush(stdout);
-			_exit(1);
+			child_exit(1);
 		}
 		n = run("ok", in_tmp("ro/st"), NULL, 0, 0, &rc);
 		if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
@@ -235,9 +244,9 @@ test_read_only_parent(void **state)
 		    strstr(outbuf, ": Read-only file system\n") == NULL) {
 			printf("without root: %u %d:\n%s", n, rc, outbuf);
 			fflush(stdout);
-			_exit(2);
+			child_exit(2);
 		}
-		_exit(0);
+		child_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -269,9 +278,9 @@ as_nobody(const char *state_dir, const char *want)
 		    strstr(outbuf, want) == NULL) {
 			printf("%s: %u %d:\n%s", state_dir, n, rc, outbuf);
 			fflush(stdout);
-			_exit(1);
+			child_exit(1);
 		}
-		_exit(0);
+		child_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));

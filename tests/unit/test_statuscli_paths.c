@@ -33,6 +33,7 @@
 #include <sqlite3.h>
 
 #include "addr.h"
+#include "cov.h"
 #include "conf.h"
 #include "grantrec.h"
 #include "state.h"
@@ -42,6 +43,14 @@
 
 /* The counters a report keeps (SC_COUNTERS_MAX in sniffer/statuscli.c). */
 #define SC_COUNTERS_MAX_TEST 32
+
+/* A forked child's end: its coverage counts written first (common/cov.h;
+ * nothing outside coverage builds), then _exit. */
+#define child_exit(n) do { \
+	fflush(stdout); \
+	cov_dump(); \
+	_exit(n); \
+} while (0)
 
 static char dir[] = "/tmp/spa-statuscli-paths-XXXXXX";
 static char sock[96];
@@ -92,7 +101,7 @@ serve_once(const char *report)
 		while (c >= 0 && at < len &&
 		    (n = write(c, report + at, len - at)) > 0)
 			at += (size_t)n;
-		_exit(0);
+		child_exit(0);
 	}
 	close(fd);
 	return pid;
@@ -252,10 +261,10 @@ test_memory_only(void **state)
 		if (unshare(CLONE_NEWNS) != 0 ||
 		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("tmpfs", "/run", "tmpfs", 0, "size=16k") != 0)
-			_exit(77);
+			child_exit(77);
 		status = memory_only_check();
 		fflush(stdout);
-		_exit(status);
+		child_exit(status);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
