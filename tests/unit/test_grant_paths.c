@@ -11,7 +11,8 @@
  * grant whose close fails at restart stays and is re-opened once closed,
  * one whose time is up before it resumes is forgotten; close_all past
  * its deadline leaves a grant whose commands run; grants that cannot be
- * read fail the recovery.
+ * read fail the recovery; a forward whose close fails stays (no check
+ * is asked for a forward).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -630,6 +631,47 @@ test_recover_unreadable(void **state)
 	rig_down(&r);
 }
 
+/* A forward whose close fails: a backend's check is for opens, not for
+ * forwards, so it is not asked (it would say "absent": /bin/false) and
+ * the forward stays, to be closed again. */
+static void
+test_forward_close_fails(void **state)
+{
+	char text[1024];
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = knock("198.51.100.71", now + 5);
+	(void)state;
+
+	snprintf(text, sizeof(text), "[ipv4]\nopen = /bin/false\n"
+	    "close = /bin/false\ncheck = /bin/false\n"
+	    "forward_open = %s/fw.sh open %s {addr} to-{inner_addr} "
+	    "{inner_port}\n"
+	    "forward_close = %s/fw.sh close %s {addr} to-{inner_addr} "
+	    "{inner_port}\n"
+	    "[ipv6]\nopen = /bin/false\nclose = /bin/false\n", dir, dir, dir,
+	    dir);
+	write_file("fwdrules", text, 0644);
+	rig_up(&r, "fwdfail", "fwdrules");
+	assert_int_equal(addr_parse("192.0.2.11", &g.inner), 0);
+	g.inner_port = 22;
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
+	touch("fail-close", 1);
+	grant_expire(r.e, now + 5);
+	settle(&r);
+	assert_true(exists("rule-198.51.100.71-to-192.0.2.11-22"));
+	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(grant_count(r.e), 1);
+	touch("fail-close", 0);
+	grant_expire(r.e, now + 1000);
+	settle(&r);
+	assert_false(exists("rule-198.51.100.71-to-192.0.2.11-22"));
+	assert_int_equal(recorded(&r).n, 0);
+	rig_down(&r);
+}
+
 static int
 setup(void **state)
 {
@@ -670,6 +712,7 @@ main(void)
 		cmocka_unit_test_setup(test_resume_too_late, fresh_log),
 		cmocka_unit_test_setup(test_close_all_busy, fresh_log),
 		cmocka_unit_test_setup(test_recover_unreadable, fresh_log),
+		cmocka_unit_test_setup(test_forward_close_fails, fresh_log),
 	};
 
 	log_init("test_grant_paths", 1, 0);
