@@ -29,12 +29,13 @@
 
 #include <sqlite3.h>
 
+#include "cmdlog.h"
 #include "testfile.h"
 #include "grantrec.h"
 #include "log.h"
 #include "spawn.h"
 #include "verify.h"
-#include "warden.h"
+#include "wardenrig.h"
 
 #define ALICE_KEY "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
 #define CAROL_KEY "Dm4XyDI8ZuBHlVzC8oUEaFv6SQTYwo0hHuvSS45WMkU="
@@ -48,69 +49,11 @@
 
 static char dir[] = "/tmp/spa-warden-paths-XXXXXX";
 
-/* The backend: fw.sh VERB DIR WORDS... logs "VERB WORDS..."; check
- * always says the rule is not there. */
-static const char fw_script[] =
-    "#!/bin/sh\n"
-    "verb=$1 d=$2; shift 2\n"
-    "echo \"$verb $*\" >> \"$d/log\"\n"
-    "[ \"$verb\" = check ] && exit 1\n"
-    "exit 0\n";
-
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
 	testfile_write(dir, name, text, mode);
 }
-
-/* rules file "fake": every verb of both families goes to fw.sh. */
-static void
-write_rules(void)
-{
-	char text[4096];
-	size_t len = 0;
-
-	for (int fam = 4; fam <= 6; fam += 2)
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    "[ipv%d]\n"
-		    "setup = %s/fw.sh setup %s {family}\n"
-		    "open = %s/fw.sh open %s {addr} {proto} {port}\n"
-		    "close = %s/fw.sh close %s {addr} {proto} {port}\n"
-		    "check = %s/fw.sh check %s {addr} {proto} {port}\n"
-		    "teardown = %s/fw.sh teardown %s {family}\n"
-		    "forward_open = %s/fw.sh fopen %s {addr} {proto} {port} "
-		    "{inner_addr} {inner_port}\n"
-		    "forward_close = %s/fw.sh fclose %s {addr} {proto} {port} "
-		    "{inner_addr} {inner_port}\n",
-		    fam, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir,
-		    dir, dir, dir, dir);
-	write_file("fake", text, 0644);
-}
-
-/* How many lines of the command log start with prefix. */
-static int
-log_count(const char *prefix)
-{
-	char path[192], line[256];
-	int n = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/log", dir);
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		n += strncmp(line, prefix, strlen(prefix)) == 0;
-	fclose(fp);
-	return n;
-}
-
-struct rig {
-	struct conf *c;
-	struct firewall *fw;
-	struct warden_options o;
-	struct warden *w;
-	char state[128];
-};
 
 /* A warden over the state directory dir/name (made 0700 here when new).
  * Returns 0, or -1 with the reason printed when the host cannot run it. */
@@ -176,130 +119,6 @@ rig_up_dry(struct rig *r, const char *name, int dry_run)
 } while (0)
 
 static void
-rig_down(struct rig *r)
-{
-	warden_stop(r->w);
-	firewall_free(r->fw);
-	conf_free(r->c);
-}
-
-static uint32_t
-user_index(const struct conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->nusers; i++)
-		if (strcmp(c->users[i].name, name) == 0)
-			return (uint32_t)i;
-	fail_msg("no user %s", name);
-	return 0;
-}
-
-static uint32_t
-action_index(const struct conf *c, const char *name)
-{
-	const struct conf_action *a = conf_find_action(c, name);
-
-	assert_non_null(a);
-	return (uint32_t)(a - c->actions);
-}
-
-/* A grant message, as the child sends it, passed through the decoder
- * (warden_grant takes only what decodes): a random tag. */
-static struct privmsg_grant
-msg(const struct rig *r, const char *user, const char *action,
-    const char *addr, int64_t tag_expiry)
-{
-	struct privmsg_grant m, out;
-	struct spa_addr a;
-
-	memset(&m, 0, sizeof(m));
-	m.type = PRIVMSG_GRANT;
-	m.user = user_index(r->c, user);
-	m.action = action_index(r->c, action);
-	assert_int_equal(addr_parse(addr, &a), 0);
-	m.family = a.family;
-	memcpy(m.addr, a.bytes, sizeof(m.addr));
-	assert_int_equal(getrandom(m.tag, sizeof(m.tag), 0),
-	    (ssize_t)sizeof(m.tag));
-	m.tag[0] |= 1;                  /* never all zero */
-	m.tag_expiry = tag_expiry;
-	assert_int_equal(privmsg_grant_decode(&m, sizeof(m), &out), 0);
-	return out;
-}
-
-/* Runs the warden's loop for ms milliseconds, or until the log has n
- * lines starting with prefix (prefix NULL: the whole time), telling
- * warden_tick the time is at (0: the clock's).  Returns how many such
- * lines there are. */
-static int
-run_loop_at(struct rig *r, const char *prefix, int n, int ms, int64_t at)
-{
-	int64_t until = spawn_now_ms() + ms;
-
-	while (spawn_now_ms() < until) {
-		int64_t now = at != 0 ? at : (int64_t)time(NULL);
-		struct pollfd pfd = { warden_fd(r->w), POLLIN, 0 };
-
-		if (prefix != NULL && log_count(prefix) >= n)
-			break;
-		(void)poll(&pfd, 1, warden_timeout_ms(r->w, now, 20));
-		warden_tick(r->w, now);
-	}
-	return prefix != NULL ? log_count(prefix) : 0;
-}
-
-#define run_loop(r, prefix, n, ms) run_loop_at(r, prefix, n, ms, 0)
-
-/* Until n lines start with prefix, at most 10 s. */
-#define wait_for(r, prefix, n) \
-	assert_int_equal(run_loop(r, prefix, n, 10000), n)
-/* Long enough for a command submitted by mistake to have run. */
-#define linger(r) (void)run_loop(r, NULL, 0, 300)
-
-/* The expiry the state database holds for tag, or -1 when none. */
-static int64_t
-recorded_expiry(const struct rig *r, const uint8_t tag[SPA_MAC_LEN])
-{
-	char db[192];
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	int64_t expiry = -1;
-
-	snprintf(db, sizeof(db), "%s/state.db", r->state);
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT expiry FROM replay"
-	    " WHERE tag = ?", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_bind_blob(st, 1, tag, SPA_MAC_LEN,
-	    SQLITE_STATIC), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		expiry = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return expiry;
-}
-
-/* Rows of the grant table. */
-static int
-recorded_grants(const struct rig *r)
-{
-	char db[192];
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	int n = -1;
-
-	snprintf(db, sizeof(db), "%s/state.db", r->state);
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM"
-	    " grant_rows", -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
-}
-
-static void
 test_expired_user(void **state)
 {
 	struct rig r;
@@ -308,10 +127,10 @@ test_expired_user(void **state)
 	(void)state;
 
 	RIG_UP(&r, "expired");
-	m = msg(&r, "carol", "ssh", "192.0.2.3", now + 120);
+	m = wardenrig_msg(&r, "carol", "ssh", "192.0.2.3", now + 120);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_INVALID);
 	linger(&r);
-	assert_int_equal(log_count("open"), 0);
+	assert_int_equal(cmdlog_count(dir, "open"), 0);
 	assert_int_equal(recorded_expiry(&r, m.tag), -1);
 	assert_false(replay_seen(warden_replay(r.w), m.tag, now));
 	rig_down(&r);
@@ -327,19 +146,19 @@ test_forward(void **state)
 
 	RIG_UP(&r, "forward");
 	/* the inner host is IPv4: from IPv6, no knock can ask for it */
-	m = msg(&r, "alice", "fwd", "2001:db8::3", now + 120);
+	m = wardenrig_msg(&r, "alice", "fwd", "2001:db8::3", now + 120);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_INVALID);
 	assert_int_equal(recorded_expiry(&r, m.tag), -1);
-	m = msg(&r, "alice", "fwd", "198.51.100.3", now + 120);
+	m = wardenrig_msg(&r, "alice", "fwd", "198.51.100.3", now + 120);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_DONE);
 	wait_for(&r, "fopen", 1);
-	assert_int_equal(log_count("fopen 198.51.100.3 tcp 2222 192.0.2.10 "
+	assert_int_equal(cmdlog_count(dir, "fopen 198.51.100.3 tcp 2222 192.0.2.10 "
 	    "22\n"), 1);
-	assert_int_equal(log_count("open"), 0);
+	assert_int_equal(cmdlog_count(dir, "open"), 0);
 	assert_int_equal(recorded_grants(&r), 1);
 	rig_down(&r);
 	/* stop closes it with its forward_close */
-	assert_int_equal(log_count("fclose 198.51.100.3 tcp 2222 192.0.2.10 "
+	assert_int_equal(cmdlog_count(dir, "fclose 198.51.100.3 tcp 2222 192.0.2.10 "
 	    "22\n"), 1);
 }
 
@@ -352,11 +171,11 @@ test_two_pairs(void **state)
 	(void)state;
 
 	RIG_UP(&r, "pairs");
-	m = msg(&r, "alice", "multi", "192.0.2.4", now + 120);
+	m = wardenrig_msg(&r, "alice", "multi", "192.0.2.4", now + 120);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_DONE);
 	wait_for(&r, "open", 2);
-	assert_int_equal(log_count("open 192.0.2.4 tcp 22\n"), 1);
-	assert_int_equal(log_count("open 192.0.2.4 udp 53\n"), 1);
+	assert_int_equal(cmdlog_count(dir, "open 192.0.2.4 tcp 22\n"), 1);
+	assert_int_equal(cmdlog_count(dir, "open 192.0.2.4 udp 53\n"), 1);
 	assert_int_equal(warden_grant_count(r.w), 1);
 	assert_int_equal(recorded_grants(&r), 1);
 	rig_down(&r);
@@ -374,14 +193,14 @@ test_classic_horizon(void **state)
 	(void)state;
 
 	RIG_UP(&r, "classic");
-	m = msg(&r, "bob", "ssh", "192.0.2.5", far);
+	m = wardenrig_msg(&r, "bob", "ssh", "192.0.2.5", far);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_DONE);
 	assert_int_equal(recorded_expiry(&r, m.tag), far);
-	m = msg(&r, "bob", "ssh", "192.0.2.5", far + 6);
+	m = wardenrig_msg(&r, "bob", "ssh", "192.0.2.5", far + 6);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_INVALID);
-	m = msg(&r, "alice", "ssh", "192.0.2.6", far);
+	m = wardenrig_msg(&r, "alice", "ssh", "192.0.2.6", far);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_INVALID);
-	m = msg(&r, "alice", "ssh", "192.0.2.6", now + HORIZON);
+	m = wardenrig_msg(&r, "alice", "ssh", "192.0.2.6", now + HORIZON);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_DONE);
 	wait_for(&r, "open", 2);
 	rig_down(&r);
@@ -426,8 +245,8 @@ test_dry_run(void **state)
 
 	if (rig_up_dry(&r, "dry", 1) != 0)
 		skip();
-	assert_int_equal(log_count("setup"), 0);
-	m = msg(&r, "alice", "multi", "192.0.2.7", now + 120);
+	assert_int_equal(cmdlog_count(dir, "setup"), 0);
+	m = wardenrig_msg(&r, "alice", "multi", "192.0.2.7", now + 120);
 	out = stderr_of_grant(&r, &m, now, &v);
 	assert_int_equal(v, WARDEN_DONE);
 	snprintf(want, sizeof(want), "%s/fw.sh open %s 192.0.2.7 tcp 22",
@@ -442,10 +261,10 @@ test_dry_run(void **state)
 	assert_true(replay_seen(warden_replay(r.w), m.tag, now));
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_INVALID);
 	linger(&r);
-	assert_int_equal(log_count("open"), 0);
+	assert_int_equal(cmdlog_count(dir, "open"), 0);
 	assert_int_equal(warden_grant_count(r.w), 0);
 	rig_down(&r);
-	assert_int_equal(log_count("teardown"), 0);
+	assert_int_equal(cmdlog_count(dir, "teardown"), 0);
 }
 
 /* stderr into dir/name from here; stderr_back gives it back and its text. */
@@ -539,7 +358,7 @@ test_replay_unloadable(void **state)
 	if (strstr(err, ": cannot load the replay cache, not starting: ") ==
 	    NULL)
 		fail_msg("log: %s", err);
-	assert_int_equal(log_count("setup"), 0);
+	assert_int_equal(cmdlog_count(dir, "setup"), 0);
 }
 
 /* A reload that changes the [cluster] section: said, the running one
@@ -589,8 +408,7 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	write_file("fw.sh", fw_script, 0755);
-	write_rules();
+	wardenrig_backend(dir, 1);
 	return 0;
 }
 
@@ -604,12 +422,8 @@ teardown(void **state)
 static int
 fresh_log(void **state)
 {
-	char path[192];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/log", dir);
-	unlink(path);
-	return 0;
+	return cmdlog_fresh(dir);
 }
 
 int

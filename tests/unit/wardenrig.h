@@ -1,0 +1,65 @@
+/*
+ * The rig of test_warden.c and test_warden_paths.c: a warden
+ * (sniffer/warden.h) over a real state directory and a real spawner, with
+ * a backend (fw.sh in the test's directory) whose commands only log a line
+ * (cmdlog.h); grant messages as the packet side sends them; the warden's
+ * loop run until the log shows a command; what the state database holds.
+ */
+#ifndef SPA_TEST_WARDENRIG_H
+#define SPA_TEST_WARDENRIG_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "firewall.h"
+#include "privmsg.h"
+#include "warden.h"
+
+struct rig {
+	struct conf *c;
+	struct firewall *fw;
+	struct warden_options o;        /* o.rules_dir: the test's directory */
+	struct warden *w;
+	char state[128];
+};
+
+/* Writes dir/fw.sh (fw.sh VERB DIR WORDS... logs "VERB WORDS..."; check
+ * always says the rule is not there) and the rules file dir/fake, whose
+ * every verb of both families goes to fw.sh; forwards: with the
+ * forward_open and forward_close verbs (logged as fopen and fclose). */
+void wardenrig_backend(const char *dir, int forwards);
+
+/* Stops the warden, then frees the firewall and the configuration. */
+void rig_down(struct rig *r);
+
+/* The index of the user, of the action called name in c (failing the
+ * running test when there is none). */
+uint32_t wardenrig_user_index(const struct conf *c, const char *name);
+uint32_t wardenrig_action_index(const struct conf *c, const char *name);
+
+/* A grant message, as the child sends it, passed through the decoder
+ * (warden_grant takes only what decodes): a random tag. */
+struct privmsg_grant wardenrig_msg(const struct rig *r, const char *user,
+    const char *action, const char *addr, int64_t tag_expiry);
+
+/* Runs the warden's loop for ms milliseconds, or until the command log
+ * has n lines starting with prefix (prefix NULL: the whole time), telling
+ * warden_tick the time is at (0: the clock's).  Returns how many such
+ * lines there are. */
+int run_loop_at(struct rig *r, const char *prefix, int n, int ms,
+    int64_t at);
+
+#define run_loop(r, prefix, n, ms) run_loop_at(r, prefix, n, ms, 0)
+/* Until n lines start with prefix, at most 10 s. */
+#define wait_for(r, prefix, n) \
+	assert_int_equal(run_loop(r, prefix, n, 10000), n)
+/* Long enough for a command submitted by mistake to have run. */
+#define linger(r) (void)run_loop(r, NULL, 0, 300)
+
+/* The expiry the state database holds for tag, or -1 when none. */
+int64_t recorded_expiry(const struct rig *r, const uint8_t tag[SPA_MAC_LEN]);
+
+/* Rows of the grant table. */
+int recorded_grants(const struct rig *r);
+
+#endif
