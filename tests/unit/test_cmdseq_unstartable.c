@@ -16,33 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cmdseq.h"
 #include "err.h"
-#include "log.h"
+#include "logcap.h"
 #include "spawn.h"
-
-static int logsock[2] = { -1, -1 };
-
-static const char *
-our_log(void)
-{
-	static char text[8192];
-	char buf[LOG_LINE_MAX + 1];
-	size_t at = 0;
-	ssize_t n;
-
-	text[0] = '\0';
-	while ((n = recv(logsock[1], buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0 &&
-	    at < sizeof(text)) {
-		buf[n] = '\0';
-		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s\n",
-		    buf + 1);
-	}
-	return text;
-}
 
 static void
 done_cb(void *cookie, int ok)
@@ -58,9 +37,9 @@ test_sync_unstartable(void **state)
 	const char *text;
 
 	(void)state;
-	(void)our_log();
+	(void)logcap_read();
 	assert_int_equal(cmdseq_run_sync(words, NULL), SPA_ERR_COMMAND);
-	text = our_log();
+	text = logcap_read();
 	if (strstr(text, "relative-prog") == NULL ||
 	    strstr(text, "cannot start it") == NULL)
 		fail_msg("log: %s", text);
@@ -77,10 +56,10 @@ test_async_unstartable(void **state)
 
 	(void)state;
 	assert_int_equal(spawner_new(1, &sp), 0);
-	(void)our_log();
+	(void)logcap_read();
 	assert_int_equal(cmdseq_start(sp, words, NULL, done_cb, &ok), 0);
 	assert_int_equal(ok, 0);                /* ended at once */
-	assert_non_null(strstr(our_log(), "cannot start relative-prog\n"));
+	assert_non_null(strstr(logcap_read(), "cannot start relative-prog\n"));
 	spawner_free(sp);
 }
 
@@ -100,10 +79,10 @@ test_async_queue_full(void **state)
 		n++;
 	}
 	assert_int_equal(rc, SPA_ERR_FULL);
-	(void)our_log();
+	(void)logcap_read();
 	assert_int_equal(cmdseq_start(sp, words, NULL, done_cb, &ok), 0);
 	assert_int_equal(ok, 0);
-	assert_null(strstr(our_log(), "cannot start /bin/true"));
+	assert_null(strstr(logcap_read(), "cannot start /bin/true"));
 	spawner_free(sp);               /* ends the sleepers */
 }
 
@@ -111,20 +90,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, logsock) != 0)
-		return -1;
-	log_init("spa-test", 1, 0);
-	log_to_socket(logsock[0]);
-	return 0;
+	return logcap_start();
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	log_to_socket(-1);
-	close(logsock[0]);
-	close(logsock[1]);
+	logcap_stop();
 	return 0;
 }
 

@@ -252,7 +252,8 @@ test_warden_invalid(void **state)
 	assert_int_equal(warden_grant(r.w, &ok, now), WARDEN_DONE);
 	wait_for(&r, "open", 1);
 	linger(&r);
-	if (cmdlog_count(dir, "open") != 1 || cmdlog_count(dir, "open 192.0.2.99 ") != 1 ||
+	if (cmdlog_count(dir, "open") != 1 ||
+	    cmdlog_count(dir, "open 192.0.2.99 ") != 1 ||
 	    cmdlog_count(dir, "close") != 0)
 		fail_msg("commands ran for invalid grants:\n%s", cmdlog_text(dir));
 	assert_int_equal(warden_grant_count(r.w), 1);

@@ -408,7 +408,7 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	wardenrig_backend(dir, 1);
+	wardenrig_backend(dir, WARDENRIG_FORWARDS);
 	return 0;
 }
 

@@ -24,13 +24,22 @@ static const char fw_script[] =
     "[ \"$verb\" = check ] && exit 1\n"
     "exit 0\n";
 
+static const char fw_faults_script[] =
+    "#!/bin/sh\n"
+    "verb=$1 d=$2; shift 2\n"
+    "echo \"$verb $*\" >> \"$d/log\"\n"
+    "if [ \"$verb\" = check ]; then [ -e \"$d/present\" ]; exit $?; fi\n"
+    "[ -e \"$d/$verb\" ] && exit 1\n"
+    "exit 0\n";
+
 void
-wardenrig_backend(const char *dir, int forwards)
+wardenrig_backend(const char *dir, int flags)
 {
 	char text[4096];
 	size_t len = 0;
 
-	testfile_write(dir, "fw.sh", fw_script, 0755);
+	testfile_write(dir, "fw.sh", (flags & WARDENRIG_FAULTS) != 0 ?
+	    fw_faults_script : fw_script, 0755);
 	for (int fam = 4; fam <= 6; fam += 2) {
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		    "[ipv%d]\n"
@@ -40,7 +49,7 @@ wardenrig_backend(const char *dir, int forwards)
 		    "check = %s/fw.sh check %s {addr} {proto} {port}\n"
 		    "teardown = %s/fw.sh teardown %s {family}\n",
 		    fam, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
-		if (forwards)
+		if ((flags & WARDENRIG_FORWARDS) != 0)
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 			    "forward_open = %s/fw.sh fopen %s {addr} {proto} "
 			    "{port} {inner_addr} {inner_port}\n"
@@ -52,12 +61,38 @@ wardenrig_backend(const char *dir, int forwards)
 	testfile_write(dir, "fake", text, 0644);
 }
 
+int
+wardenrig_start_alice(struct rig *r, const char *dir, const char *state,
+    int64_t now)
+{
+	char text[1024], err[CONF_ERR_MAX], fwerr[FIREWALL_ERR_MAX];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->state, sizeof(r->state), "%s", state);
+	snprintf(text, sizeof(text),
+	    "[sniffer]\nwindow = 60\nstate = %s\nfirewall = fake\n"
+	    "[user alice]\nkey = " WARDENRIG_ALICE_KEY "\nallow = ssh\n"
+	    "[action ssh]\nopen = tcp/22\ntimeout = 30\n", r->state);
+	if (conf_load_string("test.conf", text, &r->c, err) != 0)
+		fail_msg("%s", err);
+	if (firewall_load(dir, "fake", &r->fw, fwerr) != 0)
+		fail_msg("%s", fwerr);
+	r->o.rules_dir = dir;
+	return warden_start(r->c, r->fw, &r->o, now, &r->w);
+}
+
+void
+wardenrig_free(struct rig *r)
+{
+	firewall_free(r->fw);
+	conf_free(r->c);
+}
+
 void
 rig_down(struct rig *r)
 {
 	warden_stop(r->w);
-	firewall_free(r->fw);
-	conf_free(r->c);
+	wardenrig_free(r);
 }
 
 uint32_t

@@ -9,10 +9,12 @@
 #define SPA_TEST_WARDENRIG_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "conf.h"
 #include "firewall.h"
 #include "privmsg.h"
+#include "verify.h"
 #include "warden.h"
 
 struct rig {
@@ -23,11 +25,28 @@ struct rig {
 	char state[128];
 };
 
+#define WARDENRIG_ALICE_KEY "PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0="
+
+/* wardenrig_backend: the forward_open and forward_close verbs too
+ * (logged as fopen and fclose). */
+#define WARDENRIG_FORWARDS 1
+/* wardenrig_backend: a verb exits 1 when the file dir/VERB exists; check
+ * says the rule is there when dir/present exists. */
+#define WARDENRIG_FAULTS 2
+
 /* Writes dir/fw.sh (fw.sh VERB DIR WORDS... logs "VERB WORDS..."; check
- * always says the rule is not there) and the rules file dir/fake, whose
- * every verb of both families goes to fw.sh; forwards: with the
- * forward_open and forward_close verbs (logged as fopen and fclose). */
-void wardenrig_backend(const char *dir, int forwards);
+ * says the rule is not there) and the rules file dir/fake, whose every
+ * verb of both families goes to fw.sh; flags: WARDENRIG_*. */
+void wardenrig_backend(const char *dir, int flags);
+
+/* warden_start's status at now over the state directory state, with the
+ * rules file dir/fake, for one user alice who may ask for ssh (tcp/22,
+ * 30 s).  Whatever it returns, wardenrig_free frees what is left. */
+int wardenrig_start_alice(struct rig *r, const char *dir, const char *state,
+    int64_t now);
+
+/* Frees the firewall and the configuration (the warden is stopped). */
+void wardenrig_free(struct rig *r);
 
 /* Stops the warden, then frees the firewall and the configuration. */
 void rig_down(struct rig *r);
@@ -41,6 +60,11 @@ uint32_t wardenrig_action_index(const struct conf *c, const char *name);
  * (warden_grant takes only what decodes): a random tag. */
 struct privmsg_grant wardenrig_msg(const struct rig *r, const char *user,
     const char *action, const char *addr, int64_t tag_expiry);
+
+/* Alice's ssh, as wardenrig_msg, with a tag kept for the native replay
+ * extra and 30 s. */
+#define wardenrig_alice_ssh(r, addr) wardenrig_msg(r, "alice", "ssh", addr, \
+	(int64_t)time(NULL) + VERIFY_NATIVE_REPLAY_EXTRA + 30)
 
 /* Runs the warden's loop for ms milliseconds, or until the command log
  * has n lines starting with prefix (prefix NULL: the whole time), telling
