@@ -22,6 +22,8 @@
 
 #include <sqlite3.h>
 
+#include "cmdlog.h"
+#include "grantrig.h"
 #include "testfile.h"
 #include "err.h"
 #include "grant.h"
@@ -29,174 +31,10 @@
 
 static char dir[] = "/tmp/spa-grant-XXXXXX";
 
-/* The backend: fw.sh VERB DIR ADDR PROTO PORT [WORDS...] logs the call,
- * fails when DIR/fail-VERB or DIR/fail-VERB-PORT exists, and keeps a rule
- * as a file. */
-static const char fw_script[] =
-    "#!/bin/sh\n"
-    "verb=$1 d=$2; shift 2\n"
-    "rule=\"$d/rule-$1-$2-$3\"\n"
-    "echo \"$verb $1 $2 $3\" >> \"$d/log\"\n"
-    "[ -e \"$d/fail-$verb\" ] && exit 1\n"
-    "[ -e \"$d/fail-$verb-$3\" ] && exit 1\n"
-    "case $verb in\n"
-    "open) : > \"$rule\";;\n"
-    "close) rm \"$rule\" 2>/dev/null;;\n"
-    "check) test -e \"$rule\";;\n"
-    "esac\n";
-
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
 	testfile_write(dir, name, text, mode);
-}
-
-/* A rules file "name" for the fw.sh backend; extra_close words are
- * appended as more close commands before the real one. */
-static void
-write_rules(const char *name, int extra_close)
-{
-	char text[8192], cmd[512];
-	size_t len = 0;
-
-	for (int fam = 4; fam <= 6; fam += 2) {
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    "[ipv%d]\nopen = %s/fw.sh open %s {addr} {proto} {port}\n"
-		    "check = %s/fw.sh check %s {addr} {proto} {port}\n", fam,
-		    dir, dir, dir, dir);
-		for (int i = 0; i < extra_close; i++) {
-			/* 20 words each: the sequence is longer than 64. */
-			snprintf(cmd, sizeof(cmd), "close = %s/fw.sh note %s {addr}"
-			    " {proto} {port} w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12"
-			    " w13 w14 w15\n", dir, dir);
-			len += (size_t)snprintf(text + len, sizeof(text) - len,
-			    "%s", cmd);
-		}
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    "close = %s/fw.sh close %s {addr} {proto} {port}\n", dir, dir);
-	}
-	write_file(name, text, 0644);
-}
-
-static int
-exists(const char *name)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return access(path, F_OK) == 0;
-}
-
-static void
-touch(const char *name, int on)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (on)
-		write_file(name, "", 0644);
-	else
-		unlink(path);
-}
-
-/* How many lines of the command log start with prefix. */
-static int
-log_count(const char *prefix)
-{
-	char path[192], line[256];
-	int n = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/log", dir);
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		n += strncmp(line, prefix, strlen(prefix)) == 0;
-	fclose(fp);
-	return n;
-}
-
-struct rig {
-	struct state *st;
-	struct spawner *sp;
-	struct firewall *fw;
-	struct grant_engine *e;
-};
-
-static void
-rig_up(struct rig *r, const char *statedir, const char *rules)
-{
-	char err[512], sub[128];
-
-	snprintf(sub, sizeof(sub), "%s/%s", dir, statedir);
-	assert_int_equal(state_open(sub, &r->st, err), 0);
-	assert_int_equal(spawner_new(4, &r->sp), 0);
-	if (firewall_load(dir, rules, &r->fw, err) != 0)
-		fail_msg("%s", err);
-	assert_int_equal(grant_engine_new(r->st, r->sp, r->fw, dir, &r->e), 0);
-}
-
-/* As a kill -9 would leave it: nothing closed, the state as it is. */
-static void
-rig_down(struct rig *r)
-{
-	grant_engine_free(r->e);
-	firewall_free(r->fw);
-	spawner_free(r->sp);
-	state_close(r->st);
-}
-
-/* Runs the spawner until no grant's commands run (at most 10 s). */
-#define settle(r) assert_int_equal(settle_busy(r), 0)
-static size_t
-settle_busy(struct rig *r)
-{
-	int64_t until = spawn_now_ms() + 10000;
-
-	while (grant_busy(r->e) > 0 && spawn_now_ms() < until) {
-		struct pollfd pfd = { spawner_fd(r->sp), POLLIN, 0 };
-
-		(void)poll(&pfd, 1, 10);
-		spawner_poll(r->sp, spawn_now_ms());
-	}
-	return grant_busy(r->e);
-}
-
-static struct grantrec
-knock(const char *addr, int64_t expiry)
-{
-	struct grantrec g = { .proto = IPPROTO_TCP, .port = 22,
-	    .expiry = expiry, .user = "alice", .action = "ssh" };
-
-	assert_int_equal(addr_parse(addr, &g.addr), 0);
-	return g;
-}
-
-struct phases {
-	int n;
-	enum grant_phase phase;
-	int64_t expiry;
-};
-
-static int
-phase_of(void *ctx, const struct grantrec *r)
-{
-	struct phases *p = ctx;
-
-	p->n++;
-	p->phase = r->phase;
-	p->expiry = r->expiry;
-	return 0;
-}
-
-/* What the state says: how many rows, and the last one's phase. */
-static struct phases
-recorded(struct rig *r)
-{
-	struct phases p = { 0 };
-
-	assert_int_equal(state_grant_each(r->st, phase_of, NULL, &p), 0);
-	return p;
 }
 
 static void
@@ -204,37 +42,37 @@ test_grant_life(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.7", now + 30);
+	struct grantrec g = grantrig_knock("198.51.100.7", now + 30);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "life", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "life", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
-	assert_int_equal(recorded(&r).phase, GRANT_OPENING);   /* before */
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPENING);   /* before */
 	settle(&r);
-	assert_true(exists("rule-198.51.100.7-tcp-22"));
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
+	assert_true(grantrig_exists("rule-198.51.100.7-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
 	assert_int_equal(grant_next_ms(r.e, now), 30000);
 	/* Extended: closed, then opened again, with the new expiry. */
 	g.expiry = now + 60;
 	assert_int_equal(grant_grant(r.e, &g, now + 1), 0);
 	settle(&r);
-	assert_int_equal(log_count("close"), 1);
-	assert_int_equal(log_count("open"), 2);
-	assert_true(exists("rule-198.51.100.7-tcp-22"));
-	assert_int_equal(recorded(&r).expiry, now + 60);
+	assert_int_equal(cmdlog_count(dir, "close"), 1);
+	assert_int_equal(cmdlog_count(dir, "open"), 2);
+	assert_true(grantrig_exists("rule-198.51.100.7-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 60);
 	/* Not due yet; then due. */
 	grant_expire(r.e, now + 59);
 	assert_int_equal(grant_busy(r.e), 0);
 	grant_expire(r.e, now + 60);
 	assert_int_equal(grant_busy(r.e), 1);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSING);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSING);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.7-tcp-22"));
-	assert_int_equal(recorded(&r).n, 0);
+	assert_false(grantrig_exists("rule-198.51.100.7-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
 	assert_int_equal(grant_next_ms(r.e, now), -1);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 /* The key of a grant includes the family (grantrec_same, and the state's
@@ -248,28 +86,28 @@ test_grant_family_in_key(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec v4 = knock("198.51.100.7", now + 30);
-	struct grantrec v6 = knock("::ffff:198.51.100.7", now + 60);
+	struct grantrec v4 = grantrig_knock("198.51.100.7", now + 30);
+	struct grantrec v6 = grantrig_knock("::ffff:198.51.100.7", now + 60);
 	(void)state;
 
 	assert_memory_equal(v4.addr.bytes, v6.addr.bytes, SPA_ADDR_LEN);
 	assert_int_equal(v6.addr.family, 6);
 	assert_false(grantrec_same(&v4, &v6));
 	assert_true(grantrec_same(&v4, &v4));
-	write_rules("files", 0);
-	rig_up(&r, "family", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "family", "files");
 	assert_int_equal(grant_grant(r.e, &v4, now), 0);
 	settle(&r);
 	assert_int_equal(grant_grant(r.e, &v6, now), SPA_ERR_STATE);
 	settle(&r);
 	assert_int_equal(grant_count(r.e), 1);
-	assert_int_equal(recorded(&r).n, 1);
-	assert_int_equal(recorded(&r).expiry, now + 30);
-	assert_int_equal(log_count("open"), 1);
-	assert_int_equal(log_count("close"), 0);
-	assert_true(exists("rule-198.51.100.7-tcp-22"));
-	rig_down(&r);
-	touch("rule-198.51.100.7-tcp-22", 0);
+	assert_int_equal(grantrig_recorded(&r).n, 1);
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 30);
+	assert_int_equal(cmdlog_count(dir, "open"), 1);
+	assert_int_equal(cmdlog_count(dir, "close"), 0);
+	assert_true(grantrig_exists("rule-198.51.100.7-tcp-22"));
+	grantrig_down(&r);
+	grantrig_touch("rule-198.51.100.7-tcp-22", 0);
 }
 
 /* A knock while its grant closes: open again after the close, never
@@ -279,22 +117,22 @@ test_grant_knock_while_closing(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("2001:db8::7", now + 5);
+	struct grantrec g = grantrig_knock("2001:db8::7", now + 5);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "reopen", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "reopen", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
 	grant_expire(r.e, now + 5);
 	g.expiry = now + 50;
 	assert_int_equal(grant_grant(r.e, &g, now + 5), 0);
-	assert_int_equal(recorded(&r).phase, GRANT_REOPENING);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_REOPENING);
 	settle(&r);
-	assert_true(exists("rule-2001:db8::7-tcp-22"));
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	assert_int_equal(recorded(&r).expiry, now + 50);
-	rig_down(&r);
+	assert_true(grantrig_exists("rule-2001:db8::7-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 50);
+	grantrig_down(&r);
 }
 
 /* A close that fails stays recorded and is retried until it works. */
@@ -303,34 +141,34 @@ test_grant_close_fails(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.8", now + 1);
+	struct grantrec g = grantrig_knock("198.51.100.8", now + 1);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "closefail", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "closefail", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	touch("fail-close", 1);
+	grantrig_touch("fail-close", 1);
 	grant_expire(r.e, now + 1);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.8-tcp-22"));
-	assert_int_equal(recorded(&r).n, 1);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_true(grantrig_exists("rule-198.51.100.8-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 1);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
 	assert_int_equal(grant_count(r.e), 1);
 	/* A retry is scheduled (perhaps due already on a slow machine). */
 	assert_true(grant_next_ms(r.e, (int64_t)time(NULL)) >= 0);
 	/* The retry that is due fails again, and waits longer. */
 	grant_expire(r.e, now + 1000);
 	settle(&r);
-	assert_int_equal(log_count("close"), 2);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
-	touch("fail-close", 0);
+	assert_int_equal(cmdlog_count(dir, "close"), 2);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
+	grantrig_touch("fail-close", 0);
 	grant_expire(r.e, now + 2000);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.8-tcp-22"));
-	assert_int_equal(recorded(&r).n, 0);
+	assert_false(grantrig_exists("rule-198.51.100.8-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 /* A rule someone else removed: the close fails, the check says it is
@@ -340,19 +178,19 @@ test_grant_rule_already_gone(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.9", now + 1);
+	struct grantrec g = grantrig_knock("198.51.100.9", now + 1);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "gone", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "gone", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	touch("rule-198.51.100.9-tcp-22", 0);
+	grantrig_touch("rule-198.51.100.9-tcp-22", 0);
 	grant_expire(r.e, now + 1);
 	settle(&r);
-	assert_int_equal(recorded(&r).n, 0);
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 /* An open that fails: what it opened is closed and nothing is granted. */
@@ -361,19 +199,19 @@ test_grant_open_fails(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.10", now + 30);
+	struct grantrec g = grantrig_knock("198.51.100.10", now + 30);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "openfail", "files");
-	touch("fail-open", 1);
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "openfail", "files");
+	grantrig_touch("fail-open", 1);
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	touch("fail-open", 0);
-	assert_int_equal(recorded(&r).n, 0);
+	grantrig_touch("fail-open", 0);
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
-	assert_int_equal(log_count("close"), 1);        /* the undo */
-	rig_down(&r);
+	assert_int_equal(cmdlog_count(dir, "close"), 1);        /* the undo */
+	grantrig_down(&r);
 }
 
 /* The process dies (no close ran) with one grant in its time, one
@@ -386,39 +224,39 @@ test_grant_recover(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec live = knock("198.51.100.20", now + 100);
-	struct grantrec old = knock("198.51.100.21", now + 2);
-	struct grantrec stuck = knock("198.51.100.22", now + 1);
+	struct grantrec live = grantrig_knock("198.51.100.20", now + 100);
+	struct grantrec old = grantrig_knock("198.51.100.21", now + 2);
+	struct grantrec stuck = grantrig_knock("198.51.100.22", now + 1);
 	(void)state;
 
-	write_rules("long", 4);
-	rig_up(&r, "recover", "long");
+	grantrig_rules("long", 4);
+	grantrig_up(&r, "recover", "long");
 	assert_int_equal(grant_grant(r.e, &live, now), 0);
 	assert_int_equal(grant_grant(r.e, &old, now), 0);
 	assert_int_equal(grant_grant(r.e, &stuck, now), 0);
 	settle(&r);
-	touch("fail-close", 1);
+	grantrig_touch("fail-close", 1);
 	grant_expire(r.e, now + 1);
 	settle(&r);
-	touch("fail-close", 0);
-	rig_down(&r);           /* killed */
-	touch("log", 0);
+	grantrig_touch("fail-close", 0);
+	grantrig_down(&r);           /* killed */
+	grantrig_touch("log", 0);
 
-	rig_up(&r, "recover", "long");
+	grantrig_up(&r, "recover", "long");
 	assert_int_equal(grant_recover(r.e, now + 10), 0);
-	assert_int_equal(log_count("note"), 3 * 4);
-	assert_int_equal(log_count("close"), 3);
-	assert_false(exists("rule-198.51.100.20-tcp-22"));
-	assert_false(exists("rule-198.51.100.21-tcp-22"));
-	assert_false(exists("rule-198.51.100.22-tcp-22"));
+	assert_int_equal(cmdlog_count(dir, "note"), 3 * 4);
+	assert_int_equal(cmdlog_count(dir, "close"), 3);
+	assert_false(grantrig_exists("rule-198.51.100.20-tcp-22"));
+	assert_false(grantrig_exists("rule-198.51.100.21-tcp-22"));
+	assert_false(grantrig_exists("rule-198.51.100.22-tcp-22"));
 	assert_int_equal(grant_count(r.e), 1);
 	grant_resume(r.e, now + 10);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.20-tcp-22"));
-	assert_int_equal(recorded(&r).n, 1);
-	assert_int_equal(recorded(&r).expiry, now + 100);
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	rig_down(&r);
+	assert_true(grantrig_exists("rule-198.51.100.20-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 1);
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 100);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	grantrig_down(&r);
 }
 
 /* Killed while the open commands ran (row "opening", rule there or not):
@@ -428,22 +266,22 @@ test_grant_recover_opening(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.30", now + 100);
+	struct grantrec g = grantrig_knock("198.51.100.30", now + 100);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "opening", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "opening", "files");
 	g.phase = GRANT_OPENING;
 	snprintf(g.backend, sizeof(g.backend), "files");
 	assert_int_equal(state_grant_put(r.st, &g), 0);        /* no rule */
-	rig_down(&r);
-	rig_up(&r, "opening", "files");
+	grantrig_down(&r);
+	grantrig_up(&r, "opening", "files");
 	assert_int_equal(grant_recover(r.e, now), 0);
 	grant_resume(r.e, now);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.30-tcp-22"));
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	rig_down(&r);
+	assert_true(grantrig_exists("rule-198.51.100.30-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	grantrig_down(&r);
 }
 
 /* Shutdown closes everything; a close that fails stays for next time. */
@@ -452,26 +290,26 @@ test_grant_close_all(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec a = knock("198.51.100.40", now + 100);
-	struct grantrec b = knock("2001:db8::40", now + 100);
+	struct grantrec a = grantrig_knock("198.51.100.40", now + 100);
+	struct grantrec b = grantrig_knock("2001:db8::40", now + 100);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "closeall", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "closeall", "files");
 	assert_int_equal(grant_grant(r.e, &a, now), 0);
 	assert_int_equal(grant_grant(r.e, &b, now), 0);
 	settle(&r);
 	assert_int_equal(grant_close_all(r.e, spawn_now_ms() + 1000), 0);
-	assert_false(exists("rule-198.51.100.40-tcp-22"));
-	assert_false(exists("rule-2001:db8::40-tcp-22"));
-	assert_int_equal(recorded(&r).n, 0);
+	assert_false(grantrig_exists("rule-198.51.100.40-tcp-22"));
+	assert_false(grantrig_exists("rule-2001:db8::40-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_grant(r.e, &a, now), 0);
 	settle(&r);
-	touch("fail-close", 1);
+	grantrig_touch("fail-close", 1);
 	assert_int_equal(grant_close_all(r.e, spawn_now_ms() + 1000), 1);
-	touch("fail-close", 0);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
-	rig_down(&r);
+	grantrig_touch("fail-close", 0);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
+	grantrig_down(&r);
 }
 
 /* g with tcp/443 and udp/51820 after its tcp/22. */
@@ -492,69 +330,69 @@ test_grant_pairs(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = three_pairs(knock("198.51.100.60", now + 30));
+	struct grantrec g = three_pairs(grantrig_knock("198.51.100.60", now + 30));
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "pairs", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "pairs", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.60-tcp-22"));
-	assert_true(exists("rule-198.51.100.60-tcp-443"));
-	assert_true(exists("rule-198.51.100.60-udp-51820"));
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	assert_int_equal(recorded(&r).n, 1);
+	assert_true(grantrig_exists("rule-198.51.100.60-tcp-22"));
+	assert_true(grantrig_exists("rule-198.51.100.60-tcp-443"));
+	assert_true(grantrig_exists("rule-198.51.100.60-udp-51820"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	assert_int_equal(grantrig_recorded(&r).n, 1);
 	assert_int_equal(grant_count(r.e), 1);
 	/* The close of tcp/443 fails: the other two close, it stays. */
-	touch("fail-close-443", 1);
+	grantrig_touch("fail-close-443", 1);
 	grant_expire(r.e, now + 30);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.60-tcp-22"));
-	assert_true(exists("rule-198.51.100.60-tcp-443"));
-	assert_false(exists("rule-198.51.100.60-udp-51820"));
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
-	assert_int_equal(log_count("close"), 3);
-	touch("fail-close-443", 0);
+	assert_false(grantrig_exists("rule-198.51.100.60-tcp-22"));
+	assert_true(grantrig_exists("rule-198.51.100.60-tcp-443"));
+	assert_false(grantrig_exists("rule-198.51.100.60-udp-51820"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(cmdlog_count(dir, "close"), 3);
+	grantrig_touch("fail-close-443", 0);
 	grant_expire(r.e, now + 1000);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.60-tcp-443"));
-	assert_int_equal(log_count("close"), 4);        /* tcp/443 alone */
-	assert_int_equal(recorded(&r).n, 0);
+	assert_false(grantrig_exists("rule-198.51.100.60-tcp-443"));
+	assert_int_equal(cmdlog_count(dir, "close"), 4);        /* tcp/443 alone */
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
 
 	/* The open of tcp/443 fails: tcp/22 is closed again, udp/51820
 	 * never opened; nothing is granted. */
-	touch("log", 0);
-	touch("fail-open-443", 1);
+	grantrig_touch("log", 0);
+	grantrig_touch("fail-open-443", 1);
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	touch("fail-open-443", 0);
-	assert_int_equal(log_count("open"), 2);
-	assert_int_equal(log_count("open 198.51.100.60 udp"), 0);
-	assert_false(exists("rule-198.51.100.60-tcp-22"));
-	assert_false(exists("rule-198.51.100.60-tcp-443"));
-	assert_int_equal(recorded(&r).n, 0);
+	grantrig_touch("fail-open-443", 0);
+	assert_int_equal(cmdlog_count(dir, "open"), 2);
+	assert_int_equal(cmdlog_count(dir, "open 198.51.100.60 udp"), 0);
+	assert_false(grantrig_exists("rule-198.51.100.60-tcp-22"));
+	assert_false(grantrig_exists("rule-198.51.100.60-tcp-443"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
 
 	/* Killed with it open: the next start closes every pair, and
 	 * re-opens every pair in its time. */
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	rig_down(&r);
-	touch("log", 0);
-	rig_up(&r, "pairs", "files");
+	grantrig_down(&r);
+	grantrig_touch("log", 0);
+	grantrig_up(&r, "pairs", "files");
 	assert_int_equal(grant_recover(r.e, now + 1), 0);
-	assert_int_equal(log_count("close"), 3);
-	assert_false(exists("rule-198.51.100.60-udp-51820"));
+	assert_int_equal(cmdlog_count(dir, "close"), 3);
+	assert_false(grantrig_exists("rule-198.51.100.60-udp-51820"));
 	grant_resume(r.e, now + 1);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.60-tcp-22"));
-	assert_true(exists("rule-198.51.100.60-tcp-443"));
-	assert_true(exists("rule-198.51.100.60-udp-51820"));
+	assert_true(grantrig_exists("rule-198.51.100.60-tcp-22"));
+	assert_true(grantrig_exists("rule-198.51.100.60-tcp-443"));
+	assert_true(grantrig_exists("rule-198.51.100.60-udp-51820"));
 	assert_int_equal(grant_close_all(r.e, spawn_now_ms() + 1000), 0);
-	assert_false(exists("rule-198.51.100.60-tcp-443"));
-	assert_int_equal(recorded(&r).n, 0);
-	rig_down(&r);
+	assert_false(grantrig_exists("rule-198.51.100.60-tcp-443"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
+	grantrig_down(&r);
 }
 
 /* A grant of tcp/22 alone and one of tcp/22 tcp/443 for the same address
@@ -563,7 +401,7 @@ static void
 test_grant_pairs_key(void **state)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec one = knock("198.51.100.61", now + 30);
+	struct grantrec one = grantrig_knock("198.51.100.61", now + 30);
 	struct grantrec three = three_pairs(one);
 	struct grantrec other = three;
 	(void)state;
@@ -585,7 +423,7 @@ test_grant_forward(void **state)
 	char text[1024];
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.70", now + 5);
+	struct grantrec g = grantrig_knock("198.51.100.70", now + 5);
 	(void)state;
 
 	snprintf(text, sizeof(text), "[ipv4]\nopen = /bin/false\n"
@@ -595,20 +433,20 @@ test_grant_forward(void **state)
 	    "[ipv6]\nopen = /bin/false\nclose = /bin/false\n", dir, dir, dir,
 	    dir);
 	write_file("fwd", text, 0644);
-	rig_up(&r, "forward", "fwd");
+	grantrig_up(&r, "forward", "fwd");
 	assert_int_equal(addr_parse("192.0.2.10", &g.inner), 0);
 	g.inner_port = 22;
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.70-to-192.0.2.10-22"));
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
+	assert_true(grantrig_exists("rule-198.51.100.70-to-192.0.2.10-22"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
 	grant_expire(r.e, now + 5);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.70-to-192.0.2.10-22"));
-	assert_int_equal(recorded(&r).n, 0);
-	assert_int_equal(log_count("open"), 1);
-	assert_int_equal(log_count("close"), 1);
-	rig_down(&r);
+	assert_false(grantrig_exists("rule-198.51.100.70-to-192.0.2.10-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
+	assert_int_equal(cmdlog_count(dir, "open"), 1);
+	assert_int_equal(cmdlog_count(dir, "close"), 1);
+	grantrig_down(&r);
 }
 
 /* The state cannot record the grant: nothing opens (fail closed). */
@@ -619,11 +457,11 @@ test_grant_state_unwritable(void **state)
 	struct rig r;
 	sqlite3 *other;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.50", now + 100);
+	struct grantrec g = grantrig_knock("198.51.100.50", now + 100);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "locked", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "locked", "files");
 	state_set_busy_ms(r.st, 20);
 	snprintf(db, sizeof(db), "%s/locked/state.db", dir);
 	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
@@ -631,10 +469,10 @@ test_grant_state_unwritable(void **state)
 	    NULL), SQLITE_OK);
 	assert_int_equal(grant_grant(r.e, &g, now), SPA_ERR_STATE);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.50-tcp-22"));
+	assert_false(grantrig_exists("rule-198.51.100.50-tcp-22"));
 	assert_int_equal(grant_count(r.e), 0);
 	sqlite3_close(other);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 static int
@@ -643,7 +481,7 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	write_file("fw.sh", fw_script, 0755);
+	grantrig_setup(dir);
 	return 0;
 }
 
@@ -658,7 +496,7 @@ static int
 fresh_log(void **state)
 {
 	(void)state;
-	touch("log", 0);
+	grantrig_touch("log", 0);
 	return 0;
 }
 

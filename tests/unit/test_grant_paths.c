@@ -32,6 +32,8 @@
 
 #include <sqlite3.h>
 
+#include "cmdlog.h"
+#include "grantrig.h"
 #include "testfile.h"
 #include "err.h"
 #include "grant.h"
@@ -39,176 +41,11 @@
 
 static char dir[] = "/tmp/spa-grant-paths-XXXXXX";
 
-/* The backend: fw.sh VERB DIR ADDR PROTO PORT [WORDS...] logs the call,
- * fails when DIR/fail-VERB or DIR/fail-VERB-PORT exists, and keeps a rule
- * as a file. */
-static const char fw_script[] =
-    "#!/bin/sh\n"
-    "verb=$1 d=$2; shift 2\n"
-    "rule=\"$d/rule-$1-$2-$3\"\n"
-    "echo \"$verb $1 $2 $3\" >> \"$d/log\"\n"
-    "[ -e \"$d/fail-$verb\" ] && exit 1\n"
-    "[ -e \"$d/fail-$verb-$3\" ] && exit 1\n"
-    "case $verb in\n"
-    "open) : > \"$rule\";;\n"
-    "close) rm \"$rule\" 2>/dev/null;;\n"
-    "check) test -e \"$rule\";;\n"
-    "esac\n";
-
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
 	testfile_write(dir, name, text, mode);
 }
-
-/* A rules file "name" for the fw.sh backend; extra_close words are
- * appended as more close commands before the real one. */
-static void
-write_rules(const char *name, int extra_close)
-{
-	char text[8192], cmd[512];
-	size_t len = 0;
-
-	for (int fam = 4; fam <= 6; fam += 2) {
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    "[ipv%d]\nopen = %s/fw.sh open %s {addr} {proto} {port}\n"
-		    "check = %s/fw.sh check %s {addr} {proto} {port}\n", fam,
-		    dir, dir, dir, dir);
-		for (int i = 0; i < extra_close; i++) {
-			/* 20 words each: the sequence is longer than 64. */
-			snprintf(cmd, sizeof(cmd), "close = %s/fw.sh note %s {addr}"
-			    " {proto} {port} w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12"
-			    " w13 w14 w15\n", dir, dir);
-			len += (size_t)snprintf(text + len, sizeof(text) - len,
-			    "%s", cmd);
-		}
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    "close = %s/fw.sh close %s {addr} {proto} {port}\n", dir, dir);
-	}
-	write_file(name, text, 0644);
-}
-
-static int
-exists(const char *name)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return access(path, F_OK) == 0;
-}
-
-static void
-touch(const char *name, int on)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (on)
-		write_file(name, "", 0644);
-	else
-		unlink(path);
-}
-
-/* How many lines of the command log start with prefix. */
-static int
-log_count(const char *prefix)
-{
-	char path[192], line[256];
-	int n = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/log", dir);
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		n += strncmp(line, prefix, strlen(prefix)) == 0;
-	fclose(fp);
-	return n;
-}
-
-struct rig {
-	struct state *st;
-	struct spawner *sp;
-	struct firewall *fw;
-	struct grant_engine *e;
-};
-
-static void
-rig_up(struct rig *r, const char *statedir, const char *rules)
-{
-	char err[512], sub[128];
-
-	snprintf(sub, sizeof(sub), "%s/%s", dir, statedir);
-	assert_int_equal(state_open(sub, &r->st, err), 0);
-	assert_int_equal(spawner_new(4, &r->sp), 0);
-	if (firewall_load(dir, rules, &r->fw, err) != 0)
-		fail_msg("%s", err);
-	assert_int_equal(grant_engine_new(r->st, r->sp, r->fw, dir, &r->e), 0);
-}
-
-/* As a kill -9 would leave it: nothing closed, the state as it is. */
-static void
-rig_down(struct rig *r)
-{
-	grant_engine_free(r->e);
-	firewall_free(r->fw);
-	spawner_free(r->sp);
-	state_close(r->st);
-}
-
-/* Runs the spawner until no grant's commands run (at most 10 s). */
-#define settle(r) assert_int_equal(settle_busy(r), 0)
-static size_t
-settle_busy(struct rig *r)
-{
-	int64_t until = spawn_now_ms() + 10000;
-
-	while (grant_busy(r->e) > 0 && spawn_now_ms() < until) {
-		struct pollfd pfd = { spawner_fd(r->sp), POLLIN, 0 };
-
-		(void)poll(&pfd, 1, 10);
-		spawner_poll(r->sp, spawn_now_ms());
-	}
-	return grant_busy(r->e);
-}
-
-static struct grantrec
-knock(const char *addr, int64_t expiry)
-{
-	struct grantrec g = { .proto = IPPROTO_TCP, .port = 22,
-	    .expiry = expiry, .user = "alice", .action = "ssh" };
-
-	assert_int_equal(addr_parse(addr, &g.addr), 0);
-	return g;
-}
-
-struct phases {
-	int n;
-	enum grant_phase phase;
-	int64_t expiry;
-};
-
-static int
-phase_of(void *ctx, const struct grantrec *r)
-{
-	struct phases *p = ctx;
-
-	p->n++;
-	p->phase = r->phase;
-	p->expiry = r->expiry;
-	return 0;
-}
-
-/* What the state says: how many rows, and the last one's phase. */
-static struct phases
-recorded(struct rig *r)
-{
-	struct phases p = { 0 };
-
-	assert_int_equal(state_grant_each(r->st, phase_of, NULL, &p), 0);
-	return p;
-}
-
 
 /* stderr (where the log goes) into dir/name while on; its text after. */
 static int saved_stderr = -1;
@@ -285,12 +122,12 @@ test_hook_counts_each(void **state)
 	struct hook h = { 0 };
 	struct seen s = { 0 };
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.20", now + 60);
-	struct grantrec g2 = knock("198.51.100.21", now + 60);
+	struct grantrec g = grantrig_knock("198.51.100.20", now + 60);
+	struct grantrec g2 = grantrig_knock("198.51.100.21", now + 60);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "hook", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "hook", "files");
 	grant_engine_on_opened(r.e, on_opened, &h);
 	grant_engine_knock_time(r.e, 1234567);
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
@@ -313,7 +150,7 @@ test_hook_counts_each(void **state)
 	assert_int_equal(grant_counts(r.e)->closed, 2);
 	assert_int_equal(grant_counts(r.e)->close_failed, 0);
 	assert_int_equal(grant_count(r.e), 0);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 /* A second knock while the open runs: it moves the expiry, nothing more
@@ -323,22 +160,22 @@ test_knock_while_opening(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.22", now + 60);
+	struct grantrec g = grantrig_knock("198.51.100.22", now + 60);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "opening", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "opening", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	assert_int_equal(grant_busy(r.e), 1);
 	g.expiry = now + 90;
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
-	assert_int_equal(recorded(&r).phase, GRANT_OPENING);
-	assert_int_equal(recorded(&r).expiry, now + 90);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPENING);
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 90);
 	settle(&r);
-	assert_int_equal(log_count("open"), 1);
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	assert_int_equal(recorded(&r).expiry, now + 90);
-	rig_down(&r);
+	assert_int_equal(cmdlog_count(dir, "open"), 1);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 90);
+	grantrig_down(&r);
 }
 
 /* A knock while the close keeps failing: recorded, and the grant opens
@@ -349,33 +186,33 @@ test_knock_while_close_failed(void **state)
 	struct rig r;
 	struct seen s = { 0 };
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.23", now + 1);
+	struct grantrec g = grantrig_knock("198.51.100.23", now + 1);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "cfknock", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "cfknock", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	touch("fail-close", 1);
+	grantrig_touch("fail-close", 1);
 	grant_expire(r.e, now + 1);
 	settle(&r);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
 	grant_each(r.e, each, &s);
 	assert_int_equal(s.failed, 1);
 	g.expiry = now + 5000;
 	assert_int_equal(grant_grant(r.e, &g, now + 2), 0);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
-	assert_int_equal(log_count("open"), 1);
-	touch("fail-close", 0);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(cmdlog_count(dir, "open"), 1);
+	grantrig_touch("fail-close", 0);
 	grant_expire(r.e, now + 1000);
 	settle(&r);
-	assert_int_equal(log_count("close"), 2);
-	assert_int_equal(log_count("open"), 2);
-	assert_true(exists("rule-198.51.100.23-tcp-22"));
-	assert_int_equal(recorded(&r).n, 1);
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	assert_int_equal(recorded(&r).expiry, now + 5000);
-	rig_down(&r);
+	assert_int_equal(cmdlog_count(dir, "close"), 2);
+	assert_int_equal(cmdlog_count(dir, "open"), 2);
+	assert_true(grantrig_exists("rule-198.51.100.23-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 1);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	assert_int_equal(grantrig_recorded(&r).expiry, now + 5000);
+	grantrig_down(&r);
 }
 
 /* The wait doubles after each failed close, up to GRANT_RETRY_MAX_S (the
@@ -385,16 +222,16 @@ test_retry_wait_capped(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.24", now + 1);
+	struct grantrec g = grantrig_knock("198.51.100.24", now + 1);
 	char *err;
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "cap", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "cap", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
 	/* the rule stays, so the backend's check says it is there */
-	touch("fail-close", 1);
+	grantrig_touch("fail-close", 1);
 	stderr_to("cap.err");
 	/* each retry due: far enough ahead for any wait */
 	for (int i = 0; i < 11; i++) {
@@ -402,9 +239,9 @@ test_retry_wait_capped(void **state)
 		settle(&r);
 	}
 	err = stderr_back("cap.err");
-	assert_int_equal(log_count("close"), 11);
+	assert_int_equal(cmdlog_count(dir, "close"), 11);
 	assert_int_equal(grant_counts(r.e)->close_failed, 11);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
 	if (strstr(err, "failed (attempt 9): it stays recorded and is retried "
 	    "in 256 s\n") == NULL || strstr(err, "failed (attempt 10): it "
 	    "stays recorded and is retried in 300 s\n") == NULL ||
@@ -413,12 +250,12 @@ test_retry_wait_capped(void **state)
 		fail_msg("log: %s", err);
 	assert_true(grant_next_ms(r.e, (int64_t)time(NULL)) <=
 	    GRANT_RETRY_MAX_S * 1000);
-	touch("fail-close", 0);
+	grantrig_touch("fail-close", 0);
 	grant_expire(r.e, now + 100000 * 12);
 	settle(&r);
 	assert_int_equal(grant_count(r.e), 0);
-	assert_int_equal(recorded(&r).n, 0);
-	rig_down(&r);
+	assert_int_equal(grantrig_recorded(&r).n, 0);
+	grantrig_down(&r);
 }
 
 /* Rules named "other": the same backend, but its close logs "oclose". */
@@ -442,12 +279,12 @@ static void
 recorded_under_other(const char *statedir, const char *addr, int64_t now)
 {
 	struct rig r;
-	struct grantrec g = knock(addr, now + 1);
+	struct grantrec g = grantrig_knock(addr, now + 1);
 
-	rig_up(&r, statedir, "other");
+	grantrig_up(&r, statedir, "other");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 static void
@@ -458,30 +295,30 @@ test_recover_own_backend(void **state)
 	char *err;
 	(void)state;
 
-	write_rules("files", 0);
+	grantrig_rules("files", 0);
 	write_other_rules();
 	recorded_under_other("own", "198.51.100.25", now);
-	rig_up(&r, "own", "files");
+	grantrig_up(&r, "own", "files");
 	assert_int_equal(grant_recover(r.e, now + 10), 0);
-	assert_int_equal(log_count("oclose 198.51.100.25"), 1);
-	assert_int_equal(log_count("close 198.51.100.25"), 0);
+	assert_int_equal(cmdlog_count(dir, "oclose 198.51.100.25"), 1);
+	assert_int_equal(cmdlog_count(dir, "close 198.51.100.25"), 0);
 	assert_int_equal(grant_count(r.e), 0);
-	rig_down(&r);
+	grantrig_down(&r);
 
 	/* "other" no longer loads: the configured backend closes it. */
 	recorded_under_other("gone", "198.51.100.26", now);
-	touch("other", 0);
-	rig_up(&r, "gone", "files");
+	grantrig_touch("other", 0);
+	grantrig_up(&r, "gone", "files");
 	stderr_to("gone.err");
 	assert_int_equal(grant_recover(r.e, now + 10), 0);
 	err = stderr_back("gone.err");
 	if (strstr(err, "a recorded grant's backend other: ") == NULL ||
 	    strstr(err, "; closing it with files") == NULL)
 		fail_msg("log: %s", err);
-	assert_int_equal(log_count("close 198.51.100.26"), 1);
-	assert_int_equal(log_count("oclose 198.51.100.26"), 0);
+	assert_int_equal(cmdlog_count(dir, "close 198.51.100.26"), 1);
+	assert_int_equal(cmdlog_count(dir, "oclose 198.51.100.26"), 0);
 	assert_int_equal(grant_count(r.e), 0);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 static void
@@ -489,16 +326,16 @@ test_recover_bad_row(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.27", now + 100);
+	struct grantrec g = grantrig_knock("198.51.100.27", now + 100);
 	char db[192], *err;
 	sqlite3 *h;
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "badrow", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "badrow", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	rig_down(&r);
+	grantrig_down(&r);
 	snprintf(db, sizeof(db), "%s/badrow/state.db", dir);
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "INSERT INTO grant_rows (family, "
@@ -507,7 +344,7 @@ test_recover_bad_row(void **state)
 	    NULL), SQLITE_OK);
 	sqlite3_close(h);
 
-	rig_up(&r, "badrow", "files");
+	grantrig_up(&r, "badrow", "files");
 	stderr_to("badrow.err");
 	assert_int_equal(grant_recover(r.e, now), 0);
 	err = stderr_back("badrow.err");
@@ -518,8 +355,8 @@ test_recover_bad_row(void **state)
 	assert_int_equal(grant_count(r.e), 1);
 	grant_resume(r.e, now);
 	settle(&r);
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	rig_down(&r);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	grantrig_down(&r);
 }
 
 /* At restart the close of a recorded grant fails: it stays, to be closed
@@ -529,30 +366,30 @@ test_recover_close_fails(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.28", now + 5000);
+	struct grantrec g = grantrig_knock("198.51.100.28", now + 5000);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "recfail", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "recfail", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	rig_down(&r);
-	touch("fail-close", 1);
-	rig_up(&r, "recfail", "files");
+	grantrig_down(&r);
+	grantrig_touch("fail-close", 1);
+	grantrig_up(&r, "recfail", "files");
 	assert_int_equal(grant_recover(r.e, now), 0);
 	assert_int_equal(grant_count(r.e), 1);
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
 	assert_int_equal(grant_counts(r.e)->close_failed, 1);
 	grant_resume(r.e, now);         /* not to be resumed: nothing runs */
 	assert_int_equal(grant_busy(r.e), 0);
-	touch("fail-close", 0);
+	grantrig_touch("fail-close", 0);
 	grant_expire(r.e, now + 1000);
 	settle(&r);
-	assert_int_equal(log_count("close 198.51.100.28"), 2);
-	assert_int_equal(log_count("open 198.51.100.28"), 2);
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	assert_true(exists("rule-198.51.100.28-tcp-22"));
-	rig_down(&r);
+	assert_int_equal(cmdlog_count(dir, "close 198.51.100.28"), 2);
+	assert_int_equal(cmdlog_count(dir, "open 198.51.100.28"), 2);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	assert_true(grantrig_exists("rule-198.51.100.28-tcp-22"));
+	grantrig_down(&r);
 }
 
 /* A grant recovered to be re-opened whose time is up by then: forgotten,
@@ -562,22 +399,22 @@ test_resume_too_late(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.29", now + 50);
+	struct grantrec g = grantrig_knock("198.51.100.29", now + 50);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "late", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "late", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	rig_down(&r);
-	rig_up(&r, "late", "files");
+	grantrig_down(&r);
+	grantrig_up(&r, "late", "files");
 	assert_int_equal(grant_recover(r.e, now), 0);
 	assert_int_equal(grant_count(r.e), 1);
 	grant_resume(r.e, now + 50);
 	assert_int_equal(grant_busy(r.e), 0);
 	assert_int_equal(grant_count(r.e), 0);
-	assert_int_equal(log_count("open 198.51.100.29"), 1);
-	rig_down(&r);
+	assert_int_equal(cmdlog_count(dir, "open 198.51.100.29"), 1);
+	grantrig_down(&r);
 }
 
 /* grant_close_all past its deadline: a grant whose commands still run is
@@ -587,20 +424,20 @@ test_close_all_busy(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.30", now + 60);
+	struct grantrec g = grantrig_knock("198.51.100.30", now + 60);
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "busyall", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "busyall", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	assert_int_equal(grant_busy(r.e), 1);
 	assert_int_equal(grant_close_all(r.e, 0), 1);
 	assert_int_equal(grant_count(r.e), 1);
 	assert_int_equal(grant_close_all(r.e, spawn_now_ms() + 10000), 0);
 	assert_int_equal(grant_count(r.e), 0);
-	assert_false(exists("rule-198.51.100.30-tcp-22"));
-	assert_int_equal(recorded(&r).n, 0);
-	rig_down(&r);
+	assert_false(grantrig_exists("rule-198.51.100.30-tcp-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
+	grantrig_down(&r);
 }
 
 /* The grants cannot be read: recovery fails with SPA_ERR_STATE and says
@@ -613,8 +450,8 @@ test_recover_unreadable(void **state)
 	sqlite3 *h;
 	(void)state;
 
-	write_rules("files", 0);
-	rig_up(&r, "unread", "files");
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "unread", "files");
 	snprintf(db, sizeof(db), "%s/unread/state.db", dir);
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "DROP TABLE grant_rows", NULL, NULL,
@@ -628,7 +465,7 @@ test_recover_unreadable(void **state)
 	    strstr(err, "grant_rows") == NULL)
 		fail_msg("log: %s", err);
 	assert_int_equal(grant_count(r.e), 0);
-	rig_down(&r);
+	grantrig_down(&r);
 }
 
 /* A forward whose close fails: a backend's check is for opens, not for
@@ -640,7 +477,7 @@ test_forward_close_fails(void **state)
 	char text[1024];
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = knock("198.51.100.71", now + 5);
+	struct grantrec g = grantrig_knock("198.51.100.71", now + 5);
 	(void)state;
 
 	snprintf(text, sizeof(text), "[ipv4]\nopen = /bin/false\n"
@@ -652,24 +489,24 @@ test_forward_close_fails(void **state)
 	    "[ipv6]\nopen = /bin/false\nclose = /bin/false\n", dir, dir, dir,
 	    dir);
 	write_file("fwdrules", text, 0644);
-	rig_up(&r, "fwdfail", "fwdrules");
+	grantrig_up(&r, "fwdfail", "fwdrules");
 	assert_int_equal(addr_parse("192.0.2.11", &g.inner), 0);
 	g.inner_port = 22;
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
 	settle(&r);
-	assert_int_equal(recorded(&r).phase, GRANT_OPEN);
-	touch("fail-close", 1);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	grantrig_touch("fail-close", 1);
 	grant_expire(r.e, now + 5);
 	settle(&r);
-	assert_true(exists("rule-198.51.100.71-to-192.0.2.11-22"));
-	assert_int_equal(recorded(&r).phase, GRANT_CLOSE_FAILED);
+	assert_true(grantrig_exists("rule-198.51.100.71-to-192.0.2.11-22"));
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
 	assert_int_equal(grant_count(r.e), 1);
-	touch("fail-close", 0);
+	grantrig_touch("fail-close", 0);
 	grant_expire(r.e, now + 1000);
 	settle(&r);
-	assert_false(exists("rule-198.51.100.71-to-192.0.2.11-22"));
-	assert_int_equal(recorded(&r).n, 0);
-	rig_down(&r);
+	assert_false(grantrig_exists("rule-198.51.100.71-to-192.0.2.11-22"));
+	assert_int_equal(grantrig_recorded(&r).n, 0);
+	grantrig_down(&r);
 }
 
 static int
@@ -678,7 +515,7 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	write_file("fw.sh", fw_script, 0755);
+	grantrig_setup(dir);
 	return 0;
 }
 
@@ -693,8 +530,8 @@ static int
 fresh_log(void **state)
 {
 	(void)state;
-	touch("log", 0);
-	touch("fail-close", 0);         /* a test that failed may leave it */
+	grantrig_touch("log", 0);
+	grantrig_touch("fail-close", 0);         /* a test that failed may leave it */
 	return 0;
 }
 
