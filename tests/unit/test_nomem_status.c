@@ -25,6 +25,7 @@
 #include "nomem.h"
 #include "status.h"
 #include "statuscli.h"
+#include "statusrig.h"
 #include "testfile.h"
 
 static const char report[] =
@@ -33,58 +34,6 @@ static const char report[] =
     "grant user=alice address=198.51.100.1 proto=tcp port=22 "
     "expiry=1764237130 phase=open failed-closes=0\n"
     "end grants=1 shown=1\n";
-
-/* A server child on path: accepts one connection, sends the report. */
-static pid_t
-serve_once(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	pid_t pid;
-
-	assert_true(fd >= 0);
-	unlink(path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int c = accept(fd, NULL, NULL);
-
-		if (c >= 0)
-			(void)!write(c, report, strlen(report));
-		_exit(0);
-	}
-	close(fd);
-	return pid;
-}
-
-/* statuscli_run's output, status and stderr. */
-static void
-query(const struct conf *c, int *rc, char *text, size_t len, char *err,
-    size_t errlen)
-{
-	char errpath[] = "/tmp/spa-nomem-err-XXXXXX";
-	int efd = mkstemp(errpath), saved = dup(2);
-	FILE *out = fmemopen(text, len, "w");
-	ssize_t n;
-
-	assert_true(efd >= 0);
-	assert_non_null(out);
-	fflush(stderr);
-	dup2(efd, 2);
-	*rc = statuscli_run(c, 0, out);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	fclose(out);
-	n = pread(efd, err, errlen - 1, 0);
-	err[n > 0 ? n : 0] = '\0';
-	close(efd);
-	unlink(errpath);
-}
 
 static void
 test_statuscli(void **state)
@@ -103,10 +52,11 @@ test_statuscli(void **state)
 		fail_msg("%s", cerr);
 	assert_int_equal(status_path(c, path, sizeof(path)), 0);
 	for (n = 0; n < NOMEM_MAX; n++) {
-		pid = serve_once(path);
+		pid = statusrig_serve_once(path, report);
 		memset(text, 0, sizeof(text));
 		nomem_fail_after(n);
-		query(c, &rc, text, sizeof(text), err, sizeof(err));
+		statusrig_query_into(c, 0, &rc, text, sizeof(text), err,
+		    sizeof(err));
 		hit = nomem_off();
 		kill(pid, SIGKILL);     /* when it was never asked */
 		assert_int_equal(waitpid(pid, &status, 0), pid);

@@ -33,84 +33,11 @@
 #include "state.h"
 #include "status.h"
 #include "statuscli.h"
+#include "statusrig.h"
 #include "testfile.h"
 
 static char dir[] = "/tmp/spa-statuscli-XXXXXX";
 static char sock[96];
-
-static struct conf *
-conf_with_state(const char *state_dir)
-{
-	char text[1024], err[CONF_ERR_MAX];
-	struct conf *c;
-
-	snprintf(text, sizeof(text), "[sniffer]\nport = 5001\nstate = %s\n"
-	    "[user alice]\nkey = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
-	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", state_dir);
-	if (conf_load_string("status.conf", text, &c, err) != 0)
-		fail_msg("%s", err);
-	return c;
-}
-
-/* A server child: accepts one connection, sends report, exits. */
-static pid_t
-serve_once(const char *report)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	pid_t pid;
-
-	assert_true(fd >= 0);
-	unlink(sock);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int c = accept(fd, NULL, NULL);
-
-		if (c >= 0)
-			(void)!write(c, report, strlen(report));
-		_exit(0);
-	}
-	close(fd);
-	return pid;
-}
-
-/* statuscli_run's output and status (stderr to a file: its tail in err). */
-static char *
-query(const struct conf *c, int json, int *rc, char *err, size_t errlen)
-{
-	static char text[65536];
-	char errpath[] = "/tmp/spa-statuscli-err-XXXXXX";
-	int efd = mkstemp(errpath), saved = dup(2);
-	FILE *out = fmemopen(text, sizeof(text), "w");
-	ssize_t n;
-
-	assert_true(efd >= 0);
-	assert_non_null(out);
-	fflush(stderr);
-	dup2(efd, 2);
-	*rc = statuscli_run(c, json, out);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	fclose(out);
-	n = pread(efd, err, errlen - 1, 0);
-	err[n > 0 ? n : 0] = '\0';
-	close(efd);
-	unlink(errpath);
-	return text;
-}
-
-static void
-reap(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-}
 
 static const char good_report[] =
     "spa-status 1\npid 4242\nstarted 1764237000\nnow 1764237100\n"
@@ -125,16 +52,16 @@ static const char good_report[] =
 static void
 test_report_text_and_json(void **state)
 {
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	char err[1024], *text;
 	int rc;
 
 	(void)state;
 	{
-		pid_t pid = serve_once(good_report);
+		pid_t pid = statusrig_serve_once(sock, good_report);
 
-		text = query(c, 0, &rc, err, sizeof(err));
-		reap(pid);
+		text = statusrig_query(c, 0, &rc, err, sizeof(err));
+		statusrig_reap(pid);
 	}
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(text, "sniffer running: pid 4242, since "
@@ -148,10 +75,10 @@ test_report_text_and_json(void **state)
 	assert_non_null(strstr(text, "counters: frames=12 verdict-accepted=3\n"));
 
 	{
-		pid_t pid = serve_once(good_report);
+		pid_t pid = statusrig_serve_once(sock, good_report);
 
-		text = query(c, 1, &rc, err, sizeof(err));
-		reap(pid);
+		text = statusrig_query(c, 1, &rc, err, sizeof(err));
+		statusrig_reap(pid);
 	}
 	assert_int_equal(rc, 0);
 	assert_string_equal(text, "{\"source\":\"daemon\",\"pid\":4242,"
@@ -180,22 +107,22 @@ test_report_pairs_and_forward(void **state)
 	    "expiry=1764237130 phase=open failed-closes=0 "
 	    "inner=[2001:db8:1::10]:22\n"
 	    "end grants=2 shown=2\n";
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	char err[1024], *text;
 	pid_t pid;
 	int rc;
 
 	(void)state;
-	pid = serve_once(report);
-	text = query(c, 0, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock, report);
+	text = statusrig_query(c, 0, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(text, "open          failed-closes=0\n"
 	    "    and tcp/443,udp/51820\n"));
 	assert_non_null(strstr(text, "    forwarded to [2001:db8:1::10]:22\n"));
-	pid = serve_once(report);
-	text = query(c, 1, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock, report);
+	text = statusrig_query(c, 1, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(text, "\"failed_closes\":0,"
 	    "\"more\":\"tcp/443,udp/51820\"},"));
@@ -208,7 +135,7 @@ test_report_pairs_and_forward(void **state)
 static void
 test_hostile_words(void **state)
 {
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	char report[4096], err[1024], *text;
 	int rc;
 	pid_t pid;
@@ -218,9 +145,9 @@ test_hostile_words(void **state)
 	    "grant user=a\"b\\c\x1b[31m address=%0200d proto=tcp\"x port=1\n"
 	    "counter we\"ird 5\n"
 	    "end grants=1 shown=1\n", 7);
-	pid = serve_once(report);
-	text = query(c, 1, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock, report);
+	text = statusrig_query(c, 1, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(text, "\"user\":\"a?b?c?[31m\""));
 	assert_non_null(strstr(text, "\"proto\":\"tcp?x\""));
@@ -238,22 +165,24 @@ test_hostile_words(void **state)
 static void
 test_not_a_report(void **state)
 {
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	char err[1024];
 	int rc;
 	pid_t pid;
 
 	(void)state;
 	/* cut short: no end line */
-	pid = serve_once("spa-status 1\npid 7\ngrant user=a port=1\n");
-	(void)query(c, 0, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock,
+	    "spa-status 1\npid 7\ngrant user=a port=1\n");
+	(void)statusrig_query(c, 0, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, EX_PROTOCOL);
 	assert_non_null(strstr(err, "the report was cut short or is not one"));
 	/* not one at all */
-	pid = serve_once("HTTP/1.0 200 OK\r\n\r\nend grants=0\n");
-	(void)query(c, 0, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock,
+	    "HTTP/1.0 200 OK\r\n\r\nend grants=0\n");
+	(void)statusrig_query(c, 0, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, EX_PROTOCOL);
 	conf_free(c);
 }
@@ -279,9 +208,9 @@ test_no_daemon_reads_database(void **state)
 
 	(void)state;
 	unlink(sock);
-	c = conf_with_state(dir);
+	c = statusrig_conf(dir);
 	/* nothing recorded yet: no database, said so */
-	text = query(c, 0, &rc, e2, sizeof(e2));
+	text = statusrig_query(c, 0, &rc, e2, sizeof(e2));
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	assert_non_null(strstr(e2, "no sniffer running: no socket at "));
 	assert_non_null(strstr(e2, "state.db"));
@@ -295,12 +224,12 @@ test_no_daemon_reads_database(void **state)
 	assert_int_equal(state_grant_each(st, db_grant, NULL, NULL), 0);
 	state_close(st);
 
-	text = query(c, 0, &rc, e2, sizeof(e2));
+	text = statusrig_query(c, 0, &rc, e2, sizeof(e2));
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	assert_non_null(strstr(text, "; the grants recorded in the state "
 	    "database (no counters without the daemon):\ngrants: 1\n"));
 	assert_non_null(strstr(text, "alice        203.0.113.5"));
-	text = query(c, 1, &rc, e2, sizeof(e2));
+	text = statusrig_query(c, 1, &rc, e2, sizeof(e2));
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	assert_non_null(strstr(text, "{\"source\":\"database\",\"daemon\":"
 	    "\"no sniffer running: no socket at "));
@@ -315,7 +244,7 @@ test_no_daemon_reads_database(void **state)
 		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		close(fd);
 	}
-	(void)query(c, 0, &rc, e2, sizeof(e2));
+	(void)statusrig_query(c, 0, &rc, e2, sizeof(e2));
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	assert_non_null(strstr(e2, "no sniffer running: nobody answers at "));
 	unlink(sock);
@@ -333,8 +262,8 @@ test_path_too_long(void **state)
 	memset(longdir, 'd', sizeof(longdir) - 1);
 	longdir[0] = '/';
 	longdir[sizeof(longdir) - 1] = '\0';
-	c = conf_with_state(longdir);
-	(void)query(c, 0, &rc, e2, sizeof(e2));
+	c = statusrig_conf(longdir);
+	(void)statusrig_query(c, 0, &rc, e2, sizeof(e2));
 	assert_int_equal(rc, EX_CONFIG);
 	assert_non_null(strstr(e2, "too long a path for the status socket"));
 	conf_free(c);
@@ -360,7 +289,7 @@ test_other_user_refused(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct conf *c = conf_with_state(dir);
+		struct conf *c = statusrig_conf(dir);
 		int rc;
 
 		if (setgid(65534) != 0 || setuid(65534) != 0)

@@ -39,6 +39,7 @@
 #include "state.h"
 #include "status.h"
 #include "statuscli.h"
+#include "statusrig.h"
 #include "testfile.h"
 
 /* The counters a report keeps (SC_COUNTERS_MAX in sniffer/statuscli.c). */
@@ -55,92 +56,6 @@
 static char dir[] = "/tmp/spa-statuscli-paths-XXXXXX";
 static char sock[96];
 
-static struct conf *
-conf_with_state(const char *state_dir)
-{
-	char text[1024], err[CONF_ERR_MAX];
-	struct conf *c;
-
-	snprintf(text, sizeof(text), "[sniffer]\nport = 5001\nstate = %s\n"
-	    "[user alice]\nkey = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
-	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", state_dir);
-	if (conf_load_string("status.conf", text, &c, err) != 0)
-		fail_msg("%s", err);
-	return c;
-}
-
-/* A socket bound at sock; listening when listen_too. */
-static int
-bound(int listen_too)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	unlink(sock);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	if (listen_too)
-		assert_int_equal(listen(fd, 4), 0);
-	return fd;
-}
-
-/* A server child: accepts one connection, sends report, exits. */
-static pid_t
-serve_once(const char *report)
-{
-	int fd = bound(1);
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int c = accept(fd, NULL, NULL);
-		size_t at = 0, len = strlen(report);
-		ssize_t n;
-
-		while (c >= 0 && at < len &&
-		    (n = write(c, report + at, len - at)) > 0)
-			at += (size_t)n;
-		child_exit(0);
-	}
-	close(fd);
-	return pid;
-}
-
-/* statuscli_run's output and status (stderr to a file: its text in err). */
-static char *
-query(const struct conf *c, int json, int *rc, char *err, size_t errlen)
-{
-	static char text[262144];
-	char errpath[] = "/tmp/spa-statuscli-err-XXXXXX";
-	int efd = mkstemp(errpath), saved = dup(2);
-	FILE *out = fmemopen(text, sizeof(text), "w");
-	ssize_t n;
-
-	assert_true(efd >= 0);
-	assert_non_null(out);
-	fflush(stderr);
-	dup2(efd, 2);
-	*rc = statuscli_run(c, json, out);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	fclose(out);
-	n = pread(efd, err, errlen - 1, 0);
-	err[n > 0 ? n : 0] = '\0';
-	close(efd);
-	unlink(errpath);
-	return text;
-}
-
-static void
-reap(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-}
-
 static size_t
 count(const char *hay, const char *needle)
 {
@@ -156,7 +71,7 @@ test_too_many_grants(void **state)
 {
 	size_t len = (STATUS_GRANTS_MAX + 20) * 96 + 256, at = 0;
 	char *report = malloc(len), err[1024], *out;
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	int rc;
 	pid_t pid;
 
@@ -171,9 +86,9 @@ test_too_many_grants(void **state)
 	snprintf(report + at, len - at, "end grants=%d\n",
 	    STATUS_GRANTS_MAX + 20);
 
-	pid = serve_once(report);
-	out = query(c, 0, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock, report);
+	out = statusrig_query(c, 0, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "grants: 520 (the first shown)\n"));
 	assert_int_equal(count(out, " expires "), STATUS_GRANTS_MAX);
@@ -182,9 +97,9 @@ test_too_many_grants(void **state)
 	assert_null(strstr(out, "noequals"));
 	assert_null(strstr(out, "counters:"));
 
-	pid = serve_once(report);
-	out = query(c, 1, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock, report);
+	out = statusrig_query(c, 1, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"grants_total\":520,"));
 	assert_int_equal(count(out, "{\"user\":"), STATUS_GRANTS_MAX);
@@ -196,13 +111,14 @@ test_too_many_grants(void **state)
 static void
 test_nobody_answers(void **state)
 {
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	char err[1024];
 	int rc, fd;
 
 	(void)state;
-	fd = bound(0);          /* a socket, but nobody listens */
-	(void)query(c, 0, &rc, err, sizeof(err));
+	/* a socket, but nobody listens */
+	fd = statusrig_bound(sock, 0);
+	(void)statusrig_query(c, 0, &rc, err, sizeof(err));
 	close(fd);
 	unlink(sock);
 	assert_int_equal(rc, EX_UNAVAILABLE);
@@ -216,11 +132,11 @@ test_nobody_answers(void **state)
 static int
 memory_only_check(void)
 {
-	struct conf *c = conf_with_state("");
+	struct conf *c = statusrig_conf("");
 	char err[1024];
 	int rc, ok;
 
-	(void)query(c, 1, &rc, err, sizeof(err));
+	(void)statusrig_query(c, 1, &rc, err, sizeof(err));
 	ok = rc == EX_UNAVAILABLE &&
 	    strstr(err, "no sniffer running: no socket at " STATUS_RUN_DIR
 	    "/" STATUS_SOCKET_NAME) != NULL &&
@@ -286,8 +202,8 @@ test_state_unreadable(void **state)
 	/* The state directory is a file: no socket, no database. */
 	snprintf(sub, sizeof(sub), "%s/plain", dir);
 	testfile_write(dir, "plain", "not a directory\n", 0600);
-	c = conf_with_state(sub);
-	(void)query(c, 0, &rc, err, sizeof(err));
+	c = statusrig_conf(sub);
+	(void)statusrig_query(c, 0, &rc, err, sizeof(err));
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	assert_non_null(strstr(err, "sniffer: no sniffer running: "));
 	/* a second line: the database could not be opened */
@@ -303,7 +219,7 @@ static void
 test_counters_and_times(void **state)
 {
 	char report[16384], err[1024], *out, want[128];
-	struct conf *c = conf_with_state(dir);
+	struct conf *c = statusrig_conf(dir);
 	size_t at = 0;
 	int rc;
 	pid_t pid;
@@ -317,9 +233,9 @@ test_counters_and_times(void **state)
 		at += (size_t)snprintf(report + at, sizeof(report) - at,
 		    "counter c%d %d\n", i, i);
 	snprintf(report + at, sizeof(report) - at, "end grants=1\n");
-	pid = serve_once(report);
-	out = query(c, 0, &rc, err, sizeof(err));
-	reap(pid);
+	pid = statusrig_serve_once(sock, report);
+	out = statusrig_query(c, 0, &rc, err, sizeof(err));
+	statusrig_reap(pid);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "since 9223372036854775807\n"));
 	assert_non_null(strstr(out, " expires 9223372036854775807 ("));
@@ -360,8 +276,8 @@ test_database_many_grants(void **state)
 	    "backend, expiry, phase FROM grant_rows, n", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(h);
-	c = conf_with_state(sub);
-	out = query(c, 0, &rc, err, sizeof(err));
+	c = statusrig_conf(sub);
+	out = statusrig_query(c, 0, &rc, err, sizeof(err));
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	assert_non_null(strstr(out, "grants: 520 (the first shown)\n"));
 	assert_int_equal(count(out, " expires "), STATUS_GRANTS_MAX);
