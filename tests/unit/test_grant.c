@@ -48,7 +48,8 @@ test_grant_life(void **state)
 	grantrig_rules("files", 0);
 	grantrig_up(&r, "life", "files");
 	assert_int_equal(grant_grant(r.e, &g, now), 0);
-	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPENING);   /* before */
+	/* before */
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPENING);
 	settle(&r);
 	assert_true(grantrig_exists("rule-198.51.100.7-tcp-22"));
 	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
@@ -330,7 +331,8 @@ test_grant_pairs(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	struct grantrec g = three_pairs(grantrig_knock("198.51.100.60", now + 30));
+	struct grantrec g = three_pairs(grantrig_knock("198.51.100.60",
+	    now + 30));
 	(void)state;
 
 	grantrig_rules("files", 0);
@@ -356,7 +358,8 @@ test_grant_pairs(void **state)
 	grant_expire(r.e, now + 1000);
 	settle(&r);
 	assert_false(grantrig_exists("rule-198.51.100.60-tcp-443"));
-	assert_int_equal(cmdlog_count(dir, "close"), 4);        /* tcp/443 alone */
+	/* tcp/443 alone */
+	assert_int_equal(cmdlog_count(dir, "close"), 4);
 	assert_int_equal(grantrig_recorded(&r).n, 0);
 	assert_int_equal(grant_count(r.e), 0);
 

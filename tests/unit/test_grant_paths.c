@@ -531,7 +531,8 @@ fresh_log(void **state)
 {
 	(void)state;
 	grantrig_touch("log", 0);
-	grantrig_touch("fail-close", 0);         /* a test that failed may leave it */
+	/* a test that failed may leave it */
+	grantrig_touch("fail-close", 0);
 	return 0;
 }
 

@@ -232,8 +232,8 @@ test_warden_invalid(void **state)
 	m[1].user = UINT32_MAX;
 	m[2].action = (uint32_t)r.c->nactions;
 	m[3].action = UINT32_MAX;
-	m[4].action = wardenrig_action_index(r.c, "web");         /* bob's, not hers */
-	m[5].user = wardenrig_user_index(r.c, "bob");             /* not bob's */
+	m[4].action = wardenrig_action_index(r.c, "web"); /* bob's, not hers */
+	m[5].user = wardenrig_user_index(r.c, "bob");     /* not bob's */
 	m[6].tag_expiry = now - 10;
 	m[7].tag_expiry = now + 2 * WINDOW + 60 + 100;
 	m[8].tag_expiry = now + HORIZON + 1;
@@ -255,7 +255,8 @@ test_warden_invalid(void **state)
 	if (cmdlog_count(dir, "open") != 1 ||
 	    cmdlog_count(dir, "open 192.0.2.99 ") != 1 ||
 	    cmdlog_count(dir, "close") != 0)
-		fail_msg("commands ran for invalid grants:\n%s", cmdlog_text(dir));
+		fail_msg("commands ran for invalid grants:\n%s",
+		    cmdlog_text(dir));
 	assert_int_equal(warden_grant_count(r.w), 1);
 	rig_down(&r);
 }
@@ -273,10 +274,12 @@ test_warden_expiry_bounds(void **state)
 	(void)state;
 
 	RIG_UP(&r, "bounds");
-	late = wardenrig_msg(&r, "alice", "ssh", "192.0.2.20", now + HORIZON + 1);
+	late = wardenrig_msg(&r, "alice", "ssh", "192.0.2.20",
+	    now + HORIZON + 1);
 	edge = wardenrig_msg(&r, "alice", "ssh", "192.0.2.21", now + HORIZON);
 	low = wardenrig_msg(&r, "alice", "ssh", "192.0.2.22", now + LOWEST);
-	below = wardenrig_msg(&r, "alice", "ssh", "192.0.2.23", now + LOWEST - 1);
+	below = wardenrig_msg(&r, "alice", "ssh", "192.0.2.23",
+	    now + LOWEST - 1);
 	past = wardenrig_msg(&r, "alice", "ssh", "192.0.2.24", now - 5);
 	assert_int_equal(warden_grant(r.w, &late, now), WARDEN_INVALID);
 	assert_int_equal(warden_grant(r.w, &below, now), WARDEN_INVALID);
@@ -413,7 +416,8 @@ test_warden_replay_and_count(void **state)
 	linger(&r);
 	assert_int_equal(cmdlog_count(dir, "open 192.0.2.1 tcp 22\n"), 1);
 	assert_int_equal(cmdlog_count(dir, "open 2001:db8::5 tcp 80\n"), 1);
-	assert_int_equal(cmdlog_count(dir, "open"), 2);     /* none for the run */
+	/* none for the run */
+	assert_int_equal(cmdlog_count(dir, "open"), 2);
 	rig_down(&r);
 
 	RIG_UP(&r, "replay");

@@ -108,7 +108,8 @@ full_disk_child(const char *state)
 	{
 		int opened = cmdlog_count(dir, "open ");
 
-		CHECK(wardenrig_start_alice(&r, dir, state, now + 3600) == 0, 20);
+		CHECK(wardenrig_start_alice(&r, dir, state, now + 3600) == 0,
+		    20);
 		(void)run_loop_at(&r, NULL, 0, 1500, now + 3600);
 		CHECK(warden_grant_count(r.w) == 0, 21);
 		CHECK(cmdlog_count(dir, "open ") == opened, 22);

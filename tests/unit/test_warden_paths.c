@@ -152,14 +152,14 @@ test_forward(void **state)
 	m = wardenrig_msg(&r, "alice", "fwd", "198.51.100.3", now + 120);
 	assert_int_equal(warden_grant(r.w, &m, now), WARDEN_DONE);
 	wait_for(&r, "fopen", 1);
-	assert_int_equal(cmdlog_count(dir, "fopen 198.51.100.3 tcp 2222 192.0.2.10 "
-	    "22\n"), 1);
+	assert_int_equal(cmdlog_count(dir,
+	    "fopen 198.51.100.3 tcp 2222 192.0.2.10 22\n"), 1);
 	assert_int_equal(cmdlog_count(dir, "open"), 0);
 	assert_int_equal(recorded_grants(&r), 1);
 	rig_down(&r);
 	/* stop closes it with its forward_close */
-	assert_int_equal(cmdlog_count(dir, "fclose 198.51.100.3 tcp 2222 192.0.2.10 "
-	    "22\n"), 1);
+	assert_int_equal(cmdlog_count(dir,
+	    "fclose 198.51.100.3 tcp 2222 192.0.2.10 22\n"), 1);
 }
 
 static void
