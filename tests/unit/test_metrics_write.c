@@ -16,22 +16,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "metrics.h"
 #include "testfile.h"
-
-#define CHECK(cond, code) do { if (!(cond)) { \
-	printf("line %d: %s\n", __LINE__, #cond); fflush(stdout); \
-	_exit(code); } } while (0)
+#include "tmpfschild.h"
 
 static void
 full_disk_child(const char *dir)
@@ -43,10 +37,7 @@ full_disk_child(const char *dir)
 	off_t before;
 	int fd;
 
-	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("tmpfs", dir, "tmpfs", 0, "size=16k,mode=0755") != 0)
-		_exit(77);
+	tmpfschild_mount(dir, "size=16k,mode=0755");
 	snprintf(path, sizeof(path), "%s/spa.prom", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	snprintf(filler, sizeof(filler), "%s/filler", dir);
@@ -89,28 +80,10 @@ static void
 test_metrics_full_disk(void **state)
 {
 	char dir[] = "/tmp/spa-metricsfull-XXXXXX";
-	int status;
-	pid_t pid;
-
 	(void)state;
-	if (geteuid() != 0) {
-		print_message("needs root (a small tmpfs in a mount namespace)\n");
-		skip();
-	}
+	tmpfschild_need_root();
 	assert_non_null(mkdtemp(dir));
-	fflush(stdout);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		full_disk_child(dir);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	rmdir(dir);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("no mount namespace here\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tmpfschild_run(dir, full_disk_child, 1);
 }
 
 static void

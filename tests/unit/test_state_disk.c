@@ -17,13 +17,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -31,6 +28,7 @@
 #include "replay.h"
 #include "state.h"
 #include "testfile.h"
+#include "tmpfschild.h"
 
 static struct grantrec
 a_grant(const char *addr, uint16_t port)
@@ -46,10 +44,6 @@ a_grant(const char *addr, uint16_t port)
 }
 
 /* ---- a full disk, in a child with its own mount namespace ---- */
-
-#define CHECK(cond, code) do { if (!(cond)) { \
-	printf("line %d: %s\n", __LINE__, #cond); fflush(stdout); \
-	_exit(code); } } while (0)
 
 static int
 fill(const char *path)
@@ -78,10 +72,7 @@ full_disk_child(const char *dir)
 	struct state *st;
 	int ok = 0;
 
-	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("tmpfs", dir, "tmpfs", 0, "size=256k,mode=0700") != 0)
-		_exit(77);
+	tmpfschild_mount(dir, "size=256k,mode=0700");
 	snprintf(filler, sizeof(filler), "%s/filler", dir);
 	CHECK(state_open(dir, &st, err) == 0, 10);
 	memset(tag, 1, sizeof(tag));
@@ -116,28 +107,10 @@ static void
 test_state_full_disk(void **state)
 {
 	char dir[] = "/tmp/spa-statefull-XXXXXX";
-	int status;
-	pid_t pid;
-
 	(void)state;
-	if (geteuid() != 0) {
-		print_message("needs root (a small tmpfs in a mount namespace)\n");
-		skip();
-	}
+	tmpfschild_need_root();
 	assert_non_null(mkdtemp(dir));
-	fflush(stdout);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		full_disk_child(dir);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	rmdir(dir);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("no mount namespace here\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tmpfschild_run(dir, full_disk_child, 1);
 }
 
 /* ---- paths that are not what they should be ---- */

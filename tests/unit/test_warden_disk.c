@@ -7,7 +7,6 @@
  * although the state cannot record it (said in a warning); once there is
  * room, a restart opens nothing and keeps nothing open.
  */
-#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,15 +15,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,14 +31,11 @@
 #include "logcap.h"
 #include "spawn.h"
 #include "testfile.h"
+#include "tmpfschild.h"
 #include "verify.h"
 #include "wardenrig.h"
 
 static char dir[] = "/tmp/spa-wardend-XXXXXX";
-
-#define CHECK(cond, code) do { if (!(cond)) { \
-	printf("line %d: %s\n", __LINE__, #cond); fflush(stdout); \
-	_exit(code); } } while (0)
 
 static void
 full_disk_child(const char *state)
@@ -54,10 +47,7 @@ full_disk_child(const char *state)
 	const char *text;
 	struct rig r;
 
-	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("tmpfs", state, "tmpfs", 0, "size=256k,mode=0700") != 0)
-		_exit(77);
+	tmpfschild_mount(state, "size=256k,mode=0700");
 	CHECK(wardenrig_start_alice(&r, dir, state, now) == 0, 10);
 	/* Three grants while there is room. */
 	for (int i = 1; i <= 3; i++) {
@@ -123,28 +113,12 @@ static void
 test_full_disk_closes(void **state)
 {
 	char path[128];
-	int status;
-	pid_t pid;
 
 	(void)state;
-	if (geteuid() != 0) {
-		print_message("needs root (a small tmpfs in a mount namespace)\n");
-		skip();
-	}
+	tmpfschild_need_root();
 	snprintf(path, sizeof(path), "%s/state", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		full_disk_child(path);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("no mount namespace here\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tmpfschild_run(path, full_disk_child, 0);
 }
 
 static int
