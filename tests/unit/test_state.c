@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "staterig.h"
 #include "testfile.h"
 #include "err.h"
 #include "state.h"
@@ -57,21 +58,6 @@ test_state_replay_survives(void **state)
 	state_close(st);
 }
 
-struct seen {
-	int n, bad;
-	struct grantrec last;
-};
-
-static int
-collect(void *ctx, const struct grantrec *r)
-{
-	struct seen *s = ctx;
-
-	s->n++;
-	s->last = *r;
-	return 0;
-}
-
 static void
 count_bad(void *ctx, const char *why)
 {
@@ -81,22 +67,11 @@ count_bad(void *ctx, const char *why)
 	s->bad++;
 }
 
-static struct grantrec
-sample_grant(void)
-{
-	struct grantrec r = { .proto = IPPROTO_TCP, .port = 22, .expiry = 100,
-	    .user = "alice", .action = "ssh", .backend = "iptables",
-	    .phase = GRANT_OPEN };
-
-	assert_int_equal(addr_parse("2001:db8::7", &r.addr), 0);
-	return r;
-}
-
 static void
 test_state_grants(void **state)
 {
 	char err[STATE_ERR_MAX], sub[64];
-	struct grantrec r = sample_grant();
+	struct grantrec r = staterig_sample_grant();
 	struct seen seen = { 0 };
 	struct state *st;
 	(void)state;
@@ -109,7 +84,8 @@ test_state_grants(void **state)
 	assert_int_equal(state_grant_put(st, &r), 0);
 	state_close(st);
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.bad, 0);
 	assert_int_equal(seen.last.expiry, 200);
@@ -122,7 +98,8 @@ test_state_grants(void **state)
 	/* The same address and port in the other family is another grant. */
 	assert_int_equal(state_grant_delete(st, &r), 0);
 	seen.n = 0;
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 0);
 	/* A grant of several pairs is another grant than its first pair
 	 * alone, and comes back with every pair. */
@@ -134,7 +111,8 @@ test_state_grants(void **state)
 	r.expiry = 300;
 	assert_int_equal(state_grant_put(st, &r), 0);
 	seen.n = 0;
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 2);
 	assert_int_equal(seen.bad, 0);
 	assert_int_equal(seen.last.nmore, 2);
@@ -143,12 +121,13 @@ test_state_grants(void **state)
 	assert_true(grantrec_same(&seen.last, &r));
 	assert_int_equal(state_grant_delete(st, &r), 0);
 	seen.n = 0;
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.last.nmore, 0);
 	/* A forward: its inner host is part of what it is. */
 	{
-		struct grantrec f = sample_grant(), g;
+		struct grantrec f = staterig_sample_grant(), g;
 
 		assert_int_equal(addr_parse("2001:db8:1::10", &f.inner), 0);
 		f.inner_port = 2222;
@@ -157,14 +136,14 @@ test_state_grants(void **state)
 		assert_int_equal(state_grant_put(st, &f), 0);
 		assert_int_equal(state_grant_put(st, &g), 0);
 		seen.n = 0;
-		assert_int_equal(state_grant_each(st, collect, count_bad, &seen),
-		    0);
+		assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+		    &seen), 0);
 		assert_int_equal(seen.n, 3);
 		assert_int_equal(state_grant_delete(st, &g), 0);
 		assert_int_equal(state_grant_delete(st, &f), 0);
 		seen.n = 0;
-		assert_int_equal(state_grant_each(st, collect, count_bad, &seen),
-		    0);
+		assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+		    &seen), 0);
 		assert_int_equal(seen.n, 1);
 		assert_int_equal(seen.last.inner.family, 0);
 		/* An inner host of the other family, or with pairs: none. */
@@ -188,26 +167,12 @@ test_state_grants(void **state)
 }
 
 
-/* The columns of a grant row of layout 2, the others defaulted. */
-#define V2 "family, addr, proto, port, user, action, backend, expiry, phase"
-
-/* Runs sql on the database file directly, as another program could. */
-static void
-raw_sql(const char *db, const char *sql)
-{
-	sqlite3 *h;
-
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-}
-
 /* Rows the engine must never act on: each is skipped and reported. */
 static void
 test_state_rows_validated(void **state)
 {
 	char err[STATE_ERR_MAX], sub[64], db[96];
-	struct grantrec r = sample_grant();
+	struct grantrec r = staterig_sample_grant();
 	struct seen seen = { 0 };
 	struct state *st;
 	(void)state;
@@ -217,7 +182,8 @@ test_state_rows_validated(void **state)
 	assert_int_equal(state_open(sub, &st, err), 0);
 	assert_int_equal(state_grant_put(st, &r), 0);
 	state_close(st);
-	raw_sql(db, "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 23,"
+	staterig_raw_sql(db,
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 23,"
 	    " 'x; id', action, backend, expiry, phase FROM grant_rows;"
 	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, proto, 24,"
 	    " user, 'a b', backend, expiry, phase FROM grant_rows WHERE port=22;"
@@ -252,7 +218,8 @@ test_state_rows_validated(void **state)
 	    " family, addr, proto, 35, user, action, backend, expiry, phase,"
 	    " 4, 22 FROM grant_rows WHERE port=22;");
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.last.port, 22);
 	assert_int_equal(seen.bad, 13);
@@ -272,7 +239,7 @@ test_state_old_layout(void **state)
 	snprintf(sub, sizeof(sub), "%s/old", dir);
 	snprintf(db, sizeof(db), "%s/state.db", sub);
 	assert_int_equal(mkdir(sub, 0700), 0);
-	raw_sql(db, "CREATE TABLE replay (tag BLOB PRIMARY KEY,"
+	staterig_raw_sql(db, "CREATE TABLE replay (tag BLOB PRIMARY KEY,"
 	    " expiry INTEGER NOT NULL);"
 	    "CREATE TABLE grants (addr BLOB NOT NULL, family INTEGER NOT NULL,"
 	    " proto INTEGER NOT NULL, port INTEGER NOT NULL,"
@@ -282,7 +249,8 @@ test_state_old_layout(void **state)
 	    " 6, 22, 1234, CAST('/bin/sh' || x'00' || '-c' || x'00' || 'id'"
 	    " || x'00' AS BLOB));");
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.last.expiry, 1234);
 	assert_int_equal(seen.last.phase, GRANT_OPENING);
@@ -292,7 +260,8 @@ test_state_old_layout(void **state)
 	/* Converted once: the next open finds the new layout only. */
 	assert_int_equal(state_open(sub, &st, err), 0);
 	seen.n = 0;
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	state_close(st);
 }
@@ -304,7 +273,7 @@ static void
 test_state_layout_2(void **state)
 {
 	char err[STATE_ERR_MAX], sub[64], db[96];
-	struct grantrec r = sample_grant();
+	struct grantrec r = staterig_sample_grant();
 	struct seen seen = { 0 };
 	struct state *st;
 	(void)state;
@@ -312,7 +281,7 @@ test_state_layout_2(void **state)
 	snprintf(sub, sizeof(sub), "%s/layout2", dir);
 	snprintf(db, sizeof(db), "%s/state.db", sub);
 	assert_int_equal(mkdir(sub, 0700), 0);
-	raw_sql(db, "CREATE TABLE replay (tag BLOB PRIMARY KEY,"
+	staterig_raw_sql(db, "CREATE TABLE replay (tag BLOB PRIMARY KEY,"
 	    " expiry INTEGER NOT NULL);"
 	    "CREATE TABLE grant_rows ("
 	    " family INTEGER NOT NULL, addr BLOB NOT NULL, proto INTEGER NOT NULL,"
@@ -322,7 +291,8 @@ test_state_layout_2(void **state)
 	    "INSERT INTO grant_rows VALUES (4, x'00000000000000000000ffffc0000201',"
 	    " 6, 22, 'alice', 'ssh', 'nft', 1234, 1);");
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.bad, 0);
 	assert_int_equal(seen.last.port, 22);
@@ -336,7 +306,8 @@ test_state_layout_2(void **state)
 	state_close(st);
 	assert_int_equal(state_open(sub, &st, err), 0);
 	seen.n = 0;
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 2);
 	assert_int_equal(state_grant_delete(st, &seen.last), 0);
 	state_close(st);
@@ -428,7 +399,7 @@ static void
 test_state_grant_tagged(void **state)
 {
 	char err[STATE_ERR_MAX], sub[64];
-	struct grantrec r = sample_grant();
+	struct grantrec r = staterig_sample_grant();
 	struct seen seen = { 0 };
 	struct replay_cache *rc;
 	sqlite3 *other;
@@ -446,7 +417,8 @@ test_state_grant_tagged(void **state)
 	assert_int_equal(state_grant_put_tagged(st, &r, tag, 1000), SPA_ERR_STATE);
 	assert_int_equal(replay_new(&rc), 0);
 	assert_int_equal(state_replay_load(st, rc, 10), 0);
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 0);
 	/* Both, read back by a new run. */
 	snprintf(r.user, sizeof(r.user), "alice");
@@ -456,7 +428,8 @@ test_state_grant_tagged(void **state)
 	assert_int_equal(state_open(sub, &st, err), 0);
 	assert_int_equal(state_replay_load(st, rc, 10), 1);
 	assert_true(replay_seen(rc, tag, 10));
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_string_equal(seen.last.user, "alice");
 	replay_free(rc);

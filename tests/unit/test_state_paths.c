@@ -26,23 +26,10 @@
 #include "err.h"
 #include "replay.h"
 #include "state.h"
+#include "staterig.h"
 #include "testfile.h"
 
 static char dir[] = "/tmp/spa-state-paths-XXXXXX";
-
-#define V2 "family, addr, proto, port, user, action, backend, expiry, phase"
-
-static void
-raw_sql(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(h);
-}
 
 /* One integer a query on the file gives. */
 static long long
@@ -61,20 +48,6 @@ raw_count(const char *db, const char *sql)
 	return n;
 }
 
-struct seen {
-	int n, bad;
-};
-
-static int
-collect(void *ctx, const struct grantrec *r)
-{
-	struct seen *s = ctx;
-
-	(void)r;
-	s->n++;
-	return 0;
-}
-
 static void
 count_bad(void *ctx, const char *why)
 {
@@ -82,17 +55,6 @@ count_bad(void *ctx, const char *why)
 
 	assert_non_null(strstr(why, "not valid"));
 	s->bad++;
-}
-
-static struct grantrec
-sample_grant(void)
-{
-	struct grantrec r = { .proto = IPPROTO_TCP, .port = 22, .expiry = 100,
-	    .user = "alice", .action = "ssh", .backend = "iptables",
-	    .phase = GRANT_OPEN };
-
-	assert_int_equal(addr_parse("2001:db8::7", &r.addr), 0);
-	return r;
 }
 
 static void
@@ -106,7 +68,7 @@ static void
 test_rows_not_valid(void **state)
 {
 	char err[STATE_ERR_MAX], sub[128], db[160];
-	struct grantrec r = sample_grant();
+	struct grantrec r = staterig_sample_grant();
 	struct seen seen = { 0 };
 	struct state *st;
 	(void)state;
@@ -115,7 +77,8 @@ test_rows_not_valid(void **state)
 	assert_int_equal(state_open(sub, &st, err), 0);
 	assert_int_equal(state_grant_put(st, &r), 0);
 	state_close(st);
-	raw_sql(db, "INSERT INTO grant_rows (" V2 ") SELECT family, addr, "
+	staterig_raw_sql(db,
+	    "INSERT INTO grant_rows (" V2 ") SELECT family, addr, "
 	    "proto, 23, CAST(x'616c00' AS TEXT), action, backend, expiry, "
 	    "phase FROM grant_rows WHERE port = 22;"
 	    "INSERT INTO grant_rows (" V2 ", more) SELECT family, addr, proto,"
@@ -129,7 +92,8 @@ test_rows_not_valid(void **state)
 	    " 26, user, action, backend, expiry, phase, '' FROM grant_rows"
 	    " WHERE port = 22;");
 	assert_int_equal(state_open(sub, &st, err), 0);
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen), 0);
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen), 0);
 	assert_int_equal(seen.n, 2);
 	assert_int_equal(seen.bad, 3);
 	state_close(st);
@@ -151,7 +115,8 @@ test_replay_rows(void **state)
 		assert_int_equal(state_replay_add(st, tag, 2000), 0);
 	}
 	state_close(st);
-	raw_sql(db, "INSERT INTO replay (tag, expiry) VALUES (x'0102', 2000)");
+	staterig_raw_sql(db,
+	    "INSERT INTO replay (tag, expiry) VALUES (x'0102', 2000)");
 	assert_int_equal(state_open(sub, &st, err), 0);
 	/* the short one is not a tag: five loaded */
 	assert_int_equal(replay_new(&rc), 0);
@@ -178,7 +143,8 @@ test_migration_fails(void **state)
 	/* Layout 2 without its backend column: it cannot be carried over. */
 	paths("mig2", sub, db);
 	assert_int_equal(mkdir(sub, 0700), 0);
-	raw_sql(db, "CREATE TABLE grant_rows (family INTEGER, addr BLOB, "
+	staterig_raw_sql(db,
+	    "CREATE TABLE grant_rows (family INTEGER, addr BLOB, "
 	    "proto INTEGER, port INTEGER, user TEXT, action TEXT, expiry "
 	    "INTEGER, phase INTEGER);"
 	    "INSERT INTO grant_rows VALUES (4, x'c6336401', 6, 22, 'a', 'b', "
@@ -196,7 +162,8 @@ test_migration_fails(void **state)
 	/* Layout 1 ("grants") without its expiry column. */
 	paths("mig1", sub, db);
 	assert_int_equal(mkdir(sub, 0700), 0);
-	raw_sql(db, "CREATE TABLE grants (family INTEGER, addr BLOB, proto "
+	staterig_raw_sql(db,
+	    "CREATE TABLE grants (family INTEGER, addr BLOB, proto "
 	    "INTEGER, port INTEGER);"
 	    "INSERT INTO grants VALUES (4, x'c6336401', 6, 22);");
 	chmod(db, 0600);
@@ -215,8 +182,9 @@ test_table_gone(void **state)
 
 	paths("gone", sub, db);
 	assert_int_equal(state_open(sub, &st, err), 0);
-	raw_sql(db, "DROP TABLE grant_rows");
-	assert_int_equal(state_grant_each(st, collect, count_bad, &seen),
+	staterig_raw_sql(db, "DROP TABLE grant_rows");
+	assert_int_equal(state_grant_each(st, staterig_collect, count_bad,
+	    &seen),
 	    SPA_ERR_STATE);
 	assert_int_equal(seen.n, 0);
 	assert_non_null(strstr(state_error(st), "grant_rows"));
