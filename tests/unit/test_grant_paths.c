@@ -33,6 +33,7 @@
 #include <sqlite3.h>
 
 #include "cmdlog.h"
+#include "errcap.h"
 #include "grantrig.h"
 #include "testfile.h"
 #include "err.h"
@@ -45,43 +46,6 @@ static void
 write_file(const char *name, const char *text, mode_t mode)
 {
 	testfile_write(dir, name, text, mode);
-}
-
-/* stderr (where the log goes) into dir/name while on; its text after. */
-static int saved_stderr = -1;
-
-static void
-stderr_to(const char *name)
-{
-	char path[192];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && saved_stderr >= 0);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static char *
-stderr_back(const char *name)
-{
-	static char text[8192];
-	char path[192];
-	FILE *fp;
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(fp = fopen(path, "r"));
-	n = fread(text, 1, sizeof(text) - 1, fp);
-	text[n] = '\0';
-	fclose(fp);
-	return text;
 }
 
 struct hook {
@@ -223,7 +187,7 @@ test_retry_wait_capped(void **state)
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
 	struct grantrec g = grantrig_knock("198.51.100.24", now + 1);
-	char *err;
+	const char *err;
 	(void)state;
 
 	grantrig_rules("files", 0);
@@ -232,13 +196,13 @@ test_retry_wait_capped(void **state)
 	settle(&r);
 	/* the rule stays, so the backend's check says it is there */
 	grantrig_touch("fail-close", 1);
-	stderr_to("cap.err");
+	errcap_to(dir, "cap.err");
 	/* each retry due: far enough ahead for any wait */
 	for (int i = 0; i < 11; i++) {
 		grant_expire(r.e, now + 100000 * (i + 1));
 		settle(&r);
 	}
-	err = stderr_back("cap.err");
+	err = errcap_back(dir, "cap.err");
 	assert_int_equal(cmdlog_count(dir, "close"), 11);
 	assert_int_equal(grant_counts(r.e)->close_failed, 11);
 	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
@@ -292,7 +256,7 @@ test_recover_own_backend(void **state)
 {
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
-	char *err;
+	const char *err;
 	(void)state;
 
 	grantrig_rules("files", 0);
@@ -309,9 +273,9 @@ test_recover_own_backend(void **state)
 	recorded_under_other("gone", "198.51.100.26", now);
 	grantrig_touch("other", 0);
 	grantrig_up(&r, "gone", "files");
-	stderr_to("gone.err");
+	errcap_to(dir, "gone.err");
 	assert_int_equal(grant_recover(r.e, now + 10), 0);
-	err = stderr_back("gone.err");
+	err = errcap_back(dir, "gone.err");
 	if (strstr(err, "a recorded grant's backend other: ") == NULL ||
 	    strstr(err, "; closing it with files") == NULL)
 		fail_msg("log: %s", err);
@@ -327,7 +291,8 @@ test_recover_bad_row(void **state)
 	struct rig r;
 	int64_t now = (int64_t)time(NULL);
 	struct grantrec g = grantrig_knock("198.51.100.27", now + 100);
-	char db[192], *err;
+	char db[192];
+	const char *err;
 	sqlite3 *h;
 	(void)state;
 
@@ -345,9 +310,9 @@ test_recover_bad_row(void **state)
 	sqlite3_close(h);
 
 	grantrig_up(&r, "badrow", "files");
-	stderr_to("badrow.err");
+	errcap_to(dir, "badrow.err");
 	assert_int_equal(grant_recover(r.e, now), 0);
-	err = stderr_back("badrow.err");
+	err = errcap_back(dir, "badrow.err");
 	if (strstr(err, "state: a grant row that is not valid was ignored") ==
 	    NULL)
 		fail_msg("log: %s", err);
@@ -446,7 +411,8 @@ static void
 test_recover_unreadable(void **state)
 {
 	struct rig r;
-	char db[192], *err;
+	char db[192];
+	const char *err;
 	sqlite3 *h;
 	(void)state;
 
@@ -457,10 +423,10 @@ test_recover_unreadable(void **state)
 	assert_int_equal(sqlite3_exec(h, "DROP TABLE grant_rows", NULL, NULL,
 	    NULL), SQLITE_OK);
 	sqlite3_close(h);
-	stderr_to("unread.err");
+	errcap_to(dir, "unread.err");
 	assert_int_equal(grant_recover(r.e, (int64_t)time(NULL)),
 	    SPA_ERR_STATE);
-	err = stderr_back("unread.err");
+	err = errcap_back(dir, "unread.err");
 	if (strstr(err, "state: cannot read the grants: ") == NULL ||
 	    strstr(err, "grant_rows") == NULL)
 		fail_msg("log: %s", err);

@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "cmdlog.h"
+#include "errcap.h"
 #include "testfile.h"
 #include "grantrec.h"
 #include "log.h"
@@ -267,43 +268,6 @@ test_dry_run(void **state)
 	assert_int_equal(cmdlog_count(dir, "teardown"), 0);
 }
 
-/* stderr into dir/name from here; stderr_back gives it back and its text. */
-static int saved_err = -1;
-
-static void
-stderr_to(const char *name)
-{
-	char path[192];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fflush(stderr);
-	saved_err = dup(2);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && saved_err >= 0);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static const char *
-stderr_back(const char *name)
-{
-	static char text[8192];
-	char path[192];
-	FILE *fp;
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_err, 2);
-	close(saved_err);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(fp = fopen(path, "r"));
-	n = fread(text, 1, sizeof(text) - 1, fp);
-	text[n] = '\0';
-	fclose(fp);
-	return text;
-}
-
 /* The backend's setup fails: not started, EX_UNAVAILABLE, said. */
 static void
 test_setup_fails(void **state)
@@ -318,9 +282,9 @@ test_setup_fails(void **state)
 	    "open = /bin/true {addr}\nclose = /bin/true {addr}\n"
 	    "[ipv6]\nopen = /bin/true {addr}\nclose = /bin/true {addr}\n");
 	write_file("failsetup", text, 0644);
-	stderr_to("setup.err");
+	errcap_to(dir, "setup.err");
 	rc = rig_try(&r, "setup", "failsetup", 0);
-	err = stderr_back("setup.err");
+	err = errcap_back(dir, "setup.err");
 	assert_int_equal(rc, EX_UNAVAILABLE);
 	snprintf(want, sizeof(want), "firewall %s/failsetup: setup failed",
 	    dir);
@@ -351,9 +315,9 @@ test_replay_unloadable(void **state)
 	    "x'00' AS tag, 0 AS expiry", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	assert_int_equal(chmod(db, 0600), 0);
-	stderr_to("replay.err");
+	errcap_to(dir, "replay.err");
 	rc = rig_try(&r, "replayview", "fake", 0);
-	err = stderr_back("replay.err");
+	err = errcap_back(dir, "replay.err");
 	assert_int_equal(rc, EX_CANTCREAT);
 	if (strstr(err, ": cannot load the replay cache, not starting: ") ==
 	    NULL)
@@ -375,9 +339,9 @@ test_reconfigure_cluster(void **state)
 	assert_int_equal(rig_try(&r, "reload", "fake", 1), 0);
 	c2 = rig_conf(r.state, "[cluster]\nredis = 192.0.2.50:6379\n"
 	    "node = gw-a\nkey = " ALICE_KEY "\n");
-	stderr_to("reload.err");
+	errcap_to(dir, "reload.err");
 	warden_reconfigure(r.w, c2, r.fw);
-	err = stderr_back("reload.err");
+	err = errcap_back(dir, "reload.err");
 	if (strstr(err, "reload: the [cluster] section is read at start only; "
 	    "the running one stays until a restart") == NULL)
 		fail_msg("log: %s", err);
@@ -385,17 +349,17 @@ test_reconfigure_cluster(void **state)
 	r.c = c2;
 	c3 = rig_conf(r.state, "[cluster]\nredis = 192.0.2.50:6379\n"
 	    "node = gw-b\nkey = " ALICE_KEY "\n");
-	stderr_to("reload2.err");
+	errcap_to(dir, "reload2.err");
 	warden_reconfigure(r.w, c3, r.fw);
-	err = stderr_back("reload2.err");
+	err = errcap_back(dir, "reload2.err");
 	assert_non_null(strstr(err, "reload: the [cluster] section"));
 	conf_free(r.c);
 	r.c = c3;
 	c2 = rig_conf(r.state, "[cluster]\nredis = 192.0.2.50:6379\n"
 	    "node = gw-b\nkey = " ALICE_KEY "\n");
-	stderr_to("reload3.err");
+	errcap_to(dir, "reload3.err");
 	warden_reconfigure(r.w, c2, r.fw);
-	err = stderr_back("reload3.err");
+	err = errcap_back(dir, "reload3.err");
 	assert_null(strstr(err, "[cluster]"));
 	conf_free(r.c);
 	r.c = c2;
