@@ -87,27 +87,6 @@ rig_up(struct rig *r, const char *name)
 		skip(); \
 } while (0)
 
-/* The phase the state records for the only grant, or -1 when none. */
-static int
-recorded_phase(const struct rig *r)
-{
-	char db[192];
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	int phase = -1;
-
-	snprintf(db, sizeof(db), "%s/state.db", r->state);
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT phase FROM grant_rows",
-	    -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		phase = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return phase;
-}
-
 /* warden_timeout_ms with a maximum no grant or time limit reaches: it is
  * given back unchanged only when no grant is due and no command (a
  * child with a time limit) was started and is not yet reaped. */

@@ -154,44 +154,45 @@ run_loop_at(struct rig *r, const char *prefix, int n, int ms, int64_t at)
 	return prefix != NULL ? cmdlog_count(dir, prefix) : 0;
 }
 
-int64_t
-recorded_expiry(const struct rig *r, const uint8_t tag[SPA_MAC_LEN])
+/* The first column of the first row sql gives on r's state database (tag
+ * bound to its parameter when not NULL), or none when no row. */
+static int64_t
+state_int(const struct rig *r, const char *sql, const uint8_t *tag,
+    int64_t none)
 {
 	char db[192];
 	sqlite3 *h;
 	sqlite3_stmt *st;
-	int64_t expiry = -1;
+	int64_t v = none;
 
 	snprintf(db, sizeof(db), "%s/state.db", r->state);
 	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT expiry FROM replay"
-	    " WHERE tag = ?", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_bind_blob(st, 1, tag, SPA_MAC_LEN,
-	    SQLITE_STATIC), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (tag != NULL)
+		assert_int_equal(sqlite3_bind_blob(st, 1, tag, SPA_MAC_LEN,
+		    SQLITE_STATIC), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		expiry = sqlite3_column_int64(st, 0);
+		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close(h);
-	return expiry;
+	return v;
+}
+
+int64_t
+recorded_expiry(const struct rig *r, const uint8_t tag[SPA_MAC_LEN])
+{
+	return state_int(r, "SELECT expiry FROM replay WHERE tag = ?", tag, -1);
 }
 
 int
 recorded_grants(const struct rig *r)
 {
-	char db[192];
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	int n = -1;
+	return (int)state_int(r, "SELECT count(*) FROM grant_rows", NULL, -1);
+}
 
-	snprintf(db, sizeof(db), "%s/state.db", r->state);
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM"
-	    " grant_rows", -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
+int
+recorded_phase(const struct rig *r)
+{
+	return (int)state_int(r, "SELECT phase FROM grant_rows", NULL, -1);
 }

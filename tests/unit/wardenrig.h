@@ -86,4 +86,7 @@ int64_t recorded_expiry(const struct rig *r, const uint8_t tag[SPA_MAC_LEN]);
 /* Rows of the grant table. */
 int recorded_grants(const struct rig *r);
 
+/* The phase the state records for the only grant, or -1 when none. */
+int recorded_phase(const struct rig *r);
+
 #endif
