@@ -32,7 +32,8 @@ check(const struct profile *p)
 {
 	static const uint8_t zero[SPA_SECRET_LEN];
 
-	if (p->have & ~0xffu)
+	/* No bit beyond the last field profile.h names. */
+	if (p->have & ~((unsigned)PROFILE_STUN * 2 - 1))
 		abort();
 	if ((p->have & PROFILE_ADDRESS) && p->address[0] == '\0')
 		abort();

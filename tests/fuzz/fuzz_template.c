@@ -15,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const struct template_values values = {
 	.addr = "2001:db8::1", .proto = "tcp", .port = "22", .timeout = "30",
 	.user = "a user", .request = "ssh", .family = "6", .knock_port = "5001",
+	.inner_addr = "2001:db8::10", .inner_port = "22",
 };
 
 static void
