@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "childrun.h"
 #include "nftexec.h"
 #include "spawn.h"
 
@@ -56,22 +57,8 @@ child(void)
 static void
 test_no_netfilter_socket(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		exit(child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("no seccomp filter here\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	childrun(child, "no seccomp filter here");
 }
 
 int

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "childrun.h"
 #include "ownaddr.h"
 
 /* n messages to the socket fd from a user-space netlink socket; 0, or
@@ -114,22 +115,8 @@ no_netlink_child(void)
 static void
 test_no_netlink_timer(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		exit(no_netlink_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("no seccomp filter here\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	childrun(no_netlink_child, "no seccomp filter here");
 }
 
 int
