@@ -8,6 +8,7 @@
  */
 #include "conf.h"
 
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "err.h"
 #include "inilines.h"
 #include "key.h"
@@ -384,26 +386,17 @@ name_valid(const char *s)
 	    "0123456789._-") == n;
 }
 
-/* Decimal min..max, digits only.  Returns 0 or -1. */
+/* Decimal min..max, digits only (common/decimal.h), into an unsigned. */
 static int
 parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned *out)
 {
-	uint64_t v = 0;
+	unsigned long v;
+	int rc = decimal_parse(s, min, max, &v);
 
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	if (v < min)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
+	if (rc == 0)
+		*out = (unsigned)v;
+	return rc;
 }
 
 static int

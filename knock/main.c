@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "addr.h"
+#include "decimal.h"
 #include "err.h"
 #include "harden.h"
 #include "hex.h"
@@ -302,16 +303,9 @@ run_keygen(const struct cli *c)
 static int
 parse_port(const char *opt, const char *text, uint16_t *port)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
-	    v < 1 || v > 65535)
+	if (decimal_port(text, port) != 0)
 		return fail(EX_USAGE, "%s '%s' is not a port; give a number from "
 		    "1 to 65535", opt, text);
-	*port = (uint16_t)v;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <ini.h>
 
+#include "decimal.h"
 #include "err.h"
 #include "inilines.h"
 #include "key.h"
@@ -59,18 +60,8 @@ profile_host(const struct profile_ctx *c, const char *value, void *field)
 static int
 profile_port(const struct profile_ctx *c, const char *value, void *field)
 {
-	uint16_t *port = field;
-	char *end;
-	unsigned long v;
-
 	(void)c;
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
-	    v < 1 || v > 65535)
-		return SPA_ERR_INVALID;
-	*port = (uint16_t)v;
-	return 0;
+	return decimal_port(value, field);
 }
 
 /* A 32-byte secret, or a 64-byte signing key (S || seed). */

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "crypto.h"
+#include "decimal.h"
 #include "err.h"
 #include "sockaddr.h"
 
@@ -44,25 +45,6 @@ struct stun_attrs {
 	int have_xor, have_plain, have_error, after_integrity, after_fingerprint;
 };
 
-static int
-stun_port_parse(const char *text, uint16_t *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (text[0] == '\0' || strlen(text) > 5)
-		return SPA_ERR_INVALID;
-	for (i = 0; text[i] != '\0'; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return SPA_ERR_INVALID;
-		v = v * 10 + (unsigned long)(text[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return SPA_ERR_INVALID;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 int
 stun_server_parse(const char *text, struct stun_server *out)
 {
@@ -97,7 +79,7 @@ stun_server_parse(const char *text, struct stun_server *out)
 			return SPA_ERR_INVALID;
 		memcpy(out->host, text, n);
 	}
-	if (port != NULL && stun_port_parse(port, &out->port) != 0)
+	if (port != NULL && decimal_port(port, &out->port) != 0)
 		return SPA_ERR_INVALID;
 	if (addr_parse(out->host, &a) != 0 && !resolve_is_name(out->host))
 		return SPA_ERR_INVALID;

@@ -172,6 +172,8 @@ expect 64 "request 'a b' is invalid" -d 192.0.2.1 -s 192.0.2.2 -k "$key" $w "a b
 expect 64 "one REQUEST only" -d 192.0.2.1 -k "$key" $w ssh web
 expect 64 "-p '0' is not a port" -d 192.0.2.1 -p 0 -k "$key" $w ssh
 expect 64 "-S '65536' is not a port" -d 192.0.2.1 -S 65536 -k "$key" $w ssh
+expect 64 "-p '+22' is not a port" -d 192.0.2.1 -p +22 -k "$key" $w ssh
+expect 64 "-p ' 22' is not a port" -d 192.0.2.1 -p ' 22' -k "$key" $w ssh
 expect 64 "no allow address" -d 192.0.2.1 -s 192.0.2.2 -a 192.0.2.3 --classic -k "$key" $w ssh
 expect 64 "no key; give -k KEYFILE" -d 192.0.2.1 -s 192.0.2.2 $w ssh
 expect 64 "unknown option --no-such-option" --no-such-option
