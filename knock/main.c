@@ -801,10 +801,18 @@ run_list(void)
 			status = fail(EX_USAGE, "%s", err);
 			continue;
 		}
-		printf("%s address=%s port=%u transport=%s\n", names[i],
+		printf("%s address=%s port=%u transport=%s", names[i],
 		    (p.have & PROFILE_ADDRESS) ? p.address : "-",
 		    (p.have & PROFILE_PORT) ? (unsigned)p.port :
 		    (unsigned)KNOCK_DEFAULT_PORT, p.udp ? "udp" : "tcp");
+		if (p.have & PROFILE_STUN) {
+			/* an IPv6 literal in brackets, as --stun takes it */
+			int v6 = strchr(p.stun.host, ':') != NULL;
+
+			printf(" stun=%s%s%s:%u", v6 ? "[" : "", p.stun.host,
+			    v6 ? "]" : "", (unsigned)p.stun.port);
+		}
+		putchar('\n');
 	}
 	profile_names_free(names, count);
 	if (fflush(stdout) != 0 && status == 0)

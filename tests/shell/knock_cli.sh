@@ -321,10 +321,10 @@ printf '[lab]\naddress = 198.51.100.2\ntransport = sctp\n' >"$conf"
 expect 64 "knock.conf:3: transport: expected tcp .* or udp" -n lab ssh
 
 # -l: names and servers, never keys, in the file's order.
-printf '[lab]\naddress = 198.51.100.2\nkey = %s\n\n[home]\naddress = gw.example\nport = 62201\ntransport = udp\n[lab]\nrequest = ssh\n' "$(cat "$key")" >"$conf"
+printf '[lab]\naddress = 198.51.100.2\nkey = %s\n\n[home]\naddress = gw.example\nport = 62201\ntransport = udp\nstun = 203.0.113.3\n[lab]\nrequest = ssh\n[v6]\nstun = [2001:db8::3]:3479\n' "$(cat "$key")" >"$conf"
 chmod 600 "$conf"
 expect 0 "" -l
-printf 'lab address=198.51.100.2 port=5001 transport=tcp\nhome address=gw.example port=62201 transport=udp\n' >"$tmp/want"
+printf 'lab address=198.51.100.2 port=5001 transport=tcp\nhome address=gw.example port=62201 transport=udp stun=203.0.113.3:3478\nv6 address=- port=5001 transport=tcp stun=[2001:db8::3]:3479\n' >"$tmp/want"
 cmp -s "$tmp/out" "$tmp/want" || fail "-l: $(cat "$tmp/out")"
 grep -qF "$(cat "$key")" "$tmp/out" "$tmp/err" && fail "-l printed a key"
 expect 64 "^knock: -l takes no other option" -l -n lab
