@@ -224,8 +224,6 @@ child_exec(char *const argv[], const struct spawn_opts *o, int nullfd,
 static void
 job_free(struct spawn_job *j)
 {
-	if (j == NULL)
-		return;
 	if (j->argv != NULL)
 		for (size_t i = 0; j->argv[i] != NULL; i++)
 			free(j->argv[i]);

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -225,6 +226,8 @@ test_relative_or_empty_refused(void **state)
 	    NULL }, NULL, rec_done, NULL), SPA_ERR_INVALID);
 	assert_int_equal(spawner_submit(sp, (char *const[]){ NULL }, NULL,
 	    rec_done, NULL), SPA_ERR_INVALID);
+	assert_int_equal(spawner_submit(sp, NULL, NULL, rec_done, NULL),
+	    SPA_ERR_INVALID);
 	assert_int_equal(spawner_running(sp) + spawner_queued(sp), 0);
 	spawner_free(sp);
 	assert_int_equal(spawn_run_sync((char *const[]){ "sh", NULL }, NULL,
@@ -706,6 +709,54 @@ test_status_str(void **state)
 	spawn_status_str(&failed, text, sizeof(text));
 	assert_string_equal(text, "not started: Resource temporarily "
 	    "unavailable");
+	spawn_status_str(&(struct spawn_status){ SPAWN_SIGNALED, SIGTERM },
+	    text, sizeof(text));
+	assert_string_equal(text, "killed by signal 15 (SIGTERM)");
+	/* A number no signal has. */
+	spawn_status_str(&(struct spawn_status){ SPAWN_SIGNALED, 0 }, text,
+	    sizeof(text));
+	assert_string_equal(text, "killed by signal 0 (SIG?)");
+	spawn_status_str(&(struct spawn_status){ SPAWN_TIMEDOUT, SIGKILL },
+	    text, sizeof(text));
+	assert_string_equal(text, "killed: time limit exceeded");
+}
+
+/* The time to wait is the nearest deadline of the jobs running, at most
+ * INT_MAX ms; spawn_run_sync without a buffer for stderr, or one of no
+ * size, runs the job all the same and writes nothing there. */
+static void
+test_timeout_nearest_and_no_errbuf(void **state)
+{
+	const struct spawn_opts far = { .limit_ms = 4000000000u };
+	const struct spawn_opts near = { .limit_ms = 30000 };
+	struct spawner *sp;
+	struct spawn_status st;
+	struct rec r[2] = { { 0 }, { 0 } };
+	char err[4] = "x";
+	int64_t now;
+	int t;
+	(void)state;
+
+	assert_int_equal(spawner_new(2, &sp), 0);
+	assert_int_equal(spawner_submit(sp, (char *const[]){ "/bin/true",
+	    NULL }, &far, rec_done, &r[0]), 0);
+	now = spawn_now_ms();
+	assert_int_equal(spawner_timeout_ms(sp, now), INT_MAX);
+	assert_int_equal(spawner_submit(sp, (char *const[]){ "/bin/true",
+	    NULL }, &near, rec_done, &r[1]), 0);
+	t = spawner_timeout_ms(sp, now);
+	assert_true(t > 29000 && t <= 30000 + 1000);
+	pump(sp, 2, 5000);
+	assert_true(r[0].done && r[1].done);
+	spawner_free(sp);
+
+	assert_int_equal(spawn_run_sync(SH("echo said >&2; exit 5"), NULL,
+	    &st, NULL, 0), 0);
+	assert_int_equal(st.code, 5);
+	assert_int_equal(spawn_run_sync(SH("echo said >&2; exit 6"), NULL,
+	    &st, err, 0), 0);
+	assert_int_equal(st.code, 6);
+	assert_string_equal(err, "x");
 }
 
 int
@@ -733,6 +784,8 @@ main(void)
 		cmocka_unit_test_setup(test_timeout_ms_and_queue_dropped, reset),
 		cmocka_unit_test_setup(test_sigchld_ignored, reset),
 		cmocka_unit_test_setup(test_status_str, reset),
+		cmocka_unit_test_setup(test_timeout_nearest_and_no_errbuf,
+		    reset),
 		cmocka_unit_test_setup(test_quiet_after_reap, reset),
 	};
 
