@@ -175,8 +175,10 @@ cluster_dial(const struct cluster *c, char *why, size_t len)
 		return NULL;
 	}
 	clusterreply_bound(ctx->reader);
+	/* Keep-alive is TCP's: hiredis sets TCP_KEEPIDLE, which a UNIX
+	 * socket refuses. */
 	if (redisSetTimeout(ctx, tv) != REDIS_OK ||
-	    redisEnableKeepAlive(ctx) != REDIS_OK) {
+	    (c->socket == NULL && redisEnableKeepAlive(ctx) != REDIS_OK)) {
 		snprintf(why, len, "cannot set its socket's options");
 		redisFree(ctx);
 		return NULL;
@@ -604,10 +606,4 @@ const struct cluster_counts *
 cluster_counts(const struct cluster *c)
 {
 	return &c->counts;
-}
-
-const char *
-cluster_node(const struct cluster *c)
-{
-	return c->node;
 }

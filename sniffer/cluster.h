@@ -85,6 +85,5 @@ void cluster_count_refused(struct cluster *c);
 void cluster_count_dropped(struct cluster *c);
 void cluster_count_applied(struct cluster *c);
 const struct cluster_counts *cluster_counts(const struct cluster *c);
-const char *cluster_node(const struct cluster *c);
 
 #endif
