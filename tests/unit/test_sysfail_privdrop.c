@@ -34,11 +34,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "cov.h"
 #include "err.h"
+#include "kidrun.h"
 #include "privdrop.h"
 #include "sysfail.h"
 #include "testfile.h"
@@ -548,32 +547,6 @@ drop_kid(const struct drop_case *c)
 	return 0;
 }
 
-/* Forks fn(arg) and waits: its exit code, or 128 + the signal. */
-static int
-run_kid(int (*fn)(const void *), const void *arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int code = fn(arg);
-
-		/* Its counts in a coverage build; then the system call
-		 * itself, not _exit: ASan's leak check at _exit cannot work
-		 * in a process that may have no /proc and no right to trace
-		 * itself any more. */
-		cov_dump();
-		for (;;)
-			syscall(SYS_exit_group, code);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status);
-}
-
 static int
 drop_kid_of(const void *c)
 {
@@ -605,7 +578,7 @@ test_drop_cases(void **state)
 	need_root_and_user();
 	for (size_t i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]);
 	    i++) {
-		int code = run_kid(drop_kid_of, &drop_cases[i]);
+		int code = kidrun(drop_kid_of, &drop_cases[i]);
 
 		if (code == KID_SKIP) {
 			print_message("%s: skipped (no mount namespace)\n",
@@ -704,7 +677,7 @@ test_lookup_root_user(void **state)
 	tmpfschild_need_root();
 	for (size_t i = 0; i < sizeof(lookup_cases) / sizeof(lookup_cases[0]);
 	    i++) {
-		int code = run_kid(lookup_kid, &lookup_cases[i]);
+		int code = kidrun(lookup_kid, &lookup_cases[i]);
 
 		if (code == KID_SKIP) {
 			print_message("no mount namespace here\n");
