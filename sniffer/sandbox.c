@@ -116,14 +116,14 @@ sandbox_msg(char *err, size_t errlen, const char *fmt, ...)
  * May fd (the descriptor named what) be written by the child?  1 yes;
  * 0 no rule for it (-1, or stderr closed: nothing can take its number
  * once inside); -1 refused, with a message: it is the capture socket, or
- * it is itself a packet or raw socket, or a channel or log socket that
- * is not open.
+ * it is itself a packet or raw socket (or a socket getsockopt cannot
+ * tell), or a channel or log socket that is not open.
  */
 static int
 sandbox_out_ok(int fd, int capture, const char *what, char *err,
     size_t errlen)
 {
-	int domain = -1, type = -1;
+	int domain = -1, type = -1, ok;
 	socklen_t len;
 	struct stat st;
 
@@ -148,12 +148,15 @@ sandbox_out_ok(int fd, int capture, const char *what, char *err,
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return 1;
+	/* A socket whose kind cannot be told is refused: it may be one. */
 	len = sizeof(domain);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
-		domain = -1;
+	ok = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0;
 	len = sizeof(type);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-		type = -1;
+	if (!ok || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
+		sandbox_msg(err, errlen, "sandbox: %s descriptor %d: "
+		    "getsockopt: %s", what, fd, strerror(errno));
+		return SPA_ERR_PRIVILEGE;
+	}
 	if (domain == AF_PACKET || type == SOCK_RAW || type == SOCK_PACKET) {
 		sandbox_msg(err, errlen, "sandbox: %s descriptor %d is a "
 		    "packet or raw socket, which must never be written", what,

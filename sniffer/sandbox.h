@@ -23,7 +23,8 @@
  *            only when it is open and is not the capture socket.
  * The capture descriptor gets no rule: the child must never send a frame
  * on the packet socket.  sandbox_enter refuses to start when a writable
- * descriptor is the capture one, or is itself a packet or raw socket.
+ * descriptor is the capture one, or is itself a packet or raw socket, or
+ * a socket whose domain and type getsockopt cannot tell.
  */
 #ifndef SPA_SANDBOX_H
 #define SPA_SANDBOX_H
