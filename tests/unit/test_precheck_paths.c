@@ -3,8 +3,9 @@
  * leaves: a program that is there but cannot be run, a user whose expires
  * day is past (a warning, not an error), a state directory stat cannot
  * look at (a loop of links, a file on its way) or given with trailing
- * slashes, a configuration file gone since it was read (the line is then
- * unknown), and, as root in a child's own mount namespace, a state
+ * slashes, the line of state = among look-alike sections and keys, a
+ * configuration file gone since it was read (the line is then unknown),
+ * and, as root in a child's own mount namespace, a state
  * directory to be created on a read-only file system: an error as root,
  * only reported without; and, run as nobody, a state directory it may
  * not look at or create, only reported.
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +47,15 @@
 static char tmpdir[64];
 static char outbuf[8192];
 static int drop_to_nobody;      /* run(): checks as uid/gid 65534 */
+static const char *rewrite;     /* run(): the file's text once read */
+static const char *state_as;    /* run(): the state directory, once read */
+static const char *empty_as;    /* run(): the chroot directory */
 
 static int
 setup_dir(void **state)
 {
 	(void)state;
+	rewrite = state_as = empty_as = NULL;
 	strcpy(tmpdir, "/tmp/test_precheck_paths.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
@@ -101,6 +107,12 @@ run(const char *backend, const char *state_dir, const char *expires,
 		fail_msg("%s", err);
 	if (gone)
 		assert_int_equal(unlink(in_tmp("s.conf")), 0);
+	if (rewrite != NULL)
+		testfile_write(tmpdir, "s.conf", rewrite, 0600);
+	if (state_as != NULL) {
+		free(c->sniffer.state);
+		assert_non_null(c->sniffer.state = strdup(state_as));
+	}
 	if (firewall_load(tmpdir, backend, &fw, err) != 0)
 		fail_msg("%s", err);
 	mkdir(in_tmp("empty"), 0755);
@@ -111,7 +123,8 @@ run(const char *backend, const char *state_dir, const char *expires,
 	    setresuid(65534, 65534, 65534) != 0))
 		child_exit(77);
 	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
-	    .empty_dir = in_tmp("empty"), .root = root, .out = out }, &nerr);
+	    .empty_dir = empty_as ? empty_as : in_tmp("empty"), .root = root,
+	    .out = out }, &nerr);
 	fclose(out);
 	firewall_free(fw);
 	conf_free(c);
@@ -203,6 +216,61 @@ test_conf_gone(void **state)
 	assert_int_equal(run("ok", in_tmp("no/such"), NULL, 1, 0, &rc), 1);
 	has(in_tmp("s.conf: state directory "), "");
 	assert_null(strstr(outbuf, "s.conf:3:"));
+}
+
+/* The line of state = is looked for in [sniffer] only: not in a section
+ * whose name only begins with sniffer, not at a key that only begins with
+ * state; a header with more after "sniffer " is the section. */
+static void
+test_state_line(void **state)
+{
+	int rc;
+
+	(void)state;
+	assert_int_equal(symlink("loop", in_tmp("loop")), 0);
+	rewrite = "# the [sniffer] section\n"
+	    "[snifferx]\n"
+	    "state = /a\n"
+	    "[sniffer\n"
+	    "[ sniffer\tsecond ]\n"
+	    "stateful = 1\n"
+	    "state\t= /b\n";
+	assert_int_equal(run("ok", in_tmp("loop"), NULL, 0, 0, &rc), 1);
+	rewrite = NULL;
+	has(in_tmp("s.conf:7: state directory "), "");
+	assert_null(strstr(outbuf, "s.conf:3:"));
+}
+
+/* Paths no configuration file gives (a line holds fewer bytes), as a
+ * struct conf built otherwise could: a state directory longer than a path
+ * may be, a relative one (its parent is then the working directory), a
+ * chroot directory longer than a path may be (privdrop says so at start,
+ * -t does not). */
+static void
+test_paths_given_otherwise(void **state)
+{
+	static char longpath[PATH_MAX + 16];
+	int rc;
+
+	(void)state;
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	state_as = longpath;
+	assert_int_equal(run("ok", "/x", NULL, 0, 1, &rc), 1);
+	state_as = NULL;
+	has(in_tmp("s.conf:3: state /aaaa"), "");
+	assert_non_null(strstr(outbuf, "a...: path too long\n"));
+	state_as = "spa-precheck-relative";     /* not there: "." is checked */
+
+	assert_int_equal(run("ok", "/x", NULL, 0, 1, &rc), 0);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(outbuf, "state"));
+	state_as = NULL;
+
+	empty_as = longpath;
+	assert_int_equal(run("ok", "", NULL, 0, 1, &rc), 0);
+	empty_as = NULL;
+	assert_null(strstr(outbuf, "privilege separation"));
 }
 
 /* As root, in a mount namespace of a child's own: the parent of the state
@@ -316,6 +384,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expired_user, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_state_unreachable,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_state_line, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_paths_given_otherwise,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_conf_gone, setup_dir,
 		    teardown_dir),
