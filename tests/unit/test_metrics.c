@@ -37,7 +37,8 @@ test_metrics_format(void **state)
 	metrics_latency(&m, 1000000, 999999);           /* negative: out */
 	metrics_latency(&m, 0, 5);                      /* no knock time */
 	metrics_latency(&m, 1, 86400LL * 1000000 + 2);  /* over a day */
-	assert_int_equal(m.latency_count, 2);
+	metrics_latency(&m, 1000000, 61000000);         /* 60 s: +Inf only */
+	assert_int_equal(m.latency_count, 3);
 	assert_int_equal(metrics_frames(&m), 43);
 	assert_true(metrics_format(&m, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "\nspa_sniffer_frames_total 43\n"));
@@ -52,8 +53,12 @@ test_metrics_format(void **state)
 	assert_non_null(strstr(buf,
 	    "spa_sniffer_knock_open_seconds_bucket{le=\"0.5\"} 2\n"));
 	assert_non_null(strstr(buf,
-	    "spa_sniffer_knock_open_seconds_bucket{le=\"+Inf\"} 2\n"));
-	assert_non_null(strstr(buf, "spa_sniffer_knock_open_seconds_count 2\n"));
+	    "spa_sniffer_knock_open_seconds_bucket{le=\"10\"} 2\n"));
+	assert_non_null(strstr(buf,
+	    "spa_sniffer_knock_open_seconds_bucket{le=\"+Inf\"} 3\n"));
+	assert_non_null(strstr(buf, "spa_sniffer_knock_open_seconds_count 3\n"));
+	assert_non_null(strstr(buf, "spa_sniffer_knock_open_seconds_sum "
+	    "60.303000\n"));
 	assert_non_null(strstr(buf, "\nspa_sniffer_commands_refused_total 5\n"));
 	assert_int_equal(metrics_format(&m, buf, 100), SPA_ERR_NOSPACE);
 	metrics_line(&m, line, sizeof(line));
