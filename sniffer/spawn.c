@@ -145,7 +145,7 @@ child_fail(int fd, const char *what, const char *path)
 		if (write(fd, parts[i], strlen(parts[i])) < 0)
 			break;
 	cov_dump();
-	_exit(SPAWN_EXEC_FAILED);
+	_exit(SPAWN_EXEC_FAILED);       /* GCOVR_EXCL_LINE: as child.c's */
 }
 
 /* Every descriptor from 3 up, with or without close_range (Linux 5.9). */

@@ -167,6 +167,11 @@ test_relay_logs(void **state)
 	assert_int_equal(send(child[1], "3an error", 9, 0), 9);
 	assert_int_equal(send(child[1], "6over the limit", 15, 0), 15);
 	privsep_relay_logs(&k, &lim, 100);
+	assert_int_equal(lim.suppressed, 1);
+	/* A notice is relayed as info; DEL is a control byte too. */
+	lim = (struct log_limit){ .interval = 10, .burst = 4 };
+	assert_int_equal(send(child[1], "5a notice\x7f", 10, 0), 10);
+	privsep_relay_logs(&k, &lim, 200);
 	n = recv(ours[1], line, sizeof(line) - 1, MSG_DONTWAIT);
 	assert_int_equal(n, 28);
 	line[n] = '\0';
@@ -180,8 +185,24 @@ test_relay_logs(void **state)
 	n = recv(ours[1], line, sizeof(line) - 1, MSG_DONTWAIT);
 	line[n > 0 ? n : 0] = '\0';
 	assert_string_equal(line, "4an error");
+	n = recv(ours[1], line, sizeof(line) - 1, MSG_DONTWAIT);
+	line[n > 0 ? n : 0] = '\0';
+	assert_string_equal(line, "6a notice?");
 	assert_true(recv(ours[1], line, sizeof(line), MSG_DONTWAIT) < 0);
-	assert_int_equal(lim.suppressed, 1);
+	assert_int_equal(lim.suppressed, 0);
+
+	/* At most 64 lines a call: the 65th waits for the next one. */
+	lim = (struct log_limit){ .interval = 10, .burst = 100 };
+	for (int i = 0; i < 65; i++)
+		assert_int_equal(send(child[1], "6line", 5, 0), 5);
+	privsep_relay_logs(&k, &lim, 300);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(recv(ours[1], line, sizeof(line),
+		    MSG_DONTWAIT), 5);
+	assert_true(recv(ours[1], line, sizeof(line), MSG_DONTWAIT) < 0);
+	privsep_relay_logs(&k, &lim, 300);
+	assert_int_equal(recv(ours[1], line, sizeof(line), MSG_DONTWAIT), 5);
+	assert_true(recv(ours[1], line, sizeof(line), MSG_DONTWAIT) < 0);
 	log_to_socket(-1);
 	close(child[0]);
 	close(child[1]);
@@ -212,7 +233,7 @@ static void
 test_reap_says_how(void **state)
 {
 	struct capchild k = { 0 };
-	char why[128];
+	char why[128], line[128];
 
 	(void)state;
 	k.pidfd = k.channel = k.log = -1;
@@ -233,6 +254,15 @@ test_reap_says_how(void **state)
 	k.pid = child_that(2);
 	privsep_reap(&k, 1, why, sizeof(why));
 	assert_string_equal(why, "killed by signal 9 (SIGKILL)");
+
+	/* A signal without a name of its own (a real-time one). */
+	k = (struct capchild){ .pidfd = -1, .channel = -1, .log = -1 };
+	k.pid = child_that(2);
+	assert_int_equal(kill(k.pid, SIGRTMIN + 1), 0);
+	privsep_reap(&k, 0, why, sizeof(why));
+	snprintf(line, sizeof(line), "killed by signal %d (SIG?)",
+	    SIGRTMIN + 1);
+	assert_string_equal(why, line);
 
 	/* Not our child (already reaped): lost. */
 	k = (struct capchild){ .pidfd = -1, .channel = -1, .log = -1 };
