@@ -76,6 +76,32 @@ test_capture_files(void **state)
 	capture_close(&c);
 }
 
+/* A link type libpcap has no name for: its number alone. */
+static void
+test_capture_unknown_link(void **state)
+{
+	/* The pcap file header, little-endian: version 2.4, snaplen 65535,
+	 * link type 4000. */
+	static const unsigned char header[24] = {
+		0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff, 0, 0, 0xa0, 0x0f, 0, 0,
+	};
+	char path[128], err[512];
+	struct capture c;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/odd.pcap", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(header, 1, sizeof(header), f), sizeof(header));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(capture_open_file(path, 5001, NULL, &c, err,
+	    sizeof(err)), SPA_ERR_CAPTURE);
+	assert_non_null(strstr(err, "odd.pcap: unsupported link type unknown "
+	    "(4000)"));
+	assert_null(c.pcap);
+}
+
 static void
 test_capture_live(void **state)
 {
@@ -119,6 +145,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capture_files),
+		cmocka_unit_test(test_capture_unknown_link),
 		cmocka_unit_test(test_capture_live),
 	};
 

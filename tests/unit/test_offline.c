@@ -20,6 +20,7 @@
 #include "actions.h"
 #include "commit.h"
 #include "conf.h"
+#include "err.h"
 #include "firewall.h"
 #include "offline.h"
 
@@ -106,11 +107,62 @@ test_offline_unwritable_tag_refuses(void **state)
 	assert_int_equal(system(err), 0);
 }
 
+/* A file that cannot be read, and one cut inside its first frame: an
+ * error naming the file (and the frame), no line. */
+static void
+test_offline_bad_files(void **state)
+{
+	char dir[] = "/tmp/spa-offline-XXXXXX", err[512], path[64], buf[4096];
+	char *text = NULL;
+	size_t len = 0, n;
+	struct replay_cache *rc;
+	struct server *s;
+	struct conf *c;
+	FILE *in, *cut, *out;
+	struct offline_run r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(conf_load_string("test.conf", conf_text, &c, err), 0);
+	assert_int_equal(replay_new(&rc), 0);
+	assert_int_equal(server_new(c, rc, NULL, &s, err, sizeof(err)), 0);
+	assert_non_null(out = open_memstream(&text, &len));
+	r = (struct offline_run){ .server = s, .replay = rc, .path = path,
+	    .port = 5001, .out = out };
+
+	snprintf(path, sizeof(path), "%s/missing.pcap", dir);
+	assert_int_equal(offline_run(&r, err, sizeof(err)), SPA_ERR_CAPTURE);
+	assert_non_null(strstr(err, "missing.pcap: cannot read capture: "));
+
+	/* The header and the first frame but its last 10 bytes. */
+	assert_non_null(in = fopen("pcaps/native-v4-accepted.pcap", "rb"));
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	assert_true(n > 24 + 16 + 10);
+	snprintf(path, sizeof(path), "%s/cut.pcap", dir);
+	assert_non_null(cut = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, 24 + 16 + 20, cut), 24 + 16 + 20);
+	assert_int_equal(fclose(cut), 0);
+	assert_int_equal(offline_run(&r, err, sizeof(err)), SPA_ERR_CAPTURE);
+	assert_non_null(strstr(err, "cut.pcap: frame 1: "));
+	assert_non_null(strstr(err, "truncated"));
+
+	fclose(out);
+	assert_string_equal(text, "");
+	free(text);
+	server_free(s);
+	replay_free(rc);
+	conf_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offline_unwritable_tag_refuses),
+		cmocka_unit_test(test_offline_bad_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
