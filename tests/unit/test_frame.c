@@ -687,6 +687,28 @@ test_tcp_header_past_ip_length(void **state)
 	check_fails(&s, SPA_ERR_TRUNCATED);
 }
 
+/* The IP length ends inside the TCP or UDP header (the capture goes on):
+ * each cut is truncated, whichever field it falls in. */
+static void
+test_transport_header_cut(void **state)
+{
+	(void)state;
+	for (int ipver = 4; ipver <= 6; ipver += 2) {
+		for (int k = ipver == 6 ? 1 : 0; k < 20; k++) {
+			struct spec s = { .linktype = DLT_EN10MB,
+			    .ipver = ipver, .plen = 8, .pad = 64,
+			    .len_delta = -(20 + 8) + k };
+
+			check_fails(&s, SPA_ERR_TRUNCATED);
+			if (k >= 8)
+				continue;
+			s.udp = true;
+			s.len_delta = -(8 + 8) + k;
+			check_fails(&s, SPA_ERR_TRUNCATED);
+		}
+	}
+}
+
 static void
 test_ipv6_ext_past_ip_length(void **state)
 {
@@ -695,6 +717,8 @@ test_ipv6_ext_past_ip_length(void **state)
 
 	(void)state;
 	s.len_delta = -(int)(16 + 20 + 8) + 8;   /* 8 of the 16 ext bytes */
+	check_fails(&s, SPA_ERR_TRUNCATED);
+	s.len_delta = -(int)(16 + 20 + 8) + 1;   /* its next header only */
 	check_fails(&s, SPA_ERR_TRUNCATED);
 }
 
@@ -866,6 +890,7 @@ main(void)
 		cmocka_unit_test(test_ip_length_past_capture),
 		cmocka_unit_test(test_ip_length_ends_payload),
 		cmocka_unit_test(test_tcp_header_past_ip_length),
+		cmocka_unit_test(test_transport_header_cut),
 		cmocka_unit_test(test_ipv6_ext_past_ip_length),
 		cmocka_unit_test(test_unknown_ethertype),
 		cmocka_unit_test(test_too_many_vlans),
