@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cov.h"
 #include "conf.h"
 #include "err.h"
 #include "state.h"
@@ -159,6 +160,73 @@ test_hostile_words(void **state)
 		assert_non_null(a);
 		assert_int_equal(strcspn(a + 11, "\""), 63);
 	}
+	conf_free(c);
+}
+
+/* More counters than kept, a time gmtime cannot show, bytes no word may
+ * hold (DEL and above, space): each shown as what it can be. */
+static void
+test_report_edges(void **state)
+{
+	struct conf *c = statusrig_conf(dir);
+	char report[8192], err[1024], *text;
+	size_t len;
+	int rc;
+	pid_t pid;
+
+	(void)state;
+	len = (size_t)snprintf(report, sizeof(report), "spa-status 1\npid 9\n"
+	    "started 9223372036854775807\nnow 1764237000\n"
+	    "grant user=x\x7f\x80y address=192.0.2.1 proto=tcp port=1 "
+	    "expiry=1764237060 phase=open\n");
+	for (int i = 0; i < 40; i++)
+		len += (size_t)snprintf(report + len, sizeof(report) - len,
+		    "counter c%d %d\n", i, i);
+	snprintf(report + len, sizeof(report) - len, "end grants=1 shown=1\n");
+	pid = statusrig_serve_once(sock, report);
+	text = statusrig_query(c, 1, &rc, err, sizeof(err));
+	statusrig_reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "\"user\":\"x??y\""));
+	assert_non_null(strstr(text, "\"c31\":31}"));       /* the 32 first */
+	assert_null(strstr(text, "\"c32\""));
+	pid = statusrig_serve_once(sock, report);
+	text = statusrig_query(c, 0, &rc, err, sizeof(err));
+	statusrig_reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "sniffer running: pid 9, since "
+	    "9223372036854775807\n"));
+	conf_free(c);
+}
+
+/* No daemon, a state directory whose name holds a quote: the reason is
+ * cleaned for the terminal and JSON; a grant of no known user shows "-". */
+static void
+test_no_daemon_odd_names(void **state)
+{
+	struct grantrec r = { .proto = 6, .port = 22, .expiry = 1764237130,
+	    .phase = GRANT_OPEN };
+	char sub[128], err[STATE_ERR_MAX], e2[1024], *text;
+	struct state *st;
+	struct conf *c;
+	int rc;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/q\"x", dir);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(addr_parse("203.0.113.6", &r.addr), 0);
+	assert_int_equal(state_grant_put(st, &r), 0);
+	state_close(st);
+	c = statusrig_conf(sub);
+	text = statusrig_query(c, 0, &rc, e2, sizeof(e2));
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(e2, "no sniffer running: no socket at "));
+	assert_non_null(strstr(e2, "/q?x/"));
+	assert_non_null(strstr(text, "\n  -            203.0.113.6 "));
+	text = statusrig_query(c, 1, &rc, e2, sizeof(e2));
+	assert_non_null(strstr(text, "/q?x/"));
+	assert_null(strstr(text, "q\"x"));
+	assert_non_null(strstr(text, "\"user\":\"-\""));
 	conf_free(c);
 }
 
@@ -295,6 +363,8 @@ test_other_user_refused(void **state)
 		if (setgid(65534) != 0 || setuid(65534) != 0)
 			_exit(99);
 		rc = statuscli_run(c, 0, stdout);
+		fflush(stdout);
+		cov_dump();     /* its coverage counts, before _exit */
 		_exit(rc);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -390,6 +460,8 @@ main(void)
 		cmocka_unit_test(test_report_text_and_json),
 		cmocka_unit_test(test_report_pairs_and_forward),
 		cmocka_unit_test(test_hostile_words),
+		cmocka_unit_test(test_report_edges),
+		cmocka_unit_test(test_no_daemon_odd_names),
 		cmocka_unit_test(test_not_a_report),
 		cmocka_unit_test(test_no_daemon_reads_database),
 		cmocka_unit_test(test_path_too_long),

@@ -4,6 +4,9 @@
  * readable is not written, the old one stays; the status socket
  * (sniffer/status.h) that cannot be made fails to listen, and one left
  * there that cannot be probed counts as another sniffer's, never taken.
+ * The status client (sniffer/statuscli.h): a socket it cannot make is
+ * no daemon reached, said why; a read interrupted goes on; recorded
+ * grants it cannot read are an error, not an empty list.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,14 +16,22 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "err.h"
+#include "grantrec.h"
+#include "state.h"
+#include "statuscli.h"
+#include "statusrig.h"
 #include "metrics.h"
 #include "status.h"
 #include "sysfail.h"
@@ -94,6 +105,65 @@ test_status_socket_fails(void **state)
 	status_close(s);
 }
 
+static void
+test_status_client_fails(void **state)
+{
+	struct grantrec r = { .proto = IPPROTO_TCP, .port = 22,
+	    .expiry = 1764237130, .user = "alice", .phase = GRANT_OPEN };
+	char sub[96], sock[128], err[STATE_ERR_MAX], e2[1024], *text;
+	struct state *st;
+	struct conf *c;
+	int rc;
+	pid_t pid;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/cli", dir);
+	snprintf(sock, sizeof(sock), "%s/%s", sub, STATUS_SOCKET_NAME);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(addr_parse("203.0.113.7", &r.addr), 0);
+	assert_int_equal(state_grant_put(st, &r), 0);
+	state_close(st);
+	c = statusrig_conf(sub);
+
+	/* no socket to ask with: the database, and why */
+	sysfail_arm("socket", 0, EMFILE);
+	text = statusrig_query(c, 0, &rc, e2, sizeof(e2));
+	sysfail_clear();
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(e2, "no sniffer running: Too many open files "));
+	assert_non_null(strstr(text, "203.0.113.7"));
+
+	/* the database cannot be read: no list at all */
+	text[0] = '\0';        /* the rig's buffer: what was shown before */
+	sysfail_arm("sqlite3_prepare_v2", 0, SQLITE_IOERR);
+	text = statusrig_query(c, 0, &rc, e2, sizeof(e2));
+	sysfail_clear();
+	assert_int_equal(rc, EX_UNAVAILABLE);
+	assert_non_null(strstr(e2, "/cli/state.db: "));
+	assert_null(strstr(text, "203.0.113.7"));
+
+	/* a read interrupted by a signal: read again */
+	pid = statusrig_serve_once(sock, "spa-status 1\npid 5\n"
+	    "end grants=0 shown=0\n");
+	sysfail_arm("read", 0, EINTR);
+	text = statusrig_query(c, 0, &rc, e2, sizeof(e2));
+	assert_int_equal(sysfail_failed("read"), 1);
+	sysfail_clear();
+	statusrig_reap(pid);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "sniffer running: pid 5, "));
+	/* a read that fails: what came is not a report */
+	pid = statusrig_serve_once(sock, "spa-status 1\npid 5\n"
+	    "end grants=0 shown=0\n");
+	sysfail_arm("read", 0, EIO);
+	(void)statusrig_query(c, 0, &rc, e2, sizeof(e2));
+	sysfail_clear();
+	statusrig_reap(pid);
+	assert_int_equal(rc, EX_PROTOCOL);
+	assert_non_null(strstr(e2, "the report was cut short or is not one"));
+	conf_free(c);
+}
+
 static int
 setup(void **state)
 {
@@ -115,6 +185,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics_fchmod_fails),
 		cmocka_unit_test(test_status_socket_fails),
+		cmocka_unit_test(test_status_client_fails),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
