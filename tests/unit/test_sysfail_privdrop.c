@@ -215,6 +215,20 @@ scene_bset_read_einval_first(const struct privdrop_target *t)
 	kid_fake_prctl(PR_CAPBSET_READ, 0, EINVAL);
 }
 
+/* A kernel with 64 capabilities: the whole bounding set is read, all
+ * of it empty. */
+static void
+scene_bset_read_64(const struct privdrop_target *t)
+{
+	const struct scmp_arg_cmp cmp[2] = {
+		SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_READ),
+		SCMP_A1(SCMP_CMP_GT, CAP_LAST_CAP),
+	};
+
+	(void)t;
+	kid_fake(SCMP_SYS(prctl), 0, 2, cmp);
+}
+
 /* PR_GET_NO_NEW_PRIVS answers 0: not set. */
 static void
 scene_nnp_not_set(const struct privdrop_target *t)
@@ -235,6 +249,17 @@ static void
 scene_euid_stays(const struct privdrop_target *t)
 {
 	if (setresuid(t->uid, 0, 0) != 0)
+		_exit(KID_SETUP);
+	kid_fake_id(SCMP_SYS(setresuid), 0, t->uid, 0);
+}
+
+/* From (uid uid 0), the capabilities kept through that change by
+ * SECBIT_NO_SETUID_FIXUP: the saved uid is not the target's. */
+static void
+scene_suid_stays(const struct privdrop_target *t)
+{
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) != 0 ||
+	    setresuid(t->uid, t->uid, 0) != 0)
 		_exit(KID_SETUP);
 	kid_fake_id(SCMP_SYS(setresuid), 0, t->uid, 0);
 }
@@ -453,6 +478,7 @@ static const struct drop_case drop_cases[] = {
 	    "capability 5 still in the bounding set after the drop" },
 	{ "bounding set read, EINVAL at 0", scene_bset_read_einval_first,
 	    NULL, 0, "capability 0 still in the bounding set" },
+	{ "bounding set of 64", scene_bset_read_64, NULL, 0, NULL },
 	/* The proofs catching a drop that did not happen. */
 	{ "no_new_privs not set", scene_nnp_not_set, NULL, 0,
 	    "no_new_privs is not set after the drop" },
@@ -460,6 +486,7 @@ static const struct drop_case drop_cases[] = {
 	    "after the drop: uids 0 0 0, gids " },
 	{ "euid unchanged", scene_euid_stays, NULL, 0, " 0 0, gids " },
 	{ "gid unchanged", scene_gid_stays, NULL, 0, ", gids 0 0 0, not " },
+	{ "suid unchanged", scene_suid_stays, NULL, 0, " 0, gids " },
 	{ "egid unchanged", scene_egid_stays, NULL, 0, " 0 0, not " },
 	{ "sgid unchanged", scene_sgid_stays, NULL, 0, " 0, not " },
 	{ "groups kept", scene_groups_stay, NULL, 0,
