@@ -102,6 +102,22 @@ test_capture_unknown_link(void **state)
 	assert_null(c.pcap);
 }
 
+/* Port 0 makes no filter: the file is not opened for it. */
+static void
+test_capture_no_filter(void **state)
+{
+	char path[128], err[512];
+	struct capture c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/port0.pcap", dir);
+	empty_pcap(path, DLT_EN10MB);
+	assert_int_equal(capture_open_file(path, 0, NULL, &c, err,
+	    sizeof(err)), SPA_ERR_CAPTURE);
+	assert_non_null(strstr(err, "port0.pcap: filter \"\": "));
+	assert_null(c.pcap);
+}
+
 static void
 test_capture_live(void **state)
 {
@@ -146,6 +162,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capture_files),
 		cmocka_unit_test(test_capture_unknown_link),
+		cmocka_unit_test(test_capture_no_filter),
 		cmocka_unit_test(test_capture_live),
 	};
 

@@ -30,19 +30,18 @@ static const char conf_text[] =
     "allow = ssh\n"
     "[action ssh]\nopen = tcp/22\n";
 
-/* Runs pcaps/NAME.pcap as sniffer -r -n would; returns what it printed
- * (free it). */
+/* Runs the capture file path as sniffer -r -n would; returns what it
+ * printed (free it). */
 static char *
-run_offline(const struct conf *c, const struct firewall *fw,
-    struct replay_cache *rc, struct state *st, const char *name)
+run_offline_path(const struct conf *c, const struct firewall *fw,
+    struct replay_cache *rc, struct state *st, const char *path)
 {
 	struct actions_dry_run dry = { c, fw };
 	struct server *s;
-	char err[512], path[128], *text = NULL;
+	char err[512], *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 
-	snprintf(path, sizeof(path), "pcaps/%s.pcap", name);
 	assert_non_null(out);
 	assert_int_equal(server_new(c, rc, NULL, &s, err, sizeof(err)), 0);
 	if (offline_run(&(struct offline_run){ .server = s, .replay = rc,
@@ -53,6 +52,17 @@ run_offline(const struct conf *c, const struct firewall *fw,
 	fclose(out);
 	server_free(s);
 	return text;
+}
+
+/* The same for pcaps/NAME.pcap. */
+static char *
+run_offline(const struct conf *c, const struct firewall *fw,
+    struct replay_cache *rc, struct state *st, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "pcaps/%s.pcap", name);
+	return run_offline_path(c, fw, rc, st, path);
 }
 
 static void
@@ -157,12 +167,116 @@ test_offline_bad_files(void **state)
 	rmdir(dir);
 }
 
+/* Little-endian fields, as the recorded files and pcapng here are. */
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put32(FILE *f, uint32_t v)
+{
+	const unsigned char b[4] = { v & 0xff, v >> 8 & 0xff, v >> 16 & 0xff,
+	    v >> 24 };
+
+	assert_int_equal(fwrite(b, 1, 4, f), 4);
+}
+
+/* The frames of the pcap file from (little-endian, microseconds) as a
+ * pcapng file to: a section header, one interface of the same link type
+ * and snap length, and an enhanced packet block per frame. */
+static void
+pcap_to_pcapng(const char *from, const char *to)
+{
+	static const unsigned char pad[4];
+	unsigned char buf[65536];
+	size_t n, at = 24;
+	FILE *in, *out;
+
+	assert_non_null(in = fopen(from, "rb"));
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	assert_true(n >= 24 && le32(buf) == 0xa1b2c3d4);
+	assert_non_null(out = fopen(to, "wb"));
+	/* Section header: byte-order magic, version 1.0, length unknown. */
+	put32(out, 0x0a0d0d0a);
+	put32(out, 28);
+	put32(out, 0x1a2b3c4d);
+	put32(out, 1);
+	put32(out, 0xffffffff);
+	put32(out, 0xffffffff);
+	put32(out, 28);
+	/* Interface: link type (16 bits), reserved, snap length. */
+	put32(out, 1);
+	put32(out, 20);
+	put32(out, le32(buf + 20) & 0xffff);
+	put32(out, le32(buf + 16));
+	put32(out, 20);
+	while (at + 16 <= n) {
+		uint64_t t = (uint64_t)le32(buf + at) * 1000000 +
+		    le32(buf + at + 4);
+		uint32_t caplen = le32(buf + at + 8), padded;
+
+		assert_true(at + 16 + caplen <= n);
+		padded = (caplen + 3) & ~3u;
+		put32(out, 6);
+		put32(out, 32 + padded);
+		put32(out, 0);
+		put32(out, (uint32_t)(t >> 32));
+		put32(out, (uint32_t)t);
+		put32(out, caplen);
+		put32(out, le32(buf + at + 12));
+		assert_int_equal(fwrite(buf + at + 16, 1, caplen, out), caplen);
+		assert_int_equal(fwrite(pad, 1, padded - caplen, out),
+		    padded - caplen);
+		put32(out, 32 + padded);
+		at += 16 + caplen;
+	}
+	assert_int_equal(fclose(out), 0);
+}
+
+/* A pcapng file reads as the pcap file it was made from: the same lines,
+ * the same times. */
+static void
+test_offline_pcapng(void **state)
+{
+	char dir[] = "/tmp/spa-offline-XXXXXX", err[512], path[64];
+	char *from_pcap, *from_pcapng;
+	struct replay_cache *rc;
+	struct firewall *fw;
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/accepted.pcapng", dir);
+	pcap_to_pcapng("pcaps/native-v4-accepted.pcap", path);
+	assert_int_equal(conf_load_string("test.conf", conf_text, &c, err), 0);
+	assert_int_equal(firewall_load("rules", "iptables", &fw, err), 0);
+	assert_int_equal(replay_new(&rc), 0);
+	from_pcap = run_offline(c, fw, rc, NULL, "native-v4-accepted");
+	replay_free(rc);
+	assert_int_equal(replay_new(&rc), 0);
+	from_pcapng = run_offline_path(c, fw, rc, NULL, path);
+	assert_non_null(strstr(from_pcap, "verdict=accepted"));
+	assert_string_equal(from_pcapng, from_pcap);
+	free(from_pcap);
+	free(from_pcapng);
+	replay_free(rc);
+	firewall_free(fw);
+	conf_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offline_unwritable_tag_refuses),
 		cmocka_unit_test(test_offline_bad_files),
+		cmocka_unit_test(test_offline_pcapng),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
