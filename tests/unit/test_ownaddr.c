@@ -2,7 +2,9 @@
  * The host's own addresses against the real loopback interface, and, as
  * root, their update through netlink: in a new network namespace of a
  * child process (the host's interfaces are never touched), an address
- * added to lo is seen once the descriptor is readable, and its removal too.
+ * added to lo is seen once the descriptor is readable, and its removal too;
+ * so is one with an IPv4 label of lo (lo:9), never one of an interface
+ * whose name only begins with lo.
  */
 #define _GNU_SOURCE     /* unshare(2) */
 #include <setjmp.h>
@@ -169,7 +171,14 @@ netns_child(void)
 {
 	char *add[] = { "ip", "addr", "add", "192.0.2.99/32", "dev", "lo", NULL };
 	char *del[] = { "ip", "addr", "del", "192.0.2.99/32", "dev", "lo", NULL };
-	struct spa_addr a = addr_of("192.0.2.99");
+	char *label[] = { "ip", "addr", "add", "192.0.2.98/32", "dev", "lo",
+	    "label", "lo:9", NULL };
+	char *veth[] = { "ip", "link", "add", "lob", "type", "veth", "peer",
+	    "name", "loc", NULL };
+	char *other[] = { "ip", "addr", "add", "192.0.2.97/32", "dev", "lob",
+	    NULL };
+	struct spa_addr a = addr_of("192.0.2.99"), b = addr_of("192.0.2.98");
+	struct spa_addr c = addr_of("192.0.2.97");
 	struct ownaddr *o;
 
 	if (unshare(CLONE_NEWNET) != 0)
@@ -186,6 +195,17 @@ netns_child(void)
 		return 4;
 	if (wait_and_update(o) != 0 || ownaddr_contains(o, &a))
 		return 5;
+	/* An IPv4 label of lo ("lo:9") is lo's; an interface whose name
+	 * only begins with "lo" ("lob") is not. */
+	if (run_ip(label) != 0)
+		return 77;
+	if (wait_and_update(o) != 0 || !ownaddr_contains(o, &b))
+		return 6;
+	if (run_ip(veth) != 0 || run_ip(other) != 0)
+		return 77;
+	if (wait_and_update(o) != 0 || ownaddr_contains(o, &c) ||
+	    !ownaddr_contains(o, &b))
+		return 7;
 	ownaddr_free(o);
 	return 0;
 }

@@ -1,0 +1,277 @@
+/*
+ * The live sniffer (sniffer/live.h) when what it starts with fails, as
+ * root, in-process: each case runs live_run in a process of its own with
+ * a network namespace of its own (a veth pair v0-v1, the capture on v0),
+ * a firewall backend whose commands are /bin/true, and one system call
+ * failing (tests/unit/sysfail.h).  Each returns the exit status the
+ * daemon exits with and says why in one log line:
+ *   - the user to drop to unknown: "privilege separation: ...", EX_OSERR;
+ *   - the interface's addresses unreadable (getifaddrs):
+ *     "addresses of v0: ...", EX_UNAVAILABLE;
+ *   - the capture process cannot be started (socketpair): "capture
+ *     process: trying again in 100 ms", and at start that is EX_OSERR;
+ *   - the capture process cannot confine itself (chroot fails in it):
+ *     "capture process could not confine itself", EX_OSERR, never
+ *     restarted;
+ *   - poll failing in the loop: "poll: Bad file descriptor", EX_OSERR;
+ *   - the addresses unreadable once it runs (an address was added): "own
+ *     addresses: cannot read them, the previous ones stay", and it goes
+ *     on until SIGTERM, status 0.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "childrun.h"
+#include "conf.h"
+#include "firewall.h"
+#include "live.h"
+#include "log.h"
+#include "logcap.h"
+#include "privdrop.h"
+#include "sysfail.h"
+
+#define SKIP_WHY "not root, or no veth in a network namespace of its own"
+
+/* Runs `ip ARGS...` (NULL-terminated): 0 when it exits 0. */
+static int
+ip(const char *arg, ...)
+{
+	char *argv[12] = { (char *)(uintptr_t)"ip" };
+	size_t n = 1;
+	va_list ap;
+	int status;
+	pid_t pid;
+
+	va_start(ap, arg);
+	for (; arg != NULL && n < 11; arg = va_arg(ap, const char *))
+		argv[n++] = (char *)(uintptr_t)arg;     /* execvp's type */
+	va_end(ap);
+	argv[n] = NULL;
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execvp("ip", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+struct live_case {
+	const char *call;       /* armed just before live_run */
+	unsigned skip;
+	int err;
+	int all;
+	int rc;                 /* live_run's */
+	const char *says;       /* in our log */
+	void (*meanwhile)(pid_t daemon);        /* in a child, if not NULL */
+};
+
+static const struct live_case *the_case;
+static char dir[64];
+
+static void
+rm_tree(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* In the case's process: the namespace, the files, live_run. */
+static int
+run_case(void)
+{
+	const struct live_case *lc = the_case;
+	char path[128], err[CONF_ERR_MAX];
+	struct privdrop_target t;
+	struct live_options o = { 0 };
+	struct conf *c;
+	struct firewall *fw;
+	const char *said;
+	pid_t helper = 0;
+	FILE *f;
+	int rc;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0 ||
+	    ip("link", "add", "v0", "type", "veth", "peer", "name", "v1",
+	    NULL) != 0 || privdrop_lookup(&t, err, sizeof(err)) != 0)
+		return 77;
+	if (ip("link", "set", "v0", "up", NULL) != 0 ||
+	    ip("link", "set", "v1", "up", NULL) != 0)
+		return 2;
+	alarm(20);                      /* never hangs the suite */
+	umask(077);                     /* the configuration holds a key */
+	snprintf(dir, sizeof(dir), "/tmp/spa-live-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (mkdir(path, 0700) != 0)
+		return 2;
+	snprintf(path, sizeof(path), "%s/true", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return 2;
+	fputs("[ipv4]\nopen = /bin/true\nclose = /bin/true\n"
+	    "[ipv6]\nopen = /bin/true\nclose = /bin/true\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/sniffer.conf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return 2;
+	fprintf(f, "[sniffer]\ninterface = v0\nport = 5001\nstate = %s/state\n"
+	    "firewall = true\n[user alice]\n"
+	    "key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
+	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", dir);
+	fclose(f);
+	if (conf_load(path, &c, err) != 0 ||
+	    firewall_load(dir, "true", &fw, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rm_tree();
+		return 2;
+	}
+	o.config_path = path;
+	o.rules_dir = dir;
+	if (logcap_start() != 0)
+		return 2;
+	if (lc->meanwhile != NULL) {
+		pid_t daemon = getpid();
+
+		fflush(NULL);
+		if ((helper = fork()) == 0) {
+			lc->meanwhile(daemon);
+			_exit(0);
+		}
+	}
+	if (lc->all)
+		sysfail_arm_all(lc->call, lc->err);
+	else
+		sysfail_arm(lc->call, lc->skip, lc->err);
+	rc = live_run(c, fw, &o);
+	sysfail_clear();
+	if (helper > 0)
+		waitpid(helper, NULL, 0);
+	said = logcap_read();
+	logcap_stop();
+	rm_tree();
+	if (rc != lc->rc || strstr(said, lc->says) == NULL) {
+		fprintf(stderr, "%s: live_run %d (want %d), said:\n%s", lc->call,
+		    rc, lc->rc, said);
+		return 1;
+	}
+	if (strstr(said, "stopped") != NULL && lc->rc != 0 &&
+	    strstr(said, "stopped after an error (see above)") == NULL) {
+		fprintf(stderr, "%s: a stop that does not say error:\n%s",
+		    lc->call, said);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+run(const struct live_case *lc)
+{
+	the_case = lc;
+	childrun(run_case, SKIP_WHY);
+}
+
+static void
+test_unknown_user(void **state)
+{
+	static const struct live_case lc = { "getpwnam", 0, ENOENT, 1,
+	    EX_OSERR, "privilege separation: no user ", NULL };
+	(void)state;
+	run(&lc);
+}
+
+static void
+test_addresses_unreadable(void **state)
+{
+	static const struct live_case lc = { "getifaddrs", 0, ENOMEM, 0,
+	    EX_UNAVAILABLE, "addresses of v0: ", NULL };
+	(void)state;
+	run(&lc);
+}
+
+static void
+test_child_not_started(void **state)
+{
+	static const struct live_case lc = { "socketpair", 0, EMFILE, 0,
+	    EX_OSERR, "capture process: trying again in 100 ms", NULL };
+	(void)state;
+	run(&lc);
+}
+
+static void
+test_child_not_confined(void **state)
+{
+	static const struct live_case lc = { "chroot", 0, EPERM, 0,
+	    EX_OSERR, "capture process could not confine itself (see above); "
+	    "not running without it", NULL };
+	(void)state;
+	run(&lc);
+}
+
+static void
+test_poll_fails(void **state)
+{
+	static const struct live_case lc = { "poll", 0, EBADF, 1,
+	    EX_OSERR, "poll: Bad file descriptor", NULL };
+	(void)state;
+	run(&lc);
+}
+
+/* An address added to v0 while it runs, then SIGTERM. */
+static void
+add_address_then_term(pid_t daemon)
+{
+	usleep(800000);
+	if (ip("addr", "add", "198.51.100.2/24", "dev", "v0", NULL) != 0)
+		fprintf(stderr, "ip addr add failed\n");
+	usleep(500000);
+	kill(daemon, SIGTERM);
+}
+
+/* The addresses cannot be read again once running: the previous ones
+ * stay, it says so and goes on until SIGTERM (status 0). */
+static void
+test_addresses_unreadable_later(void **state)
+{
+	static const struct live_case lc = { "getifaddrs", 1, ENOMEM, 0,
+	    0, "own addresses: cannot read them, the previous ones stay: ",
+	    add_address_then_term };
+	(void)state;
+	run(&lc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_user),
+		cmocka_unit_test(test_addresses_unreadable),
+		cmocka_unit_test(test_child_not_started),
+		cmocka_unit_test(test_child_not_confined),
+		cmocka_unit_test(test_poll_fails),
+		cmocka_unit_test(test_addresses_unreadable_later),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
