@@ -363,6 +363,7 @@ test_other_user_refused(void **state)
 		if (setgid(65534) != 0 || setuid(65534) != 0)
 			_exit(99);
 		rc = statuscli_run(c, 0, stdout);
+		conf_free(c);   /* memcheck looks for leaks at _exit too */
 		fflush(stdout);
 		cov_dump();     /* its coverage counts, before _exit */
 		_exit(rc);
