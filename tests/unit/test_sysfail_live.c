@@ -16,7 +16,9 @@
  *   - poll failing in the loop: "poll: Bad file descriptor", EX_OSERR;
  *   - the addresses unreadable once it runs (an address was added): "own
  *     addresses: cannot read them, the previous ones stay", and it goes
- *     on until SIGTERM, status 0.
+ *     on until SIGTERM, status 0;
+ * and a dry run (one process, no capture child) whose interface is
+ * deleted: "capture: ...", EX_IOERR.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -82,6 +84,7 @@ struct live_case {
 	int rc;                 /* live_run's */
 	const char *says;       /* in our log */
 	void (*meanwhile)(pid_t daemon);        /* in a child, if not NULL */
+	int dry_run;
 };
 
 static const struct live_case *the_case;
@@ -149,6 +152,7 @@ run_case(void)
 	}
 	o.config_path = path;
 	o.rules_dir = dir;
+	o.dry_run = lc->dry_run;
 	if (logcap_start() != 0)
 		return 2;
 	if (lc->meanwhile != NULL) {
@@ -160,7 +164,9 @@ run_case(void)
 			_exit(0);
 		}
 	}
-	if (lc->all)
+	if (lc->call == NULL)
+		;
+	else if (lc->all)
 		sysfail_arm_all(lc->call, lc->err);
 	else
 		sysfail_arm(lc->call, lc->skip, lc->err);
@@ -172,14 +178,14 @@ run_case(void)
 	logcap_stop();
 	rm_tree();
 	if (rc != lc->rc || strstr(said, lc->says) == NULL) {
-		fprintf(stderr, "%s: live_run %d (want %d), said:\n%s", lc->call,
+		fprintf(stderr, "%s: live_run %d (want %d), said:\n%s", lc->call ? lc->call : "-",
 		    rc, lc->rc, said);
 		return 1;
 	}
 	if (strstr(said, "stopped") != NULL && lc->rc != 0 &&
 	    strstr(said, "stopped after an error (see above)") == NULL) {
 		fprintf(stderr, "%s: a stop that does not say error:\n%s",
-		    lc->call, said);
+		    lc->call ? lc->call : "-", said);
 		return 1;
 	}
 	return 0;
@@ -196,7 +202,7 @@ static void
 test_unknown_user(void **state)
 {
 	static const struct live_case lc = { "getpwnam", 0, ENOENT, 1,
-	    EX_OSERR, "privilege separation: no user ", NULL };
+	    EX_OSERR, "privilege separation: no user ", NULL, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -205,7 +211,7 @@ static void
 test_addresses_unreadable(void **state)
 {
 	static const struct live_case lc = { "getifaddrs", 0, ENOMEM, 0,
-	    EX_UNAVAILABLE, "addresses of v0: ", NULL };
+	    EX_UNAVAILABLE, "addresses of v0: ", NULL, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -214,7 +220,7 @@ static void
 test_child_not_started(void **state)
 {
 	static const struct live_case lc = { "socketpair", 0, EMFILE, 0,
-	    EX_OSERR, "capture process: trying again in 100 ms", NULL };
+	    EX_OSERR, "capture process: trying again in 100 ms", NULL, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -224,7 +230,7 @@ test_child_not_confined(void **state)
 {
 	static const struct live_case lc = { "chroot", 0, EPERM, 0,
 	    EX_OSERR, "capture process could not confine itself (see above); "
-	    "not running without it", NULL };
+	    "not running without it", NULL, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -233,7 +239,7 @@ static void
 test_poll_fails(void **state)
 {
 	static const struct live_case lc = { "poll", 0, EBADF, 1,
-	    EX_OSERR, "poll: Bad file descriptor", NULL };
+	    EX_OSERR, "poll: Bad file descriptor", NULL, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -256,7 +262,28 @@ test_addresses_unreadable_later(void **state)
 {
 	static const struct live_case lc = { "getifaddrs", 1, ENOMEM, 0,
 	    0, "own addresses: cannot read them, the previous ones stay: ",
-	    add_address_then_term };
+	    add_address_then_term, 0 };
+	(void)state;
+	run(&lc);
+}
+
+/* v0 deleted while it runs. */
+static void
+delete_v0(pid_t daemon)
+{
+	(void)daemon;
+	usleep(500000);
+	if (ip("link", "del", "v0", NULL) != 0)
+		fprintf(stderr, "ip link del failed\n");
+}
+
+/* A dry run decides in one process: its capture failing (the interface
+ * deleted) ends it, EX_IOERR, with libpcap's words after "capture: ". */
+static void
+test_dry_run_capture_lost(void **state)
+{
+	static const struct live_case lc = { NULL, 0, 0, 0, EX_IOERR,
+	    "capture: ", delete_v0, 1 };
 	(void)state;
 	run(&lc);
 }
@@ -271,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_child_not_confined),
 		cmocka_unit_test(test_poll_fails),
 		cmocka_unit_test(test_addresses_unreadable_later),
+		cmocka_unit_test(test_dry_run_capture_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

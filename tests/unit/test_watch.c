@@ -4,7 +4,8 @@
  * message with indices (never names) and one log line, "refused=..." when
  * the parent could not commit it; a native knock of a signing user is
  * forged and always logged; junk is counted, and logged only with -v;
- * rejects are rate-limited; the periodic stats line and the counters the
+ * rejects are rate-limited; a lockout is said once, and what the source
+ * sends then is not decided; the periodic stats line and the counters the
  * child sends; a capture file cut short ends the dispatch with an error.
  * The log lines are read from the child's log socket (log_to_socket).
  */
@@ -41,6 +42,14 @@ static const char conf_text[] =
     "[user erin]\nkey = RgSmeolA53k0vigF4OiTK8E+81MwqS4G8QiCmnXnkA4=\n"
     "public = P9s/UbGMmbj6FJA8WaQl+l66rJuMBKX4UT9xMMeY+io=\nallow = ssh\n"
     "[action ssh]\nopen = tcp/22\n";
+
+/* The same with a lockout after 2 rejects a minute. */
+static const char conf_lockout[] =
+    "[sniffer]\nport = 5001\nstate =\nwindow = 60\nlockout = 2/60\n"
+    "[user alice]\nkey = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
+    "allow = ssh\n[action ssh]\nopen = tcp/22\n";
+
+static const char *fixture_conf = conf_text;     /* fixture_open's */
 
 struct grants {
 	int n;
@@ -120,7 +129,7 @@ fixture_open(struct fixture *f, uint8_t frames[][SEGMENT_MAX],
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/k.pcap", f->dir);
 	write_pcap(f->path, frames, lens, n);
-	if (conf_load_string("watch.conf", conf_text, &f->conf, err) != 0)
+	if (conf_load_string("watch.conf", fixture_conf, &f->conf, err) != 0)
 		fail_msg("%s", err);
 	assert_int_equal(replay_new(&f->replay), 0);
 	if (capture_open_file(f->path, 5001, NULL, &f->cap, err,
@@ -184,6 +193,9 @@ test_accepted_and_refused(void **state)
 	assert_int_equal(c.type, PRIVMSG_COUNTS);
 	assert_int_equal(c.nverdicts, VERDICT_COUNT);
 	assert_int_equal(c.verdicts[VERDICT_ACCEPTED], 2);
+	/* Nothing but accepted knocks: no stats line, even after a minute. */
+	watch_stats(&f.w, (int64_t)now + 61);
+	assert_string_equal(log_lines(f.log[1]), "");
 	fixture_close(&f);
 
 	/* The parent could not commit: the line says so, as a warning. */
@@ -275,6 +287,44 @@ test_rejects_limited_and_stats(void **state)
 	fixture_close(&f);
 }
 
+/* lockout = 2/60: the second stale knock from 198.51.100.1 locks it
+ * out, said once as a warning; what it sends then is not decided, and
+ * with -v a debug line says the source is locked out. */
+static void
+test_lockout_said_once(void **state)
+{
+	enum { N = 4 };
+	uint8_t frames[N][SEGMENT_MAX];
+	size_t lens[N];
+	uint64_t old = (uint64_t)time(NULL) - 100;
+	struct privmsg_counts c;
+	struct fixture f;
+	char *text, *p;
+	int lines = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		lens[i] = knock_frame("PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=",
+		    old, (uint8_t)(i + 1), frames[i]);
+	fixture_conf = conf_lockout;
+	fixture_open(&f, frames, lens, N, 1);
+	fixture_conf = conf_text;
+	assert_int_equal(watch_dispatch(&f.w), 0);
+	text = log_lines(f.log[1]);
+	for (p = text; (p = strstr(p, "lockout: ignoring")) != NULL; p++)
+		lines++;
+	if (lines != 1)
+		fail_msg("%d lockout lines in:\n%s", lines, text);
+	assert_non_null(strstr(text, "\n4lockout: ignoring 198.51.100.1 for "
+	    "60 s after 2 bad-mac, replay or stale verdicts\n"));
+	assert_non_null(strstr(text, " (source locked out)\n"));
+	watch_counts(&f.w, &c);
+	assert_int_equal(c.verdicts[VERDICT_STALE], 2);
+	assert_int_equal(c.verdicts[VERDICT_NOT_SPA], 2);
+	assert_int_equal(f.g.n, 0);
+	fixture_close(&f);
+}
+
 /* A capture file cut in the middle of a frame: the dispatch fails and
  * says why (the child then exits CHILD_EXIT_CAPTURE). */
 static void
@@ -321,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_forged_always_logged),
 		cmocka_unit_test(test_rejects_limited_and_stats),
 		cmocka_unit_test(test_truncated_capture),
+		cmocka_unit_test(test_lockout_said_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
