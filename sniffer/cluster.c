@@ -274,7 +274,8 @@ cluster_entries(struct cluster *c, const redisReply *r, int64_t now)
 /* The consumer group of this node (made from the stream's start, so a new
  * node reads the grants still open), then what it was handed before and
  * never acknowledged.  0, or (down, logged) SPA_ERR_SYSTEM when Redis did
- * not answer, SPA_ERR_REFUSED when it refused, SPA_ERR_INVALID. */
+ * not answer or the acknowledgement could not be sent, SPA_ERR_REFUSED
+ * when it refused, SPA_ERR_INVALID. */
 static int
 cluster_group(struct cluster *c, int64_t now)
 {
@@ -303,7 +304,8 @@ cluster_group(struct cluster *c, int64_t now)
 		return SPA_ERR_SYSTEM;
 	rc = cluster_entries(c, r, now);
 	freeReplyObject(r);
-	return rc;
+	/* Down when the acknowledgement could not be sent. */
+	return rc == 0 && c->sub == NULL ? SPA_ERR_SYSTEM : rc;
 }
 
 /* The next read, sent on sub and not waited for.  0, or SPA_ERR_SYSTEM
@@ -359,7 +361,7 @@ cluster_connect(struct cluster *c, int64_t now)
 	log_info("cluster: node %s connected to Redis %s", c->node,
 	    cluster_where(c, where, sizeof(where)));
 	c->hooks.resync(c->hooks.ctx, now);
-	if (c->cmd != NULL)
+	if (c->cmd != NULL)     /* a publication of the resync failed */
 		(void)cluster_read_send(c);
 }
 

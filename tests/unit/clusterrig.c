@@ -34,8 +34,12 @@ clusterrig_resync(void *ctx, int64_t now)
 {
 	struct clusterrig *r = ctx;
 
-	(void)now;
 	r->resyncs++;
+	if (r->resync_publish) {
+		struct clustermsg m = clusterrig_msg("x", now + 60);
+
+		r->resync_rc = cluster_publish(r->c, &m, now);
+	}
 }
 
 void

@@ -22,6 +22,8 @@ struct clusterrig {
 	struct cluster *c;
 	struct mac_key mk;              /* the key messages are signed with */
 	int grants, resyncs;            /* the hooks' calls */
+	int resync_publish;             /* the resync publishes a grant */
+	int resync_rc;                  /* what cluster_publish said */
 	struct clustermsg last;         /* the last grant */
 	char log[65536];                /* every line logged since init */
 };

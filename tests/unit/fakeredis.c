@@ -55,6 +55,7 @@ struct fr_shared {
 	struct fr_key keys[FR_KEYS];
 	int reader_waiting;             /* a blocking read is out */
 	int drop;                       /* close its connection */
+	int close_after;                /* ... once the push is written */
 	size_t push_len, push_at;
 	unsigned char push[FR_PUSH_MAX];
 };
@@ -294,6 +295,13 @@ fr_serve(struct fr_shared *sh, int lfd)
 					sh->push_at = sh->push_len = 0;
 					sh->reader_waiting = 0;
 					reader = -1;
+					if (sh->close_after) {
+						sh->close_after = 0;
+						shutdown(c->fd, SHUT_RDWR);
+						fr_close(c);
+						pthread_mutex_unlock(&sh->mu);
+						continue;
+					}
 				}
 				pthread_mutex_unlock(&sh->mu);
 			}
@@ -441,9 +449,11 @@ fr_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Waits up to 2 s for a blocking read, then sets it up with fn. */
+/* Waits up to 2 s for a blocking read, then hands the child the push (or
+ * the drop) for it. */
 static int
-fr_with_reader(struct fakeredis *f, const void *bytes, size_t len, int drop)
+fr_with_reader(struct fakeredis *f, const void *bytes, size_t len, int drop,
+    int close_after)
 {
 	for (int i = 0; i < 400; i++) {
 		int done = 0;
@@ -455,6 +465,7 @@ fr_with_reader(struct fakeredis *f, const void *bytes, size_t len, int drop)
 				f->sh->drop = 1;
 			else {
 				memcpy(f->sh->push, bytes, len);
+				f->sh->close_after = close_after;
 				f->sh->push_at = 0;
 				f->sh->push_len = len;
 			}
@@ -473,13 +484,33 @@ fakeredis_push(struct fakeredis *f, const void *bytes, size_t len)
 {
 	if (len == 0 || len > FR_PUSH_MAX)
 		return -1;
-	return fr_with_reader(f, bytes, len, 0);
+	return fr_with_reader(f, bytes, len, 0, 0);
+}
+
+int
+fakeredis_push_close(struct fakeredis *f, const void *bytes, size_t len)
+{
+	if (len == 0 || len > FR_PUSH_MAX ||
+	    fr_with_reader(f, bytes, len, 0, 1) != 0)
+		return -1;
+	/* Closed before the node reads: what it sends next finds it so. */
+	for (int i = 0; i < 400; i++) {
+		int done;
+
+		pthread_mutex_lock(&f->sh->mu);
+		done = !f->sh->close_after;
+		pthread_mutex_unlock(&f->sh->mu);
+		if (done)
+			return 0;
+		fr_sleep_ms(5);
+	}
+	return -1;
 }
 
 int
 fakeredis_drop(struct fakeredis *f)
 {
-	return fr_with_reader(f, NULL, 0, 1);
+	return fr_with_reader(f, NULL, 0, 1, 0);
 }
 
 unsigned

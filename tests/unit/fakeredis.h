@@ -44,6 +44,9 @@ void fakeredis_rule_bytes(struct fakeredis *f, const char *cmd,
 /* Sends len bytes on the connection whose blocking read (XREADGROUP>) is
  * out, waiting up to 2 s for one; 0 or -1. */
 int fakeredis_push(struct fakeredis *f, const void *bytes, size_t len);
+/* The same, then closes that connection, and returns once it is closed:
+ * what the node sends next finds it so. */
+int fakeredis_push_close(struct fakeredis *f, const void *bytes, size_t len);
 /* Closes the connection whose blocking read is out (waiting as above); 0
  * or -1. */
 int fakeredis_drop(struct fakeredis *f);

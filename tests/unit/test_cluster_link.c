@@ -222,6 +222,7 @@ test_not_started(void **state)
 	cluster_tick(r.c, time(NULL));
 	assert_int_equal(cluster_fd(r.c), -1);
 	assert_string_equal(clusterrig_log(&r), "");
+	cluster_free(NULL);
 	clusterrig_free(&r);
 }
 
@@ -443,15 +444,19 @@ test_read_faults(void **state)
 {
 	static const struct {
 		const char *push;       /* NULL: the connection dropped */
+		int close;              /* closed once the push is sent */
 		const char *want;
 		unsigned dropped;
 	} t[] = {
-		{ "?what\r\n", "lost (a reply that does not parse)", 0 },
-		{ "*5000\r\n", "lost (a reply that does not parse)", 0 },
-		{ ":1\r\n", "lost (a reply to XREADGROUP of the wrong shape)", 1 },
-		{ "-ERR busy\r\n", "lost (a reply to XREADGROUP of the wrong "
+		{ "?what\r\n", 0, "lost (a reply that does not parse)", 0 },
+		{ "*5000\r\n", 0, "lost (a reply that does not parse)", 0 },
+		{ ":1\r\n", 0, "lost (a reply to XREADGROUP of the wrong "
 		    "shape)", 1 },
-		{ NULL, "lost (Server closed the connection)", 0 },
+		{ "-ERR busy\r\n", 0, "lost (a reply to XREADGROUP of the "
+		    "wrong shape)", 1 },
+		{ NULL, 0, "lost (Server closed the connection)", 0 },
+		/* Nothing came, then closed: the next read cannot go. */
+		{ "*-1\r\n", 1, "lost (Broken pipe)", 0 },
 	};
 
 	(void)state;
@@ -459,7 +464,10 @@ test_read_faults(void **state)
 		struct clusterrig r;
 
 		connected(&r, "gw-1");
-		if (t[i].push != NULL)
+		if (t[i].close)
+			assert_int_equal(fakeredis_push_close(r.fr, t[i].push,
+			    strlen(t[i].push)), 0);
+		else if (t[i].push != NULL)
 			assert_int_equal(fakeredis_push(r.fr, t[i].push,
 			    strlen(t[i].push)), 0);
 		else
@@ -590,6 +598,9 @@ test_publish_faults(void **state)
 		assert_int_equal(cluster_publish(r.c, &m, time(NULL)), 0);
 		assert_int_equal(fakeredis_wait(r.fr, "XADD", 1, 2000), 0);
 		if (t[i].action == FAKEREDIS_SILENT) {
+			/* Not yet due. */
+			cluster_tick(r.c, time(NULL));
+			assert_true(counts(&r)->up);
 			/* 250 ms: past the 200 ms timeout, due now. */
 			nanosleep(&ts, NULL);
 			assert_int_equal(cluster_timeout_ms(r.c, 60000), 0);
@@ -601,6 +612,27 @@ test_publish_faults(void **state)
 		is_down(&r);
 		clusterrig_free(&r);
 	}
+}
+
+/* The publications' connection closed by Redis: the next one cannot go. */
+static void
+test_publish_closed(void **state)
+{
+	struct clusterrig r;
+	struct clustermsg m = clusterrig_msg("x", time(NULL) + 30);
+	struct timespec ts = { .tv_nsec = 50 * 1000000L };
+
+	(void)state;
+	connected(&r, "gw-1");
+	fakeredis_rule(r.fr, "XADD", FAKEREDIS_CLOSE, NULL);
+	assert_int_equal(cluster_publish(r.c, &m, time(NULL)), 0);
+	assert_int_equal(fakeredis_wait(r.fr, "XADD", 1, 2000), 0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(cluster_publish(r.c, &m, time(NULL)), SPA_ERR_SYSTEM);
+	clusterrig_logged(&r, "lost (Broken pipe)");
+	assert_int_equal(counts(&r)->published, 0);
+	is_down(&r);
+	clusterrig_free(&r);
 }
 
 /* ---- a real Redis ---- */
@@ -736,6 +768,7 @@ main(void)
 		cmocka_unit_test(test_nogroup),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_publish_faults),
+		cmocka_unit_test(test_publish_closed),
 		cmocka_unit_test(test_real),
 		cmocka_unit_test(test_real_password),
 	};
