@@ -48,8 +48,9 @@ void clustermsg_key(const uint8_t key[SPA_SECRET_LEN], struct mac_key *mk);
  * SPA_ERR_NOSPACE. */
 int clustermsg_encode(const struct mac_key *mk, const struct clustermsg *m,
     uint8_t *out, size_t cap, size_t *len);
-/* len bytes into *out: 0; SPA_ERR_TRUNCATED (too short or too long for
- * any message); SPA_ERR_MAC (the MAC does not match: nothing was read);
+/* len bytes into *out: 0; SPA_ERR_TRUNCATED (shorter than a MAC or
+ * longer than any message, or, the MAC good, a field running past the
+ * end); SPA_ERR_MAC (the MAC does not match: nothing was read);
  * SPA_ERR_INVALID (magic, version or kind unknown, a name empty, not
  * printable or of another alphabet, a family not 4 or 6 or an address not
  * of it, bytes left over). */

@@ -231,10 +231,12 @@ test_msg_round_trip(void **state)
 	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len), 0);
 	assert_int_equal(clustermsg_decode(&mk, buf, len, &out), 0);
 	assert_memory_equal(&out, &m, sizeof(m));
-	/* Too small a buffer, at every size. */
-	for (size_t cap = 0; cap < len; cap++)
+	/* Too small a buffer, at every size (each field and the MAC). */
+	for (size_t cap = 0, full = len; cap < full; cap++) {
 		assert_int_equal(clustermsg_encode(&mk, &m, buf, cap, &len),
 		    SPA_ERR_NOSPACE);
+		assert_int_equal(len, 0);
+	}
 }
 
 static void
@@ -257,6 +259,31 @@ test_msg_encode_invalid(void **state)
 	m.addr.family = 6;      /* a mapped IPv4 address said to be IPv6 */
 	assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf), &len),
 	    SPA_ERR_INVALID);
+	/* Names: too long (no terminator in 33 bytes), starting with '-' or
+	 * '.', another alphabet; an action that is not a request. */
+	{
+		static const struct { int field; const char *v; } t[] = {
+			{ 0, "-gw" }, { 0, ".gw" }, { 1, "al ice" }, { 1, "al/ice" },
+			{ 1, "-alice" }, { 2, "" }, { 2, "s h" },
+		};
+
+		m = good_msg();
+		memset(m.node, 'n', sizeof(m.node));
+		assert_int_equal(clustermsg_encode(&mk, &m, buf, sizeof(buf),
+		    &len), SPA_ERR_INVALID);
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			char *f;
+
+			m = good_msg();
+			f = t[i].field == 0 ? m.node : t[i].field == 1 ? m.user :
+			    m.action;
+			snprintf(f, CLUSTERMSG_NAME_MAX + 1, "%s", t[i].v);
+			if (clustermsg_encode(&mk, &m, buf, sizeof(buf), &len) !=
+			    SPA_ERR_INVALID)
+				fail_msg("encoded with \"%s\"", t[i].v);
+			assert_int_equal(len, 0);
+		}
+	}
 }
 
 /* Every truncation and every extension: refused before any field. */
@@ -342,6 +369,120 @@ test_msg_invalid_fields(void **state)
 	}
 }
 
+/* Raw bytes, signed: a message whose MAC holds but whose layout is
+ * wrong, as a node holding the key but broken could send. */
+struct raw {
+	uint8_t b[CLUSTERMSG_MAX + 64];
+	size_t n;
+};
+
+static void
+raw_add(struct raw *r, const void *p, size_t n)
+{
+	assert_true(r->n + n <= sizeof(r->b));
+	memcpy(r->b + r->n, p, n);
+	r->n += n;
+}
+
+static void
+raw_name(struct raw *r, uint8_t len, const char *s)
+{
+	raw_add(r, &len, 1);
+	raw_add(r, s, strlen(s));
+}
+
+/* "SPAC" 1 1, time, nonce: the 30 bytes before the names. */
+static void
+raw_head(struct raw *r)
+{
+	static const uint8_t h[14] = { 'S', 'P', 'A', 'C', 1, 1, 0, 0, 0, 0,
+	    0x6b, 0x0d, 0x5e, 0x00 };
+	uint8_t nonce[CLUSTERMSG_NONCE_LEN];
+
+	memset(nonce, 0xab, sizeof(nonce));
+	r->n = 0;
+	raw_add(r, h, sizeof(h));
+	raw_add(r, nonce, sizeof(nonce));
+}
+
+/* The address (IPv4 198.51.100.1, mapped) and expiry. */
+static void
+raw_tail(struct raw *r)
+{
+	static const uint8_t t[25] = { 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	    0xff, 198, 51, 100, 1, 0, 0, 0, 0, 0x6b, 0x0d, 0x5e, 0x1e };
+
+	raw_add(r, t, sizeof(t));
+}
+
+/* Its first keep bytes and their MAC, decoded. */
+static int
+raw_decode(const struct raw *r, size_t keep)
+{
+	uint8_t buf[sizeof(r->b) + SPA_MAC_LEN];
+	struct mac_part part = { buf, keep };
+	struct clustermsg out;
+	int rc;
+
+	memcpy(buf, r->b, keep);
+	mac_compute(&mk, &part, 1, buf + keep);
+	rc = clustermsg_decode(&mk, buf, keep + SPA_MAC_LEN, &out);
+	if (rc != 0)
+		assert_int_equal(out.expiry, 0);
+	return rc;
+}
+
+/* Signed, and cut anywhere: every field that runs past the end is
+ * SPA_ERR_TRUNCATED; a good layout decodes; a byte more is
+ * SPA_ERR_INVALID; names of the wrong alphabet are SPA_ERR_INVALID. */
+static void
+test_msg_signed_layouts(void **state)
+{
+	struct raw r;
+	size_t whole;
+	uint8_t zero = 0;
+
+	(void)state;
+	raw_head(&r);
+	raw_name(&r, 4, "gw-1");
+	raw_name(&r, 5, "alice");
+	raw_name(&r, 3, "ssh");
+	raw_tail(&r);
+	whole = r.n;
+	assert_int_equal(raw_decode(&r, whole), 0);
+	for (size_t keep = 0; keep < whole; keep++)
+		if (raw_decode(&r, keep) != SPA_ERR_TRUNCATED)
+			fail_msg("%zu of %zu bytes not truncated", keep, whole);
+	raw_add(&r, &zero, 1);
+	assert_int_equal(raw_decode(&r, whole + 1), SPA_ERR_INVALID);
+	/* Too short for a MAC, or longer than any message. */
+	assert_int_equal(clustermsg_decode(&mk, r.b, SPA_MAC_LEN - 1,
+	    &(struct clustermsg){ 0 }), SPA_ERR_TRUNCATED);
+
+	/* A name length past what is left. */
+	raw_head(&r);
+	raw_name(&r, 32, "gw-1");
+	assert_int_equal(raw_decode(&r, r.n), SPA_ERR_TRUNCATED);
+	/* Names with a zero byte, a '.' first, a length over 32. */
+	{
+		static const struct { uint8_t len; const char *node; } t[] = {
+			{ 3, "g\001w" }, { 3, ".gw" }, { 33, "gw" }, { 0, "" },
+		};
+
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			raw_head(&r);
+			raw_name(&r, t[i].len, t[i].node);
+			if (t[i].len == 3 && t[i].node[1] == 1)
+				r.b[r.n - 2] = 0;
+			raw_name(&r, 5, "alice");
+			raw_name(&r, 3, "ssh");
+			raw_tail(&r);
+			if (raw_decode(&r, r.n) != SPA_ERR_INVALID)
+				fail_msg("node %zu accepted", i);
+		}
+	}
+}
+
 /* ---- Redis replies, parsed by hiredis from RESP text ---- */
 
 struct seen {
@@ -365,30 +506,42 @@ on_entry(void *ctx, const char *id, const unsigned char *msg, size_t len)
 }
 
 static redisReply *
-parse(const char *resp)
+parse_n(const char *resp, size_t len)
 {
 	redisReader *r = redisReaderCreate();
 	void *reply = NULL;
 
 	assert_non_null(r);
 	clusterreply_bound(r);
-	assert_int_equal(redisReaderFeed(r, resp, strlen(resp)), REDIS_OK);
+	assert_int_equal(redisReaderFeed(r, resp, len), REDIS_OK);
 	assert_int_equal(redisReaderGetReply(r, &reply), REDIS_OK);
 	redisReaderFree(r);
 	assert_non_null(reply);
 	return reply;
 }
 
-static int
-entries(const char *resp, struct seen *s)
+static redisReply *
+parse(const char *resp)
 {
-	redisReply *r = parse(resp);
+	return parse_n(resp, strlen(resp));
+}
+
+static int
+entries_n(const char *resp, size_t len, struct seen *s)
+{
+	redisReply *r = parse_n(resp, len);
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	rc = clusterreply_entries(r, on_entry, s);
 	freeReplyObject(r);
 	return rc;
+}
+
+static int
+entries(const char *resp, struct seen *s)
+{
+	return entries_n(resp, strlen(resp), s);
 }
 
 static void
@@ -439,6 +592,8 @@ test_reply_bad_shapes(void **state)
 		    "$1\r\nm\r\n",
 		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n"
 		    "$1\r\nm\r\n:1\r\n",
+		/* Fields that are not an array (nor nil). */
+		"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n$1\r\nm\r\n",
 		/* The second entry bad: the first is not handed over. */
 		"*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*0\r\n"
 		    ":1\r\n",
@@ -451,6 +606,102 @@ test_reply_bad_shapes(void **state)
 			fail_msg("accepted: %s", bad[i]);
 		assert_int_equal(s.n, 0);
 	}
+}
+
+/* IDs: empty, 41 bytes, a zero byte, no dash, a sequence not decimal;
+ * an entry of more than 64 fields.  A field of another name than m
+ * before it does not hide m. */
+static void
+test_reply_ids_fields(void **state)
+{
+	static const char head[] = "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n";
+	static const char *const ids[] = { "",
+	    "1234567890123456789-123456789012345678901", "123", "1-2a", "12-" };
+	char resp[4096];
+	struct seen s;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(resp, sizeof(resp), "%s$%zu\r\n%s\r\n*0\r\n", head,
+		    strlen(ids[i]), ids[i]);
+		if (entries(resp, &s) != SPA_ERR_INVALID)
+			fail_msg("accepted the ID \"%s\"", ids[i]);
+	}
+	/* The longest ID allowed: 40 bytes. */
+	snprintf(resp, sizeof(resp), "%s$40\r\n%s\r\n*0\r\n", head,
+	    "123456789012345678-123456789012345678901");
+	assert_int_equal(entries(resp, &s), 1);
+	assert_int_equal(strlen(s.ids[0]), 40);
+	/* "1-\0" and "1\0-1". */
+	n = snprintf(resp, sizeof(resp), "%s$3\r\n1-0\r\n*0\r\n", head);
+	resp[sizeof(head) - 1 + 4 + 2] = '\0';
+	assert_int_equal(entries_n(resp, (size_t)n, &s), SPA_ERR_INVALID);
+	resp[sizeof(head) - 1 + 4 + 2] = '0';
+	resp[sizeof(head) - 1 + 4 + 1] = '\0';
+	assert_int_equal(entries_n(resp, (size_t)n, &s), SPA_ERR_INVALID);
+	/* 65 field-value pairs: refused; 64: taken. */
+	for (int pairs = 65; pairs >= 64; pairs--) {
+		n = snprintf(resp, sizeof(resp), "%s$3\r\n1-0\r\n*%d\r\n", head,
+		    2 * pairs);
+		for (int i = 0; i < 2 * pairs; i++)
+			n += snprintf(resp + n, sizeof(resp) - (size_t)n,
+			    "$2\r\nxy\r\n");
+		assert_int_equal(entries(resp, &s), pairs == 65 ?
+		    SPA_ERR_INVALID : 1);
+	}
+	assert_int_equal(s.nulls, 1);
+	snprintf(resp, sizeof(resp), "%s$3\r\n1-0\r\n*4\r\n$2\r\nmm\r\n"
+	    "$1\r\na\r\n$1\r\nm\r\n$4\r\nabcd\r\n", head);
+	assert_int_equal(entries(resp, &s), 1);
+	assert_int_equal(s.nulls, 0);
+	assert_int_equal(s.lens[0], 4);
+}
+
+/* Reply objects hiredis does not make, but that the checks take: a
+ * string without bytes, an array without its elements, more entries than
+ * allowed; an error without text. */
+static void
+test_reply_objects(void **state)
+{
+	redisReply key = { .type = REDIS_REPLY_STRING, .str = NULL, .len = 1 };
+	redisReply list = { .type = REDIS_REPLY_ARRAY, .elements = 0 };
+	redisReply *pair[2] = { &key, &list };
+	redisReply stream = { .type = REDIS_REPLY_ARRAY, .elements = 2,
+	    .element = pair };
+	redisReply *one[1] = { &stream };
+	redisReply top = { .type = REDIS_REPLY_ARRAY, .elements = 1,
+	    .element = one };
+	redisReply err = { .type = REDIS_REPLY_ERROR, .str = NULL, .len = 7 };
+	redisReply *many[CLUSTERREPLY_ELEMENTS_MAX + 1] = { 0 };
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	/* A key of 1 byte and no bytes: refused; of 0 bytes: taken. */
+	assert_int_equal(clusterreply_entries(&top, on_entry, &s),
+	    SPA_ERR_INVALID);
+	key.len = 0;
+	assert_int_equal(clusterreply_entries(&top, on_entry, &s), 0);
+	/* Entries said to be 2 and not there. */
+	list.elements = 2;
+	assert_int_equal(clusterreply_entries(&top, on_entry, &s),
+	    SPA_ERR_INVALID);
+	/* 4097 entries. */
+	list.element = many;
+	list.elements = CLUSTERREPLY_ELEMENTS_MAX + 1;
+	assert_int_equal(clusterreply_entries(&top, on_entry, &s),
+	    SPA_ERR_INVALID);
+	assert_int_equal(s.n, 0);
+
+	assert_false(clusterreply_is_error(NULL, "NOGROUP"));
+	assert_false(clusterreply_is_error(&err, "NOGROUP"));
+	err.str = (char *)"NOGRO";
+	err.len = 5;
+	assert_false(clusterreply_is_error(&err, "NOGROUP"));
+	err.str = (char *)"NOGROUP";
+	err.len = 7;
+	assert_true(clusterreply_is_error(&err, "NOGROUP"));
 }
 
 /* Array headers beyond the bound fail in hiredis, before any allocation
@@ -472,6 +723,23 @@ test_reply_bound(void **state)
 		    REDIS_OK);
 		assert_int_equal(redisReaderGetReply(r, &reply), REDIS_ERR);
 		assert_null(reply);
+		redisReaderFree(r);
+	}
+	/* Bound twice: still bound.  A reader without functions (it makes
+	 * no replies) is left as it is. */
+	{
+		redisReader *r = redisReaderCreate();
+
+		assert_non_null(r);
+		clusterreply_bound(r);
+		clusterreply_bound(r);
+		assert_int_equal(redisReaderFeed(r, "*4097\r\n", 7), REDIS_OK);
+		assert_int_equal(redisReaderGetReply(r, &reply), REDIS_ERR);
+		redisReaderFree(r);
+		r = redisReaderCreateWithFunctions(NULL);
+		assert_non_null(r);
+		clusterreply_bound(r);
+		assert_null(r->fn);
 		redisReaderFree(r);
 	}
 }
@@ -540,8 +808,11 @@ main(void)
 		cmocka_unit_test(test_msg_truncations),
 		cmocka_unit_test(test_msg_bad_mac),
 		cmocka_unit_test(test_msg_invalid_fields),
+		cmocka_unit_test(test_msg_signed_layouts),
 		cmocka_unit_test(test_reply_good),
 		cmocka_unit_test(test_reply_bad_shapes),
+		cmocka_unit_test(test_reply_ids_fields),
+		cmocka_unit_test(test_reply_objects),
 		cmocka_unit_test(test_reply_bound),
 		cmocka_unit_test(test_reply_error),
 		cmocka_unit_test(test_refusal),
