@@ -1,0 +1,192 @@
+/*
+ * The daemon's side of sniffer --status (sniffer/status.h) with a real
+ * warden: each connection waiting gets the report (a grant of no known
+ * user shown as user=-), a few per call and the others at the next; a
+ * peer that is neither root nor the daemon's user gets nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cov.h"
+#include "metrics.h"
+#include "state.h"
+#include "status.h"
+#include "testfile.h"
+#include "wardenrig.h"
+
+static char dir[] = "/tmp/spa-status-serve-XXXXXX";
+static char sock[96];
+
+static int
+dial(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* What came on fd until the server closed it. */
+static size_t
+answer(int fd, char *buf, size_t len)
+{
+	size_t at = 0;
+	ssize_t n;
+
+	while (at < len - 1 && (n = read(fd, buf + at, len - 1 - at)) > 0)
+		at += (size_t)n;
+	buf[at] = '\0';
+	close(fd);
+	return at;
+}
+
+static void
+test_serve(void **state)
+{
+	struct grantrec g = { .proto = IPPROTO_TCP, .port = 22,
+	    .phase = GRANT_OPEN };
+	char sub[128], err[512], buf[8192];
+	struct status_server *s;
+	struct metrics m = { .opened = 7 };
+	struct state *st;
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	int fds[5];
+	(void)state;
+
+	/* a grant recorded by an older run, of no known user */
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	assert_int_equal(state_open(sub, &st, err), 0);
+	assert_int_equal(addr_parse("198.51.100.50", &g.addr), 0);
+	g.expiry = now + 600;
+	assert_int_equal(state_grant_put(st, &g), 0);
+	state_close(st);
+	wardenrig_backend(dir, 0);
+	assert_int_equal(wardenrig_start_alice(&r, dir, sub, now), 0);
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), 0);
+
+	for (int i = 0; i < 5; i++)
+		fds[i] = dial();
+	status_serve(s, &(struct status_view){ &m, r.w, now - 5, now });
+	for (int i = 0; i < 4; i++) {
+		assert_true(answer(fds[i], buf, sizeof(buf)) > 0);
+		assert_non_null(strstr(buf, "spa-status 1\n"));
+		assert_non_null(strstr(buf, "\ncounter opened 7\n"));
+		assert_non_null(strstr(buf, "\ngrant user=- address="
+		    "198.51.100.50 proto=tcp port=22 "));
+		assert_non_null(strstr(buf, "\nend grants=1 shown=1\n"));
+	}
+	/* the fifth waits for the next call */
+	assert_int_equal(recv(fds[4], buf, sizeof(buf), MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	status_serve(s, &(struct status_view){ &m, r.w, now - 5, now });
+	assert_non_null(strstr((answer(fds[4], buf, sizeof(buf)), buf),
+	    "\nend grants=1 shown=1\n"));
+
+	status_close(s);
+	rig_down(&r);
+}
+
+/* As nobody, through a socket it may open: served nothing. */
+static void
+test_other_user_gets_nothing(void **state)
+{
+	struct status_server *s;
+	struct rig r;
+	char err[512], sub[128];
+	int status = -1;
+	pid_t pid;
+	struct metrics m = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	(void)state;
+
+	if (geteuid() != 0) {
+		print_message("needs root (the client runs as nobody)\n");
+		skip();
+	}
+	snprintf(sub, sizeof(sub), "%s/state2", dir);
+	wardenrig_backend(dir, 0);
+	assert_int_equal(wardenrig_start_alice(&r, dir, sub, now), 0);
+	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(sock, 0666), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[256];
+		int code;
+
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(99);
+		/* connected: served nothing, closed */
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			code = 2;
+		else
+			code = answer(fd, buf, sizeof(buf)) == 0 ? 0 : 1;
+		cov_dump();
+		_exit(code);
+	}
+	for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++) {
+		struct pollfd p = { status_fd(s), POLLIN, 0 };
+
+		(void)poll(&p, 1, 10);
+		status_serve(s, &(struct status_view){ &m, r.w, now, now });
+	}
+	assert_int_equal(chmod(dir, 0700), 0);
+	status_close(s);
+	rig_down(&r);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return testfile_remove_tree(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_serve),
+		cmocka_unit_test(test_other_user_gets_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
