@@ -6,8 +6,10 @@
 #     directory, no descriptor but stdio, the capture and its two sockets;
 #   - the test build (build/tests/sniffer-faults) makes the child send a
 #     malformed message (request fault-malformed): refused, no command
-#     runs, the child is restarted; and make a system call outside its
-#     filter (request fault-syscall): killed by SIGSYS, logged, restarted;
+#     runs, the child is restarted; send a grant for a user it does not
+#     have (request fault-impossible): refused, the child ended and
+#     restarted; and make a system call outside its filter (request
+#     fault-syscall): killed by SIGSYS, logged, restarted;
 #     the open grant survives both and knocks work after each;
 #   - SIGHUP: the child is replaced, and the new one has the new users;
 #   - kill -9 of the parent: the child is gone within a second; a restart
@@ -30,7 +32,7 @@ interface = eth0
 state = $tmp/state
 [user alice]
 keyfile = $SNIFFER_KEY
-allow = ssh fault-malformed fault-syscall
+allow = ssh fault-malformed fault-syscall fault-impossible
 [action ssh]
 open = tcp/22
 timeout = 60
@@ -38,6 +40,8 @@ timeout = 60
 open = tcp/2201
 [action fault-syscall]
 open = tcp/2202
+[action fault-impossible]
+open = tcp/2203
 CONF
 start() { sniffer_start "$log" -R "$SPA_TOP/rules" -c "$tmp/sniffer.conf"; }
 
@@ -120,13 +124,27 @@ sniffer_knock -s $C ssh
 sniffer_wait_log "$log" 'verdict=accepted .*request=ssh' 3 5 || fail "the third child does not decide"
 sniffer_wait_log "$log" "open $C_RE tcp/22 until" 3 5 || fail "the grant was not extended"
 
+# 4b. A grant no honest child sends (a user it does not have): refused,
+# nothing runs, the child is ended and a new one started.
+sniffer_knock -s $C fault-impossible
+sniffer_wait_log "$log" 'privsep: refused a grant from the capture process: no such user' 1 5 ||
+	fail "the impossible grant was not refused"
+sniffer_wait_log "$log" 'capture process ended: impossible grant: killed by signal 9' 1 5 ||
+	fail "the child that sent it was not ended"
+k4=$(child_pid 4)
+[ "$k4" != "$k3" ] || fail "the child was not restarted after the impossible grant"
+sleep 0.3
+[ "$(sniffer_grants iptables 2203 "$C_RE")" = 0 ] || fail "a command ran for the impossible grant"
+[ "$(sniffer_grants iptables 22 "$C_RE")" = 1 ] || fail "the grant did not survive the impossible one"
+k3=$k4
+
 # 5. SIGHUP: a new child with the new tables (bob's key, new here).
 printf '%s\n' 7w0gC8Jd8o9yqvQ1c0m1aZ9z3Zr0hJ5tYV1x2cB3d4E= >"$tmp/bob.key"
 chmod 600 "$tmp/bob.key"
 printf '[user bob]\nkeyfile = %s\nallow = ssh\n' "$tmp/bob.key" >>"$tmp/sniffer.conf"
 kill -HUP "$SNIFFER_PID"
 sniffer_wait_log "$log" 'configuration reloaded' 1 5 || fail "no reload"
-k4=$(child_pid 4)
+k4=$(child_pid 5)
 gone "$k3" || fail "the old child outlived the reload"
 netns_exec client "$SNIFFER_KNOCK_BIN" -k "$tmp/bob.key" -d "$SNIFFER_SERVER" -s $C ssh
 sniffer_wait_log "$log" 'verdict=accepted .*user=bob' 1 5 || fail "the new child does not know bob"
@@ -148,4 +166,4 @@ sniffer_wait_log "$log" 'started: [0-9]+ replay tags kept, 1 grants recovered' 1
 sniffer_wait_grants iptables 22 "$C_RE" 1 3000 || fail "the grant was not re-armed"
 sniffer_stop TERM || fail "the sniffer did not stop cleanly"
 [ -z "$(sniffer_leftovers iptables)" ] || fail "left behind: $(sniffer_leftovers iptables)"
-echo "privsep: child confined, malformed and SIGSYS children restarted, grants kept, parent death followed, grant re-armed"
+echo "privsep: child confined, malformed, impossible and SIGSYS children restarted, grants kept, parent death followed, grant re-armed"
