@@ -38,6 +38,8 @@ test_lockout_counts_failures(void **state)
 	assert_false(lockout_blocked(l, &a, 101));
 	assert_int_equal(lockout_record(l, &a, VERDICT_STALE, 102), 1);
 	assert_true(lockout_blocked(l, &a, 102));
+	/* more failures while locked: not locked anew, not for longer */
+	assert_int_equal(lockout_record(l, &a, VERDICT_BAD_MAC, 103), 0);
 	assert_true(lockout_blocked(l, &a, 161));
 	assert_false(lockout_blocked(l, &a, 162));      /* 102 + 60 */
 	assert_false(lockout_blocked(l, &b, 102));      /* others unaffected */
@@ -80,9 +82,16 @@ test_lockout_flood(void **state)
 		snprintf(text, sizeof(text), "2001:db8::%x:%x", i >> 16,
 		    i & 0xffff);
 		s = addr(text);
-		lockout_record(l, &s, VERDICT_BAD_MAC, 101);
+		/* first seen at different times: the oldest slot goes */
+		lockout_record(l, &s, VERDICT_BAD_MAC, 101 + i % 30);
 	}
-	assert_true(lockout_blocked(l, &victim, 101));
+	assert_true(lockout_blocked(l, &victim, 131));
+	/* a source never seen, among full slots: not blocked */
+	{
+		struct spa_addr other = addr("192.0.2.99");
+
+		assert_false(lockout_blocked(l, &other, 131));
+	}
 	lockout_free(l);
 }
 
