@@ -201,6 +201,18 @@ test_foreign_not_counted_for_lockout(void **state)
 	assert_int_equal(out.decision.verdict, VERDICT_ACCEPTED);
 	assert_int_equal(server_count(s, VERDICT_NOT_SPA), 3);
 	assert_int_equal(server_count(s, VERDICT_BAD_MAC), 0);
+	/* recounting: one accepted found a replay; none of a verdict with
+	 * none counted, nor of what is no verdict */
+	server_recount(s, VERDICT_ACCEPTED, VERDICT_REPLAY);
+	assert_int_equal(server_count(s, VERDICT_ACCEPTED), 0);
+	assert_int_equal(server_count(s, VERDICT_REPLAY), 1);
+	server_recount(s, VERDICT_ACCEPTED, VERDICT_REPLAY);
+	assert_int_equal(server_count(s, VERDICT_REPLAY), 1);
+	server_recount(s, (enum spa_verdict)VERDICT_COUNT, VERDICT_REPLAY);
+	server_recount(s, VERDICT_NOT_SPA, (enum spa_verdict)VERDICT_COUNT);
+	assert_int_equal(server_count(s, VERDICT_REPLAY), 1);
+	assert_int_equal(server_count(s, VERDICT_NOT_SPA), 3);
+	assert_int_equal(server_count(s, (enum spa_verdict)VERDICT_COUNT), 0);
 	server_free(s);
 	replay_free(rc);
 	ownaddr_free(lo);

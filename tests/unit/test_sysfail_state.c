@@ -3,7 +3,11 @@
  * (tests/unit/sysfail_sqlite.c): an open that fails opens nothing and
  * says why; a statement that cannot be prepared, bound, stepped or
  * committed is SPA_ERR_STATE, and what it was to write is not there
- * after it (a grant is recorded with its replay tag or not at all).
+ * after it (a grant is recorded with its replay tag or not at all).  The
+ * commit of an accepted knock (sniffer/commit.h) whose tag cannot be
+ * recorded refuses it, saying so; the pruning of tags says when the
+ * state could not be pruned, and runs at most once a minute unless the
+ * clock went back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "commit.h"
 #include "err.h"
 #include "replay.h"
 #include "state.h"
@@ -321,6 +326,48 @@ test_grant_each_fails(void **state)
 	state_close(st);
 }
 
+static void
+test_commit(void **state)
+{
+	struct spa_decision d = { .verdict = VERDICT_ACCEPTED,
+	    .user_name = "alice", .request = "ssh", .replay_until = 500 };
+	struct commit_pruner p = { 0 };
+	struct replay_cache *rc;
+	struct state *st = open_memory();
+	char err[512] = "";
+	(void)state;
+
+	memset(d.tag, 'c', sizeof(d.tag));
+	assert_int_equal(commit_accepted(NULL, &d, err, sizeof(err)), 0);
+	sysfail_arm("sqlite3_step", 0, SQLITE_FULL);
+	assert_int_equal(commit_accepted(st, &d, err, sizeof(err)),
+	    SPA_ERR_STATE);
+	sysfail_clear();
+	assert_non_null(strstr(err, "refused: user alice request ssh: the "
+	    "replay tag cannot be recorded (state: "));
+	assert_int_equal(count_tags(st), 0);
+	assert_int_equal(commit_accepted(st, &d, err, sizeof(err)), 0);
+	assert_int_equal(count_tags(st), 1);
+
+	assert_int_equal(replay_new(&rc), 0);
+	assert_int_equal(commit_prune(&p, rc, st, 1000), 0);    /* first */
+	assert_int_equal(count_tags(st), 0);                    /* 500 < 1000 */
+	assert_int_equal(commit_accepted(st, &d, err, sizeof(err)), 0);
+	/* within the minute: nothing done, the tag stays */
+	assert_int_equal(commit_prune(&p, rc, st, 1030), 0);
+	assert_int_equal(count_tags(st), 1);
+	/* the clock went back: pruned at once, and failing says so */
+	sysfail_arm("sqlite3_prepare_v2", 0, SQLITE_IOERR);
+	assert_int_equal(commit_prune(&p, rc, st, 900), SPA_ERR_STATE);
+	sysfail_clear();
+	assert_int_equal(p.last, 900);
+	/* a minute on, without a state: the cache alone */
+	assert_int_equal(commit_prune(&p, rc, NULL, 960), 0);
+	assert_int_equal(p.last, 960);
+	replay_free(rc);
+	state_close(st);
+}
+
 static int
 setup(void **state)
 {
@@ -348,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_replay_fails),
 		cmocka_unit_test(test_tagged_fails),
 		cmocka_unit_test(test_grant_each_fails),
+		cmocka_unit_test(test_commit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
