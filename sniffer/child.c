@@ -25,6 +25,7 @@
 #define CHILD_ADDRS_MAX 4096    /* own addresses kept at most */
 
 _Static_assert(VERDICT_COUNT <= PRIVMSG_VERDICTS, "privmsg_counts too small");
+_Static_assert(EAGAIN == EWOULDBLOCK, "one test of errno for both");
 
 static volatile sig_atomic_t child_stop;
 
@@ -135,7 +136,7 @@ child_receive(struct child *k, struct privmsg_answer *ans)
 		len = recv(k->s->channel, &buf, sizeof(buf), MSG_DONTWAIT);
 		if (len < 0 && errno == EINTR)
 			continue;
-		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (len < 0 && errno == EAGAIN)    /* == EWOULDBLOCK */
 			return 0;
 		if (len <= 0)
 			return -1;      /* the parent is gone */

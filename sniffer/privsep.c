@@ -17,6 +17,8 @@
 
 #define PRIVSEP_RELAY_MAX 64    /* log lines relayed per call */
 
+_Static_assert(EAGAIN == EWOULDBLOCK, "one test of errno for both");
+
 static void
 privsep_close(int *fd)
 {
@@ -117,7 +119,7 @@ privsep_receive(struct capchild *k, struct privmsg_grant *m,
 	do
 		len = recv(k->channel, buf, sizeof(buf), MSG_DONTWAIT);
 	while (len < 0 && errno == EINTR);
-	if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (len < 0 && errno == EAGAIN)    /* == EWOULDBLOCK on Linux */
 		return 0;
 	if (len <= 0)
 		return SPA_ERR_TRUNCATED;

@@ -10,8 +10,8 @@
  *   - the child's side: a message from the parent that is none of ours
  *     (also after an interrupted recv), an answer nobody asked for, the
  *     parent gone while it waits for an answer, the parent not answering
- *     within CHILD_ANSWER_MS, the channel refusing the grant, poll
- *     failing, SIGTERM, the drop or the filter failing (exit 70); the
+ *     within CHILD_ANSWER_MS, the channel refusing the grant or full
+ *     for its first counters (sent a turn later), poll failing, SIGTERM, the drop or the filter failing (exit 70); the
  *     addresses the parent sends in chunks replace the child's (a knock
  *     to an address no longer ours gives no grant);
  *   - the capture interface taken down (it waits), up again, then down
@@ -542,6 +542,29 @@ test_recv_fails(void **state)
 	childrun(case_recv_fails, SKIP_WHY);
 }
 
+/* The channel full when the first counters go (send EAGAIN in the
+ * child): they come a turn later. */
+static int
+case_counts_delayed(void)
+{
+	struct rig r;
+	int rc;
+
+	/* Its first send is the log line saying it is confined. */
+	if ((rc = rig_up(&r, "send", 1, EAGAIN)) != 0)
+		return rc;
+	CHECK(kill(r.k.pid, 0) == 0);
+	rig_free(&r);
+	return 0;
+}
+
+static void
+test_counts_delayed(void **state)
+{
+	(void)state;
+	childrun(case_counts_delayed, SKIP_WHY);
+}
+
 /* The parent closes the channel while the child waits for its answer. */
 static int
 case_parent_gone_while_asked(void)
@@ -773,6 +796,7 @@ main(void)
 		cmocka_unit_test(test_addresses_then_term),
 		cmocka_unit_test(test_parent_gone_while_asked),
 		cmocka_unit_test(test_recv_fails),
+		cmocka_unit_test(test_counts_delayed),
 		cmocka_unit_test(test_grant_not_sent),
 		cmocka_unit_test(test_confine_fails),
 		cmocka_unit_test(test_interface_gone),

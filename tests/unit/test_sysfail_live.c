@@ -85,6 +85,7 @@ struct live_case {
 	const char *says;       /* in our log */
 	void (*meanwhile)(pid_t daemon);        /* in a child, if not NULL */
 	int dry_run;
+	int by_option;          /* -i v0 over the configuration's v1 */
 };
 
 static const struct live_case *the_case;
@@ -139,10 +140,11 @@ run_case(void)
 	snprintf(path, sizeof(path), "%s/sniffer.conf", dir);
 	if ((f = fopen(path, "w")) == NULL)
 		return 2;
-	fprintf(f, "[sniffer]\ninterface = v0\nport = 5001\nstate = %s/state\n"
+	fprintf(f, "[sniffer]\ninterface = %s\nport = 5001\nstate = %s/state\n"
 	    "firewall = true\n[user alice]\n"
 	    "key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
-	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", dir);
+	    "allow = ssh\n[action ssh]\nopen = tcp/22\n",
+	    lc->by_option ? "v1" : "v0", dir);
 	fclose(f);
 	if (conf_load(path, &c, err) != 0 ||
 	    firewall_load(dir, "true", &fw, err) != 0) {
@@ -153,6 +155,7 @@ run_case(void)
 	o.config_path = path;
 	o.rules_dir = dir;
 	o.dry_run = lc->dry_run;
+	o.interface = lc->by_option ? "v0" : NULL;
 	if (logcap_start() != 0)
 		return 2;
 	if (lc->meanwhile != NULL) {
@@ -177,7 +180,8 @@ run_case(void)
 	said = logcap_read();
 	logcap_stop();
 	rm_tree();
-	if (rc != lc->rc || strstr(said, lc->says) == NULL) {
+	if (rc != lc->rc || strstr(said, lc->says) == NULL ||
+	    (lc->by_option && strstr(said, "listening on v0 (") == NULL)) {
 		fprintf(stderr, "%s: live_run %d (want %d), said:\n%s", lc->call ? lc->call : "-",
 		    rc, lc->rc, said);
 		return 1;
@@ -202,7 +206,7 @@ static void
 test_unknown_user(void **state)
 {
 	static const struct live_case lc = { "getpwnam", 0, ENOENT, 1,
-	    EX_OSERR, "privilege separation: no user ", NULL, 0 };
+	    EX_OSERR, "privilege separation: no user ", NULL, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -211,7 +215,7 @@ static void
 test_addresses_unreadable(void **state)
 {
 	static const struct live_case lc = { "getifaddrs", 0, ENOMEM, 0,
-	    EX_UNAVAILABLE, "addresses of v0: ", NULL, 0 };
+	    EX_UNAVAILABLE, "addresses of v0: ", NULL, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -220,7 +224,7 @@ static void
 test_child_not_started(void **state)
 {
 	static const struct live_case lc = { "socketpair", 0, EMFILE, 0,
-	    EX_OSERR, "capture process: trying again in 100 ms", NULL, 0 };
+	    EX_OSERR, "capture process: trying again in 100 ms", NULL, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -230,7 +234,7 @@ test_child_not_confined(void **state)
 {
 	static const struct live_case lc = { "chroot", 0, EPERM, 0,
 	    EX_OSERR, "capture process could not confine itself (see above); "
-	    "not running without it", NULL, 0 };
+	    "not running without it", NULL, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -239,7 +243,7 @@ static void
 test_poll_fails(void **state)
 {
 	static const struct live_case lc = { "poll", 0, EBADF, 1,
-	    EX_OSERR, "poll: Bad file descriptor", NULL, 0 };
+	    EX_OSERR, "poll: Bad file descriptor", NULL, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -262,7 +266,7 @@ test_addresses_unreadable_later(void **state)
 {
 	static const struct live_case lc = { "getifaddrs", 1, ENOMEM, 0,
 	    0, "own addresses: cannot read them, the previous ones stay: ",
-	    add_address_then_term, 0 };
+	    add_address_then_term, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -278,12 +282,13 @@ delete_v0(pid_t daemon)
 }
 
 /* A dry run decides in one process: its capture failing (the interface
- * deleted) ends it, EX_IOERR, with libpcap's words after "capture: ". */
+ * deleted) ends it, EX_IOERR, with libpcap's words after "capture: ".
+ * The interface is the option's (-i v0), not the configuration's (v1). */
 static void
 test_dry_run_capture_lost(void **state)
 {
 	static const struct live_case lc = { NULL, 0, 0, 0, EX_IOERR,
-	    "capture: ", delete_v0, 1 };
+	    "capture: ", delete_v0, 1, 1 };
 	(void)state;
 	run(&lc);
 }
