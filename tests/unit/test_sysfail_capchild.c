@@ -16,7 +16,8 @@
  *     to an address no longer ours gives no grant);
  *   - the capture interface taken down (it waits), up again, then down
  *     and deleted: "capture: the interface v0 disappeared", exit 74;
- *     deleted while up: the capture fails, exit 74.
+ *     deleted while up: the capture fails, exit 74; the look at it
+ *     failing: EPERM is looked at again, ENXIO is gone too.
  * Each says so on the log socket and exits with the status the parent
  * acts on (sniffer/child.h).
  */
@@ -687,6 +688,53 @@ case_interface_gone(void)
 	return 0;
 }
 
+/* The look at the interface (ioctl) failing while v0 is down: EPERM is
+ * no answer, it looks again on the next turn and goes on once v0 is up;
+ * ENXIO says the device is gone, like ENODEV: exit 74. */
+static int
+case_look_fails(int err)
+{
+	struct privmsg_grant g;
+	struct rig r;
+	int rc;
+
+	if ((rc = rig_up(&r, "ioctl", 0, err)) != 0)
+		return rc;
+	CHECK(ip("link", "set", "v0", "down", NULL) == 0);
+	if (err == ENXIO) {
+		CHECK(rig_exit_status(&r, 5000) == 74);
+		CHECK(rig_log_has(&r, "capture: the interface v0 disappeared",
+		    0));
+		rig_free(&r);
+		return 0;
+	}
+	usleep(1200000);
+	CHECK(kill(r.k.pid, 0) == 0);
+	CHECK(ip("link", "set", "v0", "up", NULL) == 0);
+	usleep(1200000);
+	CHECK(rig_knock(1) == 0);
+	while ((rc = rig_receive(&r, 3000, &g)) == 2)
+		continue;
+	CHECK(rc == 1);
+	privsep_answer(&r.k, PRIVMSG_DONE);
+	CHECK(kill(r.k.pid, SIGTERM) == 0);
+	CHECK(rig_exit_status(&r, 5000) == 0);
+	rig_free(&r);
+	return 0;
+}
+
+static int
+case_look_eperm(void)
+{
+	return case_look_fails(EPERM);
+}
+
+static int
+case_look_enxio(void)
+{
+	return case_look_fails(ENXIO);
+}
+
 /* v0 deleted while up: libpcap's read fails, exit 74 (the capture
  * failed), said by libpcap's words after "capture: ". */
 static int
@@ -734,6 +782,8 @@ static struct {
 	{ case_no_answer, 0 },
 	{ case_interface_gone, 0 },
 	{ case_interface_deleted, 0 },
+	{ case_look_eperm, 0 },
+	{ case_look_enxio, 0 },
 };
 
 static int
@@ -785,6 +835,14 @@ test_interface_deleted(void **state)
 	collect_slow(2);
 }
 
+static void
+test_look_fails(void **state)
+{
+	(void)state;
+	collect_slow(3);
+	collect_slow(4);
+}
+
 int
 main(void)
 {
@@ -801,6 +859,7 @@ main(void)
 		cmocka_unit_test(test_confine_fails),
 		cmocka_unit_test(test_interface_gone),
 		cmocka_unit_test(test_interface_deleted),
+		cmocka_unit_test(test_look_fails),
 		cmocka_unit_test(test_no_answer),
 	};
 
