@@ -37,7 +37,32 @@ test_cmdlist_flatten(void **state)
 	assert_int_equal(cmdlist_extend(&m, l.words, 1), 0);
 	assert_string_equal(m.words[0], "-/bin/true");
 	assert_string_equal(m.words[3], "-/bin/false");
+	cmdlist_free(&m);
+	/* Without may_fail, the commands marked keep their mark alone. */
+	assert_int_equal(cmdlist_extend(&m, l.words, 0), 0);
+	assert_string_equal(m.words[0], "/bin/true");
+	assert_string_equal(m.words[3], "-/bin/false");
 	cmdlist_free(&l);
+	cmdlist_free(&m);
+}
+
+/* A command of more words than a template makes keeps the first ones. */
+static void
+test_cmdlist_long_command(void **state)
+{
+	char *words[TEMPLATE_MAX_WORDS + 8];
+	struct cmdlist m = { 0 };
+	size_t n = 0;
+	(void)state;
+
+	words[n++] = "/bin/echo";
+	while (n < TEMPLATE_MAX_WORDS + 6)
+		words[n++] = "w";
+	words[n] = NULL;
+	assert_int_equal(cmdlist_extend(&m, words, 0), 0);
+	assert_int_equal(m.n, TEMPLATE_MAX_WORDS);
+	assert_string_equal(m.words[0], "/bin/echo");
+	assert_null(m.words[TEMPLATE_MAX_WORDS]);
 	cmdlist_free(&m);
 }
 
@@ -110,6 +135,20 @@ test_cmdseq_async(void **state)
 	wait_done(sp);
 	assert_int_equal(done_calls, 1);
 	assert_int_equal(done_ok, 0);
+	/* a command that may fail, killed: not a failure it may have, the
+	 * sequence stops; with options given */
+	{
+		char *killed[] = { "-/bin/sh", "-c", "kill -9 $$", "",
+		    "/bin/true", NULL };
+		struct spawn_opts opts = { .limit_ms = 5000 };
+
+		done_calls = 0;
+		assert_int_equal(cmdseq_start(sp, killed, &opts, on_done, NULL),
+		    0);
+		wait_done(sp);
+		assert_int_equal(done_calls, 1);
+		assert_int_equal(done_ok, 0);
+	}
 	spawner_free(sp);
 }
 
@@ -133,6 +172,14 @@ test_cmdseq_probe(void **state)
 	 * call a missing check binary proof of absence, so it is not. */
 	assert_int_equal(cmdseq_probe(cannot, &all_zero), SPA_ERR_COMMAND);
 	assert_int_equal(cmdseq_probe(killed, &all_zero), SPA_ERR_COMMAND);
+	/* 126: found, not executable; also proves nothing */
+	{
+		char *noexec[] = { "/bin/sh", "-c", "exit 126", NULL };
+
+		assert_int_equal(cmdseq_probe(noexec, &all_zero),
+		    SPA_ERR_COMMAND);
+		assert_int_equal(all_zero, 0);
+	}
 }
 
 static void
@@ -159,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_cmdseq_sync),
 		cmocka_unit_test(test_cmdseq_async),
 		cmocka_unit_test(test_cmdseq_probe),
+		cmocka_unit_test(test_cmdlist_long_command),
 		cmocka_unit_test(test_cmdwords_dup),
 	};
 

@@ -4,7 +4,8 @@
  * problems the first is the one reported; forward_close without
  * forward_open, a section with close but no open, and a libnftables
  * forward command using a name are refused with their line; a rules
- * directory given as "" names the file relative to the working directory.
+ * directory given as "" names the file relative to the working directory;
+ * a path that fills the message alone is what the message says, cut.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -68,11 +70,41 @@ test_names_shown_safely(void **state)
 	    "'k?abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrst...' in [ipv4]; "
 	    "known: setup, open, close, check, teardown, forward_open, "
 	    "forward_close");
+	/* a byte past ASCII: '?' too */
+	assert_refused("[ipv4]\nk\x80 = /bin/true\n", ":2: unknown key 'k?' in "
+	    "[ipv4]; known: setup, open, close, check, teardown, "
+	    "forward_open, forward_close");
 	assert_int_equal(firewall_load(tmpdir, "bad\tname", &fw, err),
 	    SPA_ERR_CONFIG);
 	assert_string_equal(err, "bad?name: not a firewall backend name: 1 "
 	    "to 32 of a-z, 0-9, '_' and '-'");
 	assert_null(fw);
+}
+
+/* A rules file whose path alone fills the message: the path, cut. */
+static void
+test_path_fills_message(void **state)
+{
+	char dir[FIREWALL_ERR_MAX + 256], err[FIREWALL_ERR_MAX], path[600];
+	struct firewall *fw = NULL;
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(dir, sizeof(dir), "%s/", tmpdir);
+	memset(dir + n, 'd', 200);
+	dir[n + 200] = '\0';
+	assert_int_equal(mkdir(dir, 0700), 0);
+	n = strlen(dir);
+	dir[n] = '/';
+	memset(dir + n + 1, 'e', 200);
+	dir[n + 201] = '\0';
+	assert_int_equal(mkdir(dir, 0700), 0);
+	testfile_write(dir, "fw", "[ipv4]\nbogus = /bin/true\n", 0644);
+	assert_int_equal(firewall_load(dir, "fw", &fw, err), SPA_ERR_CONFIG);
+	assert_null(fw);
+	snprintf(path, sizeof(path), "%s/fw", dir);
+	assert_int_equal(strlen(err), FIREWALL_ERR_MAX - 1);
+	assert_memory_equal(err, path, FIREWALL_ERR_MAX - 1);
 }
 
 static void
@@ -127,6 +159,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_shown_safely),
+		cmocka_unit_test(test_path_fills_message),
 		cmocka_unit_test(test_first_problem_wins),
 		cmocka_unit_test(test_incomplete_sections),
 		cmocka_unit_test(test_relative_dir),
