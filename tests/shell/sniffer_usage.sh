@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # sniffer's command line: -h and --version answer and exit 0; an unknown option,
 # -j without -S, and a stray argument exit 64 with the reason and the
-# usage; -S with a configuration that cannot be read exits 78 naming it.
+# usage; -S with a configuration that cannot be read exits 78 naming it,
+# and without SPA_RULES_DIR (no rules read) says no daemon runs (69).
+# -r with address = decides the knocks sent to that address only.
 set -eu
 sniffer=$SPA_TOP/$SPA_BUILD/sniffer
 tmp=$(mktemp -d)
@@ -27,4 +29,19 @@ expect 64 '^sniffer: unexpected argument "stray"$' -t stray
 grep -q '^usage: sniffer' "$tmp/err" || fail "a stray argument without the usage"
 expect 78 "$tmp/none.conf" -S -c "$tmp/none.conf"
 expect 78 "$tmp/none.conf" -S -j -c "$tmp/none.conf"
+(umask 077; sed "s|^state =.*|state = $tmp/st|" tests/pcap/sniffer.conf >"$tmp/s.conf")
+rc=0; env -u SPA_RULES_DIR "$sniffer" -c "$tmp/s.conf" -S >"$tmp/out" 2>"$tmp/err" || rc=$?
+[ "$rc" = 69 ] || fail "-S without a daemon: exit $rc, wanted 69: $(cat "$tmp/err")"
+grep -q "^sniffer: no sniffer running: no socket at $tmp/st/sniffer.sock" "$tmp/err" ||
+	fail "-S without a daemon: $(cat "$tmp/err")"
+# The knock of native-v4-accepted goes to 198.51.100.2.
+for a in 198.51.100.2 203.0.113.99; do
+	(umask 077; sed -e "s|^state =.*|state =|" -e "s|^port = 5001|&\naddress = $a|" \
+		tests/pcap/sniffer.conf >"$tmp/a.conf")
+	"$sniffer" -R rules -c "$tmp/a.conf" -r pcaps/native-v4-accepted.pcap >"$tmp/out" 2>&1 ||
+		fail "address = $a: exit $?: $(cat "$tmp/out")"
+	n=$(grep -c 'verdict=accepted' "$tmp/out" || true)
+	[ "$n" = "$([ "$a" = 198.51.100.2 ] && echo 1 || echo 0)" ] ||
+		fail "address = $a: $n accepted: $(cat "$tmp/out")"
+done
 echo "sniffer usage: ok"

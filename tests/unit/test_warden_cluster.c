@@ -7,7 +7,9 @@
  * than the action's timeout, not again when open as long already.  A
  * knock here is claimed cluster-wide (taken elsewhere: a replay; Redis
  * down with on_redis_down = refuse: refused) and published; when Redis
- * lost the stream, every grant open here is published again.
+ * lost the stream, every grant open here is published again.  A program
+ * still running at stop is ended, and said; a reload changing the
+ * [cluster] section says the running one stays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 #include "cmdlog.h"
 #include "conf.h"
 #include "spawn.h"
+#include "verify.h"
 #include "wardenrig.h"
 
 /* base64 of the 32 bytes 0x5a clusterrig signs with */
@@ -75,26 +78,40 @@ wait_log(const char *prefix, int n)
 	assert_int_equal(cmdlog_count(cr.dir, prefix), n);
 }
 
-static void
-up(const char *extra)
+/* The configuration, with the [cluster] lines extra (node b, the rig's
+ * key unless they say otherwise). */
+static struct conf *
+load(const char *extra)
 {
-	char text[2048], err[CONF_ERR_MAX], fwerr[FIREWALL_ERR_MAX];
+	char text[2048], err[CONF_ERR_MAX];
+	struct conf *c;
 
-	memset(&r, 0, sizeof(r));
-	snprintf(r.state, sizeof(r.state), "%s/state", cr.dir);
 	snprintf(text, sizeof(text),
 	    "[sniffer]\nwindow = 60\nstate = %s\nfirewall = fake\n"
-	    "[cluster]\nredis = %s\nnode = b\nkey = " RIG_KEY "\n"
-	    "timeout = 200\n%s"
+	    "[cluster]\nredis = %s\ntimeout = 200\n%s%s%s"
 	    "[user alice]\nkey = " WARDENRIG_ALICE_KEY "\n"
-	    "allow = ssh web fwd runit\n"
+	    "allow = ssh web fwd runit slow\nexpires = 2999-12-31\n"
 	    "[action ssh]\nopen = tcp/22\ntimeout = 30\n"
 	    "[action web]\nopen = tcp/80 tcp/443\ntimeout = 30\n"
 	    "[action fwd]\nforward = tcp/2222 192.0.2.10:22\ntimeout = 30\n"
 	    "[action runit]\nrun = /bin/true\n"
-	    "[action mail]\nopen = tcp/25\n", r.state, cr.sock, extra);
-	if (conf_load_string("test.conf", text, &r.c, err) != 0)
+	    "[action slow]\nrun = /bin/sleep 10\n"
+	    "[action mail]\nopen = tcp/25\n", r.state, cr.sock,
+	    strstr(extra, "node =") ? "" : "node = b\n",
+	    strstr(extra, "key =") ? "" : "key = " RIG_KEY "\n", extra);
+	if (conf_load_string("test.conf", text, &c, err) != 0)
 		fail_msg("%s", err);
+	return c;
+}
+
+static void
+up(const char *extra)
+{
+	char fwerr[FIREWALL_ERR_MAX];
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.state, sizeof(r.state), "%s/state", cr.dir);
+	r.c = load(extra);
 	wardenrig_backend(cr.dir, WARDENRIG_FORWARDS);
 	if (firewall_load(cr.dir, "fake", &r.fw, fwerr) != 0)
 		fail_msg("%s", fwerr);
@@ -267,13 +284,74 @@ test_knocks_claimed(void **state)
 	    WARDEN_REPLAY);
 	assert_int_equal(k->taken, 1);
 
+	/* nothing opened for the one taken */
+	wait_log("open", 1);
+
+	/* an action of two pairs: one grant, both opened, published */
+	xadd = fakeredis_count(cr.fr, "XADD");
+	g = wardenrig_msg(&r, "alice", "web", "198.51.100.23",
+	    (int64_t)time(NULL) + VERIFY_NATIVE_REPLAY_EXTRA + 30);
+	assert_int_equal(warden_grant(r.w, &g, (int64_t)time(NULL)),
+	    WARDEN_DONE);
+	wait_log("open", 3);
+	assert_int_equal(cmdlog_count(cr.dir, "open 198.51.100.23 tcp 443"),
+	    1);
+	assert_int_equal(warden_grant_count(r.w), 2);
+	for (int i = 0; i < 100 && fakeredis_count(cr.fr, "XADD") == xadd; i++)
+		turn();
+	assert_int_equal(fakeredis_count(cr.fr, "XADD"), xadd + 1);
+
+	/* a program still running when the warden stops: ended, and said */
+	g = wardenrig_msg(&r, "alice", "slow", "198.51.100.24",
+	    (int64_t)time(NULL) + VERIFY_NATIVE_REPLAY_EXTRA + 30);
+	assert_int_equal(warden_grant(r.w, &g, (int64_t)time(NULL)),
+	    WARDEN_DONE);
+
+	/* Redis fails the claim: refused, nothing opened */
 	fakeredis_rule(cr.fr, "SET", FAKEREDIS_REPLY, "-ERR no\r\n");
 	g = wardenrig_alice_ssh(&r, "198.51.100.22");
 	assert_int_equal(warden_grant(r.w, &g, (int64_t)time(NULL)),
 	    WARDEN_UNAVAILABLE);
 	assert_int_equal(k->refused, 1);
-	/* nothing opened for the two refused */
-	wait_log("open", 1);
+	assert_int_equal(cmdlog_count(cr.dir, "open 198.51.100.22 "), 0);
+	rig_down(&r);
+	if (strstr(clusterrig_log(&cr), "stopping: ending 1 running action "
+	    "programs") == NULL)
+		fail_msg("log:\n%s", cr.log);
+}
+
+/* A reload that changes any of the [cluster] section's settings says the
+ * running one stays; one that changes none says nothing. */
+static void
+test_reload_cluster(void **state)
+{
+	static const char *const changes[] = {
+		"node = c\n",
+		"on_redis_down = local\n",
+		"prefix = other:\n",
+		"key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n",
+	};
+	struct conf *c2;
+	(void)state;
+
+	up("");
+	cr.log[0] = '\0';
+	c2 = load("");
+	warden_reconfigure(r.w, c2, r.fw);
+	assert_null(strstr(clusterrig_log(&cr), "reload: the [cluster]"));
+	warden_reconfigure(r.w, r.c, r.fw);
+	conf_free(c2);
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		cr.log[0] = '\0';
+		c2 = load(changes[i]);
+		warden_reconfigure(r.w, c2, r.fw);
+		if (strstr(clusterrig_log(&cr), "reload: the [cluster] section "
+		    "is read at start only; the running one stays until a "
+		    "restart") == NULL)
+			fail_msg("%s: not said:\n%s", changes[i], cr.log);
+		warden_reconfigure(r.w, r.c, r.fw);
+		conf_free(c2);
+	}
 	rig_down(&r);
 }
 
@@ -349,6 +427,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_down_local, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_alone, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reload_cluster, setup,
 		    teardown),
 	};
 
