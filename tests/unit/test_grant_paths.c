@@ -382,6 +382,65 @@ test_resume_too_late(void **state)
 	grantrig_down(&r);
 }
 
+/* A crash while a grant opened: at restart it is closed and waits, in
+ * its recorded phase, for grant_resume (no deadline of its own until
+ * then); resumed, it opens. */
+static void
+test_recovered_opening_waits(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = grantrig_knock("198.51.100.31", now + 50);
+	(void)state;
+
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "opening2", "files");
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	grantrig_down(&r);                      /* its open still running */
+	grantrig_up(&r, "opening2", "files");
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPENING);
+	assert_int_equal(grant_recover(r.e, now), 0);
+	assert_int_equal(grant_count(r.e), 1);
+	assert_int_equal(grant_next_ms(r.e, now), -1);
+	grant_resume(r.e, now);
+	settle(&r);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_OPEN);
+	assert_true(grantrig_exists("rule-198.51.100.31-tcp-22"));
+	assert_int_equal(grant_next_ms(r.e, now), 50 * 1000);
+	grantrig_down(&r);
+}
+
+/* A close that fails, and a check that cannot run: that proves nothing
+ * absent, so the close failed. */
+static void
+test_check_cannot_run(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = grantrig_knock("198.51.100.32", now + 1);
+	char text[1024];
+	(void)state;
+
+	snprintf(text, sizeof(text), "[ipv4]\nopen = %s/fw.sh open %s {addr} "
+	    "{proto} {port}\nclose = %s/fw.sh close %s {addr} {proto} {port}\n"
+	    "check = %s/no-such-check {addr}\n[ipv6]\nopen = /bin/true\n"
+	    "close = /bin/true\n", dir, dir, dir, dir, dir);
+	write_file("nocheck", text, 0644);
+	grantrig_up(&r, "nocheck-state", "nocheck");
+	/* a knock time without a hook to tell: opened all the same */
+	grant_engine_knock_time(r.e, 1234567);
+	assert_int_equal(grant_grant(r.e, &g, now), 0);
+	settle(&r);
+	assert_int_equal(grant_counts(r.e)->opened, 1);
+	grantrig_touch("fail-close", 1);
+	grant_expire(r.e, now + 1);
+	settle(&r);
+	grantrig_touch("fail-close", 0);
+	assert_int_equal(grant_counts(r.e)->close_failed, 1);
+	assert_int_equal(grantrig_recorded(&r).phase, GRANT_CLOSE_FAILED);
+	grantrig_down(&r);
+}
+
 /* grant_close_all past its deadline: a grant whose commands still run is
  * left (counted), and closed by a later call. */
 static void
@@ -514,6 +573,8 @@ main(void)
 		cmocka_unit_test_setup(test_recover_bad_row, fresh_log),
 		cmocka_unit_test_setup(test_recover_close_fails, fresh_log),
 		cmocka_unit_test_setup(test_resume_too_late, fresh_log),
+		cmocka_unit_test_setup(test_recovered_opening_waits, fresh_log),
+		cmocka_unit_test_setup(test_check_cannot_run, fresh_log),
 		cmocka_unit_test_setup(test_close_all_busy, fresh_log),
 		cmocka_unit_test_setup(test_recover_unreadable, fresh_log),
 		cmocka_unit_test_setup(test_forward_close_fails, fresh_log),
