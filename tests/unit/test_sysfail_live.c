@@ -17,8 +17,9 @@
  *   - the addresses unreadable once it runs (an address was added): "own
  *     addresses: cannot read them, the previous ones stay", and it goes
  *     on until SIGTERM, status 0;
- * and a dry run (one process, no capture child) whose interface is
- * deleted: "capture: ...", EX_IOERR.
+ * a dry run (one process, no capture child) whose interface is deleted:
+ * "capture: ...", EX_IOERR; and a state on a full disk (a small tmpfs in
+ * a mount namespace): a knock refused, "refused=state-unwritable".
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -27,7 +28,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,7 +53,9 @@
 #include "log.h"
 #include "logcap.h"
 #include "privdrop.h"
+#include "knockframe.h"
 #include "sysfail.h"
+#include "tmpfschild.h"
 
 #define SKIP_WHY "not root, or no veth in a network namespace of its own"
 
@@ -86,6 +96,7 @@ struct live_case {
 	void (*meanwhile)(pid_t daemon);        /* in a child, if not NULL */
 	int dry_run;
 	int by_option;          /* -i v0 over the configuration's v1 */
+	int small_disk;         /* the state on a 256 KiB tmpfs of its own */
 };
 
 static const struct live_case *the_case;
@@ -96,6 +107,8 @@ rm_tree(void)
 {
 	char cmd[128];
 
+	snprintf(cmd, sizeof(cmd), "%s/state", dir);
+	(void)umount2(cmd, MNT_DETACH);         /* a small disk, if any */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
@@ -131,6 +144,13 @@ run_case(void)
 	snprintf(path, sizeof(path), "%s/state", dir);
 	if (mkdir(path, 0700) != 0)
 		return 2;
+	if (lc->small_disk) {
+		/* tmpfschild_mount's: exits 77 when it cannot. */
+		tmpfschild_mount(path, "size=256k,mode=0700");
+		if (ip("addr", "add", "198.51.100.2/24", "dev", "v0",
+		    NULL) != 0)
+			return 2;
+	}
 	snprintf(path, sizeof(path), "%s/true", dir);
 	if ((f = fopen(path, "w")) == NULL)
 		return 2;
@@ -206,7 +226,7 @@ static void
 test_unknown_user(void **state)
 {
 	static const struct live_case lc = { "getpwnam", 0, ENOENT, 1,
-	    EX_OSERR, "privilege separation: no user ", NULL, 0, 0 };
+	    EX_OSERR, "privilege separation: no user ", NULL, 0, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -215,7 +235,7 @@ static void
 test_addresses_unreadable(void **state)
 {
 	static const struct live_case lc = { "getifaddrs", 0, ENOMEM, 0,
-	    EX_UNAVAILABLE, "addresses of v0: ", NULL, 0, 0 };
+	    EX_UNAVAILABLE, "addresses of v0: ", NULL, 0, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -224,7 +244,7 @@ static void
 test_child_not_started(void **state)
 {
 	static const struct live_case lc = { "socketpair", 0, EMFILE, 0,
-	    EX_OSERR, "capture process: trying again in 100 ms", NULL, 0, 0 };
+	    EX_OSERR, "capture process: trying again in 100 ms", NULL, 0, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -234,7 +254,7 @@ test_child_not_confined(void **state)
 {
 	static const struct live_case lc = { "chroot", 0, EPERM, 0,
 	    EX_OSERR, "capture process could not confine itself (see above); "
-	    "not running without it", NULL, 0, 0 };
+	    "not running without it", NULL, 0, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -243,7 +263,7 @@ static void
 test_poll_fails(void **state)
 {
 	static const struct live_case lc = { "poll", 0, EBADF, 1,
-	    EX_OSERR, "poll: Bad file descriptor", NULL, 0, 0 };
+	    EX_OSERR, "poll: Bad file descriptor", NULL, 0, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -266,7 +286,7 @@ test_addresses_unreadable_later(void **state)
 {
 	static const struct live_case lc = { "getifaddrs", 1, ENOMEM, 0,
 	    0, "own addresses: cannot read them, the previous ones stay: ",
-	    add_address_then_term, 0, 0 };
+	    add_address_then_term, 0, 0, 0 };
 	(void)state;
 	run(&lc);
 }
@@ -288,7 +308,54 @@ static void
 test_dry_run_capture_lost(void **state)
 {
 	static const struct live_case lc = { NULL, 0, 0, 0, EX_IOERR,
-	    "capture: ", delete_v0, 1, 1 };
+	    "capture: ", delete_v0, 1, 1, 0 };
+	(void)state;
+	run(&lc);
+}
+
+/* The state's disk filled up, then a knock of alice's sent on v1 (it
+ * arrives on v0), then SIGTERM. */
+static void
+fill_disk_then_knock(pid_t daemon)
+{
+	static const char fill[4096];
+	uint8_t frame[SEGMENT_MAX];
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+	    .sll_protocol = htons(ETH_P_IP), .sll_halen = 6,
+	    .sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	char path[128];
+	size_t len;
+	FILE *f;
+	int fd;
+
+	usleep(800000);                 /* it has started */
+	snprintf(path, sizeof(path), "%s/state/fill", dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		while (fwrite(fill, 1, sizeof(fill), f) == sizeof(fill))
+			continue;
+		fclose(f);
+	}
+	len = knock_frame("PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=",
+	    (uint64_t)time(NULL), 1, frame);
+	to.sll_ifindex = (int)if_nametoindex("v1");
+	if ((fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP))) < 0 ||
+	    sendto(fd, frame, len, 0, (struct sockaddr *)&to,
+	    sizeof(to)) != (ssize_t)len)
+		fprintf(stderr, "the knock was not sent\n");
+	if (fd >= 0)
+		close(fd);
+	usleep(800000);
+	kill(daemon, SIGTERM);
+}
+
+/* The state cannot be written (its disk is full): the knock is refused
+ * (the capture process says "refused=state-unwritable"), nothing runs,
+ * and it goes on until SIGTERM, status 0. */
+static void
+test_disk_full_refused(void **state)
+{
+	static const struct live_case lc = { NULL, 0, 0, 0, 0,
+	    "refused=state-unwritable", fill_disk_then_knock, 0, 0, 1 };
 	(void)state;
 	run(&lc);
 }
@@ -304,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_poll_fails),
 		cmocka_unit_test(test_addresses_unreadable_later),
 		cmocka_unit_test(test_dry_run_capture_lost),
+		cmocka_unit_test(test_disk_full_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
