@@ -3,7 +3,8 @@
 # -j without -S, and a stray argument exit 64 with the reason and the
 # usage; -S with a configuration that cannot be read exits 78 naming it,
 # and without SPA_RULES_DIR (no rules read) says no daemon runs (69).
-# -r with address = decides the knocks sent to that address only.
+# -r with address = decides the knocks sent to that address only; -r on a
+# capture that is not there exits 66 naming it.
 set -eu
 sniffer=$SPA_TOP/$SPA_BUILD/sniffer
 tmp=$(mktemp -d)
@@ -34,6 +35,11 @@ rc=0; env -u SPA_RULES_DIR "$sniffer" -c "$tmp/s.conf" -S >"$tmp/out" 2>"$tmp/er
 [ "$rc" = 69 ] || fail "-S without a daemon: exit $rc, wanted 69: $(cat "$tmp/err")"
 grep -q "^sniffer: no sniffer running: no socket at $tmp/st/sniffer.sock" "$tmp/err" ||
 	fail "-S without a daemon: $(cat "$tmp/err")"
+# A capture that is not there: said, exit 66, no verdict line.
+rc=0; "$sniffer" -R rules -c "$tmp/s.conf" -r "$tmp/none.pcap" >"$tmp/out" 2>"$tmp/err" || rc=$?
+[ "$rc" = 66 ] || fail "-r on a missing file: exit $rc, wanted 66: $(cat "$tmp/err")"
+grep -q "^sniffer: $tmp/none.pcap: cannot read capture: " "$tmp/err" || fail "-r on a missing file: $(cat "$tmp/err")"
+[ ! -s "$tmp/out" ] || fail "-r on a missing file printed: $(cat "$tmp/out")"
 # The knock of native-v4-accepted goes to 198.51.100.2.
 for a in 198.51.100.2 203.0.113.99; do
 	(umask 077; sed -e "s|^state =.*|state =|" -e "s|^port = 5001|&\naddress = $a|" \

@@ -32,6 +32,7 @@
 
 #include <sqlite3.h>
 
+#include "addr.h"
 #include "cmdlog.h"
 #include "errcap.h"
 #include "grantrig.h"
@@ -413,6 +414,31 @@ test_recovered_opening_waits(void **state)
 	grantrig_down(&r);
 }
 
+/* A forward through a backend without forward commands: nothing to run,
+ * not granted, nothing recorded. */
+static void
+test_forward_without_commands(void **state)
+{
+	struct rig r;
+	int64_t now = (int64_t)time(NULL);
+	struct grantrec g = grantrig_knock("198.51.100.33", now + 60);
+	(void)state;
+
+	grantrig_rules("files", 0);
+	grantrig_up(&r, "nofwd", "files");
+	assert_int_equal(addr_parse("192.0.2.10", &g.inner), 0);
+	g.inner_port = 22;
+	errcap_to(dir, "nofwd.err");
+	assert_int_equal(grant_grant(r.e, &g, now), SPA_ERR_INVALID);
+	assert_non_null(strstr(errcap_back(dir, "nofwd.err"), "open "
+	    "198.51.100.33 tcp/22 -> 192.0.2.10:22: cannot run its commands"));
+	assert_int_equal(grant_count(r.e), 0);
+	assert_int_equal(grant_busy(r.e), 0);
+	assert_int_equal(grantrig_recorded(&r).n, 0);
+	assert_int_equal(cmdlog_count(dir, "open"), 0);
+	grantrig_down(&r);
+}
+
 /* A close that fails, and a check that cannot run: that proves nothing
  * absent, so the close failed. */
 static void
@@ -578,6 +604,7 @@ main(void)
 		cmocka_unit_test_setup(test_resume_too_late, fresh_log),
 		cmocka_unit_test_setup(test_recovered_opening_waits, fresh_log),
 		cmocka_unit_test_setup(test_check_cannot_run, fresh_log),
+		cmocka_unit_test_setup(test_forward_without_commands, fresh_log),
 		cmocka_unit_test_setup(test_close_all_busy, fresh_log),
 		cmocka_unit_test_setup(test_recover_unreadable, fresh_log),
 		cmocka_unit_test_setup(test_forward_close_fails, fresh_log),

@@ -1,7 +1,8 @@
 /*
  * The daemon's side of sniffer --status (sniffer/status.h) with a real
  * warden: each connection waiting gets the report (a grant of no known
- * user shown as user=-), a few per call and the others at the next; a
+ * user shown as user=-, one of several pairs with the others, a forward
+ * with its inner host), a few per call and the others at the next; a
  * peer that is neither root nor the daemon's user gets nothing.
  */
 #include <setjmp.h>
@@ -79,8 +80,20 @@ test_serve(void **state)
 	assert_int_equal(addr_parse("198.51.100.50", &g.addr), 0);
 	g.expiry = now + 600;
 	assert_int_equal(state_grant_put(st, &g), 0);
+	/* one of two pairs, and a forward */
+	strcpy(g.user, "alice");
+	strcpy(g.action, "ssh");
+	assert_int_equal(addr_parse("198.51.100.51", &g.addr), 0);
+	g.more[0] = (struct grant_port){ IPPROTO_UDP, 53 };
+	g.nmore = 1;
+	assert_int_equal(state_grant_put(st, &g), 0);
+	g.nmore = 0;
+	assert_int_equal(addr_parse("198.51.100.52", &g.addr), 0);
+	assert_int_equal(addr_parse("192.0.2.10", &g.inner), 0);
+	g.inner_port = 2222;
+	assert_int_equal(state_grant_put(st, &g), 0);
 	state_close(st);
-	wardenrig_backend(dir, 0);
+	wardenrig_backend(dir, WARDENRIG_FORWARDS);
 	assert_int_equal(wardenrig_start_alice(&r, dir, sub, now), 0);
 	assert_int_equal(status_listen(sock, &s, err, sizeof(err)), 0);
 
@@ -93,14 +106,18 @@ test_serve(void **state)
 		assert_non_null(strstr(buf, "\ncounter opened 7\n"));
 		assert_non_null(strstr(buf, "\ngrant user=- address="
 		    "198.51.100.50 proto=tcp port=22 "));
-		assert_non_null(strstr(buf, "\nend grants=1 shown=1\n"));
+		assert_non_null(strstr(buf, "address=198.51.100.51 proto=tcp "
+		    "port=22 "));
+		assert_non_null(strstr(buf, " more=udp/53\n"));
+		assert_non_null(strstr(buf, " inner=192.0.2.10:2222\n"));
+		assert_non_null(strstr(buf, "\nend grants=3 shown=3\n"));
 	}
 	/* the fifth waits for the next call */
 	assert_int_equal(recv(fds[4], buf, sizeof(buf), MSG_DONTWAIT), -1);
 	assert_int_equal(errno, EAGAIN);
 	status_serve(s, &(struct status_view){ &m, r.w, now - 5, now });
 	assert_non_null(strstr((answer(fds[4], buf, sizeof(buf)), buf),
-	    "\nend grants=1 shown=1\n"));
+	    "\nend grants=3 shown=3\n"));
 
 	status_close(s);
 	rig_down(&r);
