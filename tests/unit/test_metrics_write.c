@@ -73,7 +73,7 @@ full_disk_child(const char *dir)
 	close(fd);
 	CHECK(unlink(filler) == 0, 20);
 	CHECK(metrics_write(&m, path) == 0, 21);
-	_exit(0);
+	tmpfschild_exit(0);
 }
 
 static void

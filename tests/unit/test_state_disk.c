@@ -100,7 +100,7 @@ full_disk_child(const char *dir)
 	CHECK(replay_seen(rc, tag, 1000), 22);
 	replay_free(rc);
 	state_close(st);
-	_exit(0);
+	tmpfschild_exit(0);
 }
 
 static void

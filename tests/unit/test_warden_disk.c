@@ -106,7 +106,7 @@ full_disk_child(const char *state)
 		warden_stop(r.w);
 		wardenrig_free(&r);
 	}
-	_exit(0);
+	tmpfschild_exit(0);
 }
 
 static void

@@ -10,11 +10,18 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cov.h"
+
+/* In the child: ends it with code, its coverage counts written first
+ * (common/cov.h: _exit runs no exit handler, so they would be lost). */
+#define tmpfschild_exit(code) do { fflush(stdout); cov_dump(); \
+	_exit(code); } while (0)
+
 /* In the child: when cond is false, prints it with its line and exits
  * code. */
 #define CHECK(cond, code) do { if (!(cond)) { \
-	printf("line %d: %s\n", __LINE__, #cond); fflush(stdout); \
-	_exit(code); } } while (0)
+	printf("line %d: %s\n", __LINE__, #cond); tmpfschild_exit(code); \
+	} } while (0)
 
 /* Skips the running test, saying why, unless it runs as root. */
 void tmpfschild_need_root(void);
@@ -24,7 +31,8 @@ void tmpfschild_need_root(void);
 void tmpfschild_mount(const char *dir, const char *opts);
 
 /* Forks child(dir), which never returns (it calls tmpfschild_mount first
- * and _exit at its end), and waits for it; removes dir when rmdir_after.
+ * and tmpfschild_exit at its end), and waits for it; removes dir when
+ * rmdir_after.
  * The running test is skipped when the child exited 77, and fails unless
  * it exited 0. */
 void tmpfschild_run(const char *dir, void (*child)(const char *dir),
