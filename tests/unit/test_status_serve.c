@@ -3,7 +3,9 @@
  * warden: each connection waiting gets the report (a grant of no known
  * user shown as user=-, one of several pairs with the others, a forward
  * with its inner host), a few per call and the others at the next; a
- * peer that is neither root nor the daemon's user gets nothing.
+ * peer that is neither root nor the daemon's user gets nothing.  Without
+ * a state directory the socket goes to /run/spa, made when missing (in a
+ * mount namespace of the test's own, on a tmpfs: never the host's /run).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +30,9 @@
 #include "metrics.h"
 #include "state.h"
 #include "status.h"
+#include "conf.h"
 #include "testfile.h"
+#include "tmpfschild.h"
 #include "wardenrig.h"
 
 static char dir[] = "/tmp/spa-status-serve-XXXXXX";
@@ -180,6 +184,40 @@ test_other_user_gets_nothing(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* In a mount namespace of its own, a tmpfs on /run: the socket of a
+ * memory-only state goes to /run/spa, made 0755 when missing. */
+static void
+run_dir_child(const char *where)
+{
+	static const char text[] = "[sniffer]\nstate =\n[user alice]\n"
+	    "key = " WARDENRIG_ALICE_KEY "\nallow = ssh\n"
+	    "[action ssh]\nopen = tcp/22\n";
+	char path[108], err[512];
+	struct status_server *s;
+	struct conf *c;
+	struct stat sb;
+
+	tmpfschild_mount(where, "size=64k,mode=0755");
+	CHECK(conf_load_string("t.conf", text, &c, err) == 0, 2);
+	CHECK(status_path(c, path, sizeof(path)) == 0, 3);
+	CHECK(strcmp(path, STATUS_RUN_DIR "/" STATUS_SOCKET_NAME) == 0, 4);
+	CHECK(status_listen(path, &s, err, sizeof(err)) == 0, 5);
+	CHECK(stat(STATUS_RUN_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    (sb.st_mode & 0777) == 0755, 6);
+	CHECK(stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode), 7);
+	status_close(s);
+	conf_free(c);
+	tmpfschild_exit(0);
+}
+
+static void
+test_run_dir(void **state)
+{
+	(void)state;
+	tmpfschild_need_root();
+	tmpfschild_run("/run", run_dir_child, 0);
+}
+
 static int
 setup(void **state)
 {
@@ -203,6 +241,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_serve),
 		cmocka_unit_test(test_other_user_gets_nothing),
+		cmocka_unit_test(test_run_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,6 +34,7 @@
 
 static struct clusterrig cr;
 static struct rig r;
+static int no_forwards;         /* up(): a backend without forward commands */
 
 /* One turn of the daemon's loop: commands and Redis. */
 static void
@@ -110,7 +111,7 @@ up(const char *extra)
 	memset(&r, 0, sizeof(r));
 	snprintf(r.state, sizeof(r.state), "%s/state", cr.dir);
 	r.c = load(extra);
-	wardenrig_backend(cr.dir, WARDENRIG_FORWARDS);
+	wardenrig_backend(cr.dir, no_forwards ? 0 : WARDENRIG_FORWARDS);
 	if (firewall_load(cr.dir, "fake", &r.fw, fwerr) != 0)
 		fail_msg("%s", fwerr);
 	r.o.rules_dir = cr.dir;
@@ -309,6 +310,37 @@ test_knocks_claimed(void **state)
 	rig_down(&r);
 }
 
+/* Another node's forward, this node's backend without forward commands:
+ * checked, but nothing opens, nothing counted as applied. */
+static void
+test_grant_not_opened(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct clustermsg m[] = {
+		msg("alice", "fwd", "198.51.100.60", now + 30),
+		msg("alice", "ssh", "198.51.100.61", now + 30),
+	};
+	const struct cluster_counts *k;
+	(void)state;
+
+	no_forwards = 1;
+	up("");
+	no_forwards = 0;
+	k = warden_cluster_counts(r.w);
+	push(m, 2);
+	assert_int_equal(until(&k->applied, 1), 0);
+	wait_log("open", 1);
+	(void)reads(2);
+	assert_int_equal(k->applied, 1);
+	assert_int_equal(k->dropped, 0);
+	assert_int_equal(warden_grant_count(r.w), 1);
+	assert_int_equal(cmdlog_count(cr.dir, "fopen"), 0);
+	if (strstr(clusterrig_log(&cr), "open 198.51.100.60 tcp/2222 -> "
+	    "192.0.2.10:22: cannot run its commands") == NULL)
+		fail_msg("log:\n%s", cr.log);
+	rig_down(&r);
+}
+
 /* A reload that changes any of the [cluster] section's settings says the
  * running one stays; one that changes none says nothing. */
 static void
@@ -418,6 +450,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dry_run_alone, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reload_cluster, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_grant_not_opened, setup,
 		    teardown),
 	};
 
