@@ -3,7 +3,9 @@
  * the metrics file (sniffer/metrics.h) whose temporary cannot be made
  * readable is not written, the old one stays; the status socket
  * (sniffer/status.h) that cannot be made fails to listen, and one left
- * there that cannot be probed counts as another sniffer's, never taken.
+ * there that cannot be probed counts as another sniffer's, never taken;
+ * one that cannot be bound leaves nothing; a peer whose credentials
+ * cannot be read gets nothing.
  * The status client (sniffer/statuscli.h): a socket it cannot make is
  * no daemon reached, said why; a read interrupted goes on; recorded
  * grants it cannot read are an error, not an empty list.
@@ -103,6 +105,42 @@ test_status_socket_fails(void **state)
 	/* probed, it is stale: replaced */
 	assert_int_equal(status_listen(path, &s, err, sizeof(err)), 0);
 	status_close(s);
+
+	/* bound: no; its socket closed, nothing left there */
+	sysfail_arm("bind", 0, EADDRINUSE);
+	assert_int_equal(status_listen(path, &s, err, sizeof(err)),
+	    SPA_ERR_SYSTEM);
+	assert_int_equal(sysfail_failed("bind"), 1);
+	sysfail_clear();
+	assert_null(s);
+	assert_non_null(strstr(err, "Address already in use"));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* A peer whose credentials cannot be read gets nothing. */
+static void
+test_status_peer_unknown(void **state)
+{
+	struct status_server *s;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct metrics m = { 0 };
+	char path[96], err[256];
+	int fd;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/peer.sock", dir);
+	assert_int_equal(status_listen(path, &s, err, sizeof(err)), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sysfail_arm("getsockopt", 0, EBADF);
+	/* no report is built for it: no warden needed */
+	status_serve(s, &(struct status_view){ &m, NULL, 0, 0 });
+	assert_int_equal(sysfail_failed("getsockopt"), 1);
+	sysfail_clear();
+	assert_int_equal(read(fd, err, sizeof(err)), 0);        /* closed */
+	close(fd);
+	status_close(s);
 }
 
 static void
@@ -185,6 +223,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics_fchmod_fails),
 		cmocka_unit_test(test_status_socket_fails),
+		cmocka_unit_test(test_status_peer_unknown),
 		cmocka_unit_test(test_status_client_fails),
 	};
 
