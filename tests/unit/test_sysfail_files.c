@@ -1,11 +1,11 @@
 /*
  * The daemon's own files when a system call fails (tests/unit/sysfail.h):
  * the metrics file (sniffer/metrics.h) whose temporary cannot be made
- * readable is not written, the old one stays; the status socket
- * (sniffer/status.h) that cannot be made fails to listen, and one left
- * there that cannot be probed counts as another sniffer's, never taken;
- * one that cannot be bound leaves nothing; a peer whose credentials
- * cannot be read gets nothing.
+ * readable, or whose close fails, is not written, the old one stays; the
+ * status socket (sniffer/status.h) that cannot be made fails to listen,
+ * and one left there that cannot be probed counts as another sniffer's,
+ * never taken; one that cannot be bound leaves nothing; a peer whose
+ * credentials cannot be read gets nothing.
  * The status client (sniffer/statuscli.h): a socket it cannot make is
  * no daemon reached, said why; a read interrupted goes on; recorded
  * grants it cannot read are an error, not an empty list.
@@ -67,6 +67,35 @@ test_metrics_fchmod_fails(void **state)
 		;
 	fclose(fp);
 	assert_string_equal(text, "spa_sniffer_grants_opened_total 3\n");
+}
+
+/* The temporary written, its close reports an error (a write the disk
+ * took back): not renamed over the file, removed. */
+static void
+test_metrics_close_fails(void **state)
+{
+	struct metrics m = { .opened = 5 };
+	char path[128], tmp[136], text[64];
+	FILE *fp;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/c.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(metrics_write(&m, path), 0);
+	m.opened = 6;
+	sysfail_arm("close", 0, EIO);
+	errno = 0;
+	assert_int_equal(metrics_write(&m, path), SPA_ERR_SYSTEM);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(sysfail_failed("close"), 1);
+	sysfail_clear();
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_non_null(fp = fopen(path, "r"));
+	while (fgets(text, sizeof(text), fp) != NULL &&
+	    strncmp(text, "spa_sniffer_grants_opened_total ", 32) != 0)
+		;
+	fclose(fp);
+	assert_string_equal(text, "spa_sniffer_grants_opened_total 5\n");
 }
 
 static void
@@ -222,6 +251,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics_fchmod_fails),
+		cmocka_unit_test(test_metrics_close_fails),
 		cmocka_unit_test(test_status_socket_fails),
 		cmocka_unit_test(test_status_peer_unknown),
 		cmocka_unit_test(test_status_client_fails),
