@@ -1,5 +1,6 @@
 #include "cmdseq.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,18 +222,21 @@ cmdseq_sync(char *const *words, const struct spawn_opts *opts,
 	char *argv[TEMPLATE_MAX_WORDS + 1], err[SPAWN_ERR_MAX];
 	struct spawn_status st;
 	size_t pos = 0;
-	int may_fail, v;
+	int may_fail, rc, v;
 
 	while (cmdseq_next(words, &pos, argv, TEMPLATE_MAX_WORDS + 1,
 	    &may_fail)) {
 		cmdseq_log_start(argv);
 		if (nftexec_is(argv[0]))
 			nftexec_run(argv, &st, err, sizeof(err));
-		else if (spawn_run_sync(argv, opts, &st, err,
-		    sizeof(err)) != 0) {
+		else if ((rc = spawn_run_sync(argv, opts, &st, err,
+		    sizeof(err))) != 0) {
+			/* the errno of a failed call; none for a refusal */
 			st.outcome = SPAWN_FAILED;
-			st.code = 0;
-			snprintf(err, sizeof(err), "cannot start it");
+			st.code = rc == SPA_ERR_SYSTEM ? errno :
+			    rc == SPA_ERR_NOMEM ? ENOMEM : 0;
+			snprintf(err, sizeof(err), "cannot start it: %s",
+			    err_str(rc));
 		}
 		if ((v = verdict(argv, &st, err, may_fail)) != 1)
 			return v;

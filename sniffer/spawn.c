@@ -737,7 +737,11 @@ spawn_status_str(const struct spawn_status *st, char *buf, size_t len)
 		snprintf(buf, len, "killed: time limit exceeded");
 		break;
 	case SPAWN_FAILED:
-		snprintf(buf, len, "not started: %s", strerror(st->code));
+		if (st->code != 0)
+			snprintf(buf, len, "not started: %s",
+			    strerror(st->code));
+		else
+			snprintf(buf, len, "not started");
 		break;
 	}
 }

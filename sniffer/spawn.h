@@ -50,7 +50,8 @@ enum spawn_outcome {
 	                         * its time limit passed; code: SIGKILL */
 	SPAWN_FAILED,           /* never started (fork, pipe...), or its status
 	                         * was lost (ECHILD: SIGCHLD ignored); code:
-	                         * errno */
+	                         * errno, or 0 when it was refused before any
+	                         * call (a relative path) */
 };
 
 struct spawn_status {

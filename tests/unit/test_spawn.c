@@ -709,6 +709,10 @@ test_status_str(void **state)
 	spawn_status_str(&failed, text, sizeof(text));
 	assert_string_equal(text, "not started: Resource temporarily "
 	    "unavailable");
+	/* refused before any call: no errno to tell ("Success" it was) */
+	spawn_status_str(&(struct spawn_status){ SPAWN_FAILED, 0 }, text,
+	    sizeof(text));
+	assert_string_equal(text, "not started");
 	spawn_status_str(&(struct spawn_status){ SPAWN_SIGNALED, SIGTERM },
 	    text, sizeof(text));
 	assert_string_equal(text, "killed by signal 15 (SIGTERM)");
