@@ -3,9 +3,20 @@
  * armed, else makes the real call.  GNUmakefile wraps (ld --wrap) every
  * name defined here, by SYSFAIL_WRAP or as a __wrap_ function beginning
  * a line, in the tests test_sysfail_*.c.
+ *
+ * The project's objects are built with 64-bit file offsets (hiredis's
+ * pkg-config flags give -D_FILE_OFFSET_BITS=64), so glibc's headers make
+ * their open, fcntl, stat, lstat, fstat and readdir calls of open64,
+ * fcntl64, stat64, lstat64, fstat64 and readdir64 (see `nm`): those are
+ * the names wrapped here, each armed by its plain name
+ * (sysfail_arm("stat", ...) fails the next stat64).
  */
-#define _GNU_SOURCE
+#define _GNU_SOURCE                     /* the *64 declarations */
 #include "sysfail.h"
+
+#if !defined(_FILE_OFFSET_BITS) || _FILE_OFFSET_BITS != 64
+#error "built without -D_FILE_OFFSET_BITS=64: the project would call open, stat... and not the *64 calls wrapped here, so nothing would fail"
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,13 +51,9 @@ SYSFAIL_WRAP(int, chdir, (const char *p), (p))
 SYSFAIL_WRAP_PTR(struct passwd *, getpwnam, (const char *n), (n))
 
 /* Files and directories. */
-SYSFAIL_WRAP(int, stat, (const char *p, struct stat *st), (p, st))
-SYSFAIL_WRAP(int, lstat, (const char *p, struct stat *st), (p, st))
-SYSFAIL_WRAP(int, fstat, (int fd, struct stat *st), (fd, st))
 SYSFAIL_WRAP(int, mkdir, (const char *p, mode_t m), (p, m))
 SYSFAIL_WRAP(int, fchmod, (int fd, mode_t m), (fd, m))
 SYSFAIL_WRAP_PTR(DIR *, fdopendir, (int fd), (fd))
-SYSFAIL_WRAP_PTR(struct dirent *, readdir, (DIR *d), (d))
 SYSFAIL_WRAP(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
 SYSFAIL_WRAP(int, dup2, (int a, int b), (a, b))
 SYSFAIL_WRAP(int, pipe2, (int fds[2], int flags), (fds, flags))
@@ -70,12 +77,45 @@ SYSFAIL_WRAP(ssize_t, send, (int fd, const void *b, size_t n, int f), (fd, b, n,
 SYSFAIL_WRAP(ssize_t, recv, (int fd, void *b, size_t n, int f), (fd, b, n, f))
 SYSFAIL_WRAP(int, epoll_ctl, (int e, int op, int fd, struct epoll_event *ev), (e, op, fd, ev))
 
+/* The large-file calls, armed by their plain names. */
+int __real_stat64(const char *p, struct stat64 *st);
+int __wrap_stat64(const char *p, struct stat64 *st);
+int
+__wrap_stat64(const char *p, struct stat64 *st)
+{
+	return sysfail_hit("stat") ? -1 : __real_stat64(p, st);
+}
+
+int __real_lstat64(const char *p, struct stat64 *st);
+int __wrap_lstat64(const char *p, struct stat64 *st);
+int
+__wrap_lstat64(const char *p, struct stat64 *st)
+{
+	return sysfail_hit("lstat") ? -1 : __real_lstat64(p, st);
+}
+
+int __real_fstat64(int fd, struct stat64 *st);
+int __wrap_fstat64(int fd, struct stat64 *st);
+int
+__wrap_fstat64(int fd, struct stat64 *st)
+{
+	return sysfail_hit("fstat") ? -1 : __real_fstat64(fd, st);
+}
+
+struct dirent64 *__real_readdir64(DIR *d);
+struct dirent64 *__wrap_readdir64(DIR *d);
+struct dirent64 *
+__wrap_readdir64(DIR *d)
+{
+	return sysfail_hit("readdir") ? NULL : __real_readdir64(d);
+}
+
 /* The variadic ones: their optional arguments are passed on as the
  * callers in this project pass them. */
-int __real_open(const char *path, int flags, ...);
-int __wrap_open(const char *path, int flags, ...);
+int __real_open64(const char *path, int flags, ...);
+int __wrap_open64(const char *path, int flags, ...);
 int
-__wrap_open(const char *path, int flags, ...)
+__wrap_open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
@@ -88,7 +128,7 @@ __wrap_open(const char *path, int flags, ...)
 	}
 	if (sysfail_hit("open"))
 		return -1;
-	return __real_open(path, flags, mode);
+	return __real_open64(path, flags, mode);
 }
 
 /* prctl(2) takes four more unsigned longs whatever the option. */
@@ -145,10 +185,10 @@ __wrap_ioctl(int fd, unsigned long req, ...)
 	return __real_ioctl(fd, req, arg);
 }
 
-int __real_fcntl(int fd, int cmd, ...);
-int __wrap_fcntl(int fd, int cmd, ...);
+int __real_fcntl64(int fd, int cmd, ...);
+int __wrap_fcntl64(int fd, int cmd, ...);
 int
-__wrap_fcntl(int fd, int cmd, ...)
+__wrap_fcntl64(int fd, int cmd, ...)
 {
 	void *arg;
 	va_list ap;
@@ -158,7 +198,7 @@ __wrap_fcntl(int fd, int cmd, ...)
 	va_end(ap);
 	if (sysfail_hit("fcntl"))
 		return -1;
-	return __real_fcntl(fd, cmd, arg);
+	return __real_fcntl64(fd, cmd, arg);
 }
 
 /* libseccomp reports failures as a negative errno, and seccomp_init as
