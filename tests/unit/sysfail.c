@@ -1,5 +1,6 @@
 /* The table of armed failures of tests/unit/sysfail.h. */
 #include "sysfail.h"
+#include "testfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -81,6 +82,13 @@ void
 sysfail_clear(void)
 {
 	memset(sysfail_slots, 0, sizeof(sysfail_slots));
+}
+
+int
+sysfail_dir_teardown(void **state)
+{
+	sysfail_clear();
+	return testfile_dir_teardown(state);
 }
 
 int

@@ -27,6 +27,9 @@ void sysfail_arm_all(const char *call, int err);
 unsigned sysfail_failed(const char *call);
 /* Disarms everything. */
 void sysfail_clear(void);
+/* A cmocka teardown: disarms everything (a test that failed may have left
+ * a call armed), then removes testfile_dir (tests/unit/testfile.h). */
+int sysfail_dir_teardown(void **state);
 
 /* For the wrappers: 1 when this call of `call` is to fail (errno is then
  * set), else 0. */

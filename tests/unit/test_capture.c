@@ -21,7 +21,7 @@
 #include "err.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-capture-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 /* An empty capture file of linktype. */
 static void
@@ -142,20 +142,6 @@ test_capture_live(void **state)
 	capture_close(&c);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -166,5 +152,5 @@ main(void)
 		cmocka_unit_test(test_capture_live),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testfile_dir_setup, testfile_dir_teardown);
 }

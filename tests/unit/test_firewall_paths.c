@@ -24,22 +24,7 @@
 #include "firewall.h"
 #include "testfile.h"
 
-static char tmpdir[64];
-
-static int
-tmpdir_make(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/spa-test-firewall-paths.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-tmpdir_remove(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(tmpdir);
-}
+static char *const tmpdir = testfile_dir;       /* testfile_dir_setup() */
 
 /* text must be refused with "tmpdir/fw" followed by want. */
 static void
@@ -165,5 +150,6 @@ main(void)
 		cmocka_unit_test(test_relative_dir),
 	};
 
-	return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
+	return cmocka_run_group_tests(tests, testfile_dir_setup,
+	    testfile_dir_teardown);
 }

@@ -29,7 +29,7 @@
 #include "grant.h"
 #include "log.h"
 
-static char dir[] = "/tmp/spa-grant-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 write_file(const char *name, const char *text, mode_t mode)
@@ -481,18 +481,10 @@ test_grant_state_unwritable(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	grantrig_setup(dir);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
 }
 
 static int
@@ -523,5 +515,5 @@ main(void)
 	};
 
 	log_init("test_grant", 1, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
 }

@@ -42,7 +42,7 @@
 #include "log.h"
 #include "state.h"
 
-static char dir[] = "/tmp/spa-grant-paths-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 write_file(const char *name, const char *text, mode_t mode)
@@ -566,18 +566,10 @@ test_forward_close_fails(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	grantrig_setup(dir);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
 }
 
 static int
@@ -611,5 +603,5 @@ main(void)
 	};
 
 	log_init("test_grant_paths", 1, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
 }

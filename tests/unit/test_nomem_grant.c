@@ -22,7 +22,7 @@
 #include "state.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-nomem-grant-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 test_grant(void **state)
@@ -96,19 +96,11 @@ test_recover(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	grantrig_setup(dir);
 	grantrig_rules("files", 0);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
 }
 
 int
@@ -119,5 +111,5 @@ main(void)
 		cmocka_unit_test(test_recover),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
 }

@@ -19,7 +19,7 @@
 #include "err.h"
 #include "state.h"
 
-static char dir[] = "/tmp/spa-state-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 tag_of(uint8_t n, uint8_t tag[32])
@@ -471,20 +471,6 @@ test_state_memory_and_errors(void **state)
 	assert_non_null(strstr(err, "/proc/spa-cannot-exist/x"));
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -501,5 +487,5 @@ main(void)
 		cmocka_unit_test(test_state_memory_and_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testfile_dir_setup, testfile_dir_teardown);
 }

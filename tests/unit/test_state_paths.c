@@ -30,7 +30,7 @@
 #include "staterig.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-state-paths-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 /* One integer a query on the file gives. */
 static long long
@@ -313,20 +313,6 @@ test_table_gone(void **state)
 	state_close(st);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -339,5 +325,5 @@ main(void)
 		cmocka_unit_test(test_table_gone),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testfile_dir_setup, testfile_dir_teardown);
 }

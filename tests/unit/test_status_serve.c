@@ -35,7 +35,7 @@
 #include "tmpfschild.h"
 #include "wardenrig.h"
 
-static char dir[] = "/tmp/spa-status-serve-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 static char sock[96];
 
 static int
@@ -221,18 +221,10 @@ test_run_dir(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
 }
 
 int
@@ -244,5 +236,5 @@ main(void)
 		cmocka_unit_test(test_run_dir),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
 }

@@ -37,7 +37,7 @@
 #include "statusrig.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-statuscli-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 static char sock[96];
 
 static const char good_report[] =
@@ -439,19 +439,11 @@ test_listen_refusals(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
 }
 
 int
@@ -470,5 +462,5 @@ main(void)
 		cmocka_unit_test(test_listen_refusals),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
 }

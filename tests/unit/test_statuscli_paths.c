@@ -53,7 +53,7 @@
 	_exit(n); \
 } while (0)
 
-static char dir[] = "/tmp/spa-statuscli-paths-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 static char sock[96];
 
 static size_t
@@ -287,19 +287,11 @@ test_database_many_grants(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
 }
 
 int
@@ -314,5 +306,5 @@ main(void)
 		cmocka_unit_test(test_database_many_grants),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
 }

@@ -39,7 +39,7 @@
 #include "sysfail.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-sysfail-files-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 test_metrics_fchmod_fails(void **state)
@@ -231,21 +231,6 @@ test_status_client_fails(void **state)
 	conf_free(c);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	sysfail_clear();
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -257,5 +242,5 @@ main(void)
 		cmocka_unit_test(test_status_client_fails),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testfile_dir_setup, sysfail_dir_teardown);
 }

@@ -27,7 +27,7 @@
 #include "sysfail.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-sysfail-grant-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 /* Every statement of the state fails from now on. */
 static void
@@ -151,8 +151,7 @@ test_resume_unrecorded(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	grantrig_setup(dir);
 	grantrig_rules("files", 0);
@@ -167,14 +166,6 @@ fresh(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	sysfail_clear();
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -185,5 +176,5 @@ main(void)
 		cmocka_unit_test_setup(test_resume_unrecorded, fresh),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, sysfail_dir_teardown);
 }

@@ -30,7 +30,7 @@
 #include "sysfail.h"
 #include "testfile.h"
 
-static char dir[] = "/tmp/spa-sysfail-state-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static struct state *
 open_memory(void)
@@ -368,21 +368,6 @@ test_commit(void **state)
 	state_close(st);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	sysfail_clear();
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -398,5 +383,5 @@ main(void)
 		cmocka_unit_test(test_commit),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testfile_dir_setup, sysfail_dir_teardown);
 }

@@ -23,7 +23,7 @@
 #include "testfile.h"
 #include "wardenrig.h"
 
-static char dir[] = "/tmp/spa-sysfail-warden-XXXXXX";
+static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 test_start_state_fails(void **state)
@@ -62,21 +62,6 @@ test_start_state_fails(void **state)
 	}
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	sysfail_clear();
-	return testfile_remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -84,5 +69,5 @@ main(void)
 		cmocka_unit_test(test_start_state_fails),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testfile_dir_setup, sysfail_dir_teardown);
 }

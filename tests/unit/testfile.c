@@ -1,9 +1,11 @@
+#define _GNU_SOURCE                     /* program_invocation_short_name */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,4 +41,22 @@ testfile_remove_tree(const char *dir)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+char testfile_dir[256];
+
+int
+testfile_dir_setup(void **state)
+{
+	(void)state;
+	snprintf(testfile_dir, sizeof(testfile_dir), "/tmp/spa-%s-XXXXXX",
+	    program_invocation_short_name);
+	return mkdtemp(testfile_dir) == NULL ? -1 : 0;
+}
+
+int
+testfile_dir_teardown(void **state)
+{
+	(void)state;
+	return testfile_remove_tree(testfile_dir);
 }

@@ -16,4 +16,13 @@ void testfile_write(const char *dir, const char *name, const char *text,
  * -1. */
 int testfile_remove_tree(const char *dir);
 
+/* A temporary directory for a group of tests (or for each test):
+ * testfile_dir_setup makes /tmp/spa-PROGRAM-XXXXXX and names it in
+ * testfile_dir, testfile_dir_teardown removes it and everything under it.
+ * They are cmocka setup and teardown functions (0 or -1), or can begin and
+ * end ones that do more. */
+extern char testfile_dir[];
+int testfile_dir_setup(void **state);
+int testfile_dir_teardown(void **state);
+
 #endif
