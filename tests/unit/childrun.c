@@ -6,27 +6,34 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include "kidrun.h"
+
+struct childrun_fn {
+	int (*fn)(void);
+};
+
+static int
+childrun_call(const void *arg)
+{
+	return ((const struct childrun_fn *)arg)->fn();
+}
+
+void
+childrun_verdict(int code, const char *skip_why)
+{
+	if (code == 77) {
+		print_message("%s\n", skip_why);
+		skip();
+	}
+	assert_int_equal(code, 0);
+}
 
 void
 childrun(int (*fn)(void), const char *skip_why)
 {
-	int status;
-	pid_t pid;
+	struct childrun_fn box = { fn };
 
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		exit(fn());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("%s\n", skip_why);
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	childrun_verdict(kidrun_ending(childrun_call, &box, exit), skip_why);
 }

@@ -22,7 +22,8 @@ kidrun_exit(int code)
 }
 
 int
-kidrun(int (*fn)(const void *arg), const void *arg)
+kidrun_ending(int (*fn)(const void *arg), const void *arg,
+    void (*end)(int code))
 {
 	int status;
 	pid_t pid;
@@ -30,9 +31,17 @@ kidrun(int (*fn)(const void *arg), const void *arg)
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0)
-		kidrun_exit(fn(arg));
+	if (pid == 0) {
+		end(fn(arg));
+		kidrun_exit(127);       /* end returned */
+	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) :
 	    128 + WTERMSIG(status);
+}
+
+int
+kidrun(int (*fn)(const void *arg), const void *arg)
+{
+	return kidrun_ending(fn, arg, kidrun_exit);
 }

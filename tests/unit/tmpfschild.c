@@ -8,9 +8,10 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "childrun.h"
+#include "kidrun.h"
 #include "tmpfschild.h"
 
 void
@@ -31,25 +32,28 @@ tmpfschild_mount(const char *dir, const char *opts)
 		_exit(77);
 }
 
+struct tmpfschild_fn {
+	void (*child)(const char *dir);
+	const char *dir;
+};
+
+static int
+tmpfschild_call(const void *arg)
+{
+	const struct tmpfschild_fn *c = arg;
+
+	c->child(c->dir);       /* never returns */
+	return 127;
+}
+
 void
 tmpfschild_run(const char *dir, void (*child)(const char *dir),
     int rmdir_after)
 {
-	int status;
-	pid_t pid;
+	struct tmpfschild_fn c = { child, dir };
+	int code = kidrun(tmpfschild_call, &c);
 
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		child(dir);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (rmdir_after)
 		rmdir(dir);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77) {
-		print_message("no mount namespace here\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	childrun_verdict(code, "no mount namespace here");
 }
