@@ -56,35 +56,9 @@
 #include "knockframe.h"
 #include "sysfail.h"
 #include "tmpfschild.h"
+#include "vethns.h"
 
 #define SKIP_WHY "not root, or no veth in a network namespace of its own"
-
-/* Runs `ip ARGS...` (NULL-terminated): 0 when it exits 0. */
-static int
-ip(const char *arg, ...)
-{
-	char *argv[12] = { (char *)(uintptr_t)"ip" };
-	size_t n = 1;
-	va_list ap;
-	int status;
-	pid_t pid;
-
-	va_start(ap, arg);
-	for (; arg != NULL && n < 11; arg = va_arg(ap, const char *))
-		argv[n++] = (char *)(uintptr_t)arg;     /* execvp's type */
-	va_end(ap);
-	argv[n] = NULL;
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid == 0) {
-		execvp("ip", argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
 
 struct live_case {
 	const char *call;       /* armed just before live_run */
@@ -129,13 +103,10 @@ run_case(void)
 	FILE *f;
 	int rc;
 
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0 ||
-	    ip("link", "add", "v0", "type", "veth", "peer", "name", "v1",
-	    NULL) != 0 || privdrop_lookup(&t, err, sizeof(err)) != 0)
+	if ((rc = vethns_new()) != 0)
+		return rc;
+	if (privdrop_lookup(&t, err, sizeof(err)) != 0)
 		return 77;
-	if (ip("link", "set", "v0", "up", NULL) != 0 ||
-	    ip("link", "set", "v1", "up", NULL) != 0)
-		return 2;
 	alarm(20);                      /* never hangs the suite */
 	umask(077);                     /* the configuration holds a key */
 	snprintf(dir, sizeof(dir), "/tmp/spa-live-XXXXXX");
@@ -147,7 +118,7 @@ run_case(void)
 	if (lc->small_disk) {
 		/* tmpfschild_mount's: exits 77 when it cannot. */
 		tmpfschild_mount(path, "size=256k,mode=0700");
-		if (ip("addr", "add", "198.51.100.2/24", "dev", "v0",
+		if (vethns_ip("addr", "add", "198.51.100.2/24", "dev", "v0",
 		    NULL) != 0)
 			return 2;
 	}
@@ -273,7 +244,7 @@ static void
 add_address_then_term(pid_t daemon)
 {
 	usleep(800000);
-	if (ip("addr", "add", "198.51.100.2/24", "dev", "v0", NULL) != 0)
+	if (vethns_ip("addr", "add", "198.51.100.2/24", "dev", "v0", NULL) != 0)
 		fprintf(stderr, "ip addr add failed\n");
 	usleep(500000);
 	kill(daemon, SIGTERM);
@@ -297,7 +268,7 @@ delete_v0(pid_t daemon)
 {
 	(void)daemon;
 	usleep(500000);
-	if (ip("link", "del", "v0", NULL) != 0)
+	if (vethns_ip("link", "del", "v0", NULL) != 0)
 		fprintf(stderr, "ip link del failed\n");
 }
 
@@ -320,13 +291,9 @@ fill_disk_then_knock(pid_t daemon)
 {
 	static const char fill[4096];
 	uint8_t frame[SEGMENT_MAX];
-	struct sockaddr_ll to = { .sll_family = AF_PACKET,
-	    .sll_protocol = htons(ETH_P_IP), .sll_halen = 6,
-	    .sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 	char path[128];
 	size_t len;
 	FILE *f;
-	int fd;
 
 	usleep(800000);                 /* it has started */
 	snprintf(path, sizeof(path), "%s/state/fill", dir);
@@ -337,13 +304,8 @@ fill_disk_then_knock(pid_t daemon)
 	}
 	len = knock_frame("PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=",
 	    (uint64_t)time(NULL), 1, frame);
-	to.sll_ifindex = (int)if_nametoindex("v1");
-	if ((fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP))) < 0 ||
-	    sendto(fd, frame, len, 0, (struct sockaddr *)&to,
-	    sizeof(to)) != (ssize_t)len)
+	if (vethns_send(frame, len) != 0)
 		fprintf(stderr, "the knock was not sent\n");
-	if (fd >= 0)
-		close(fd);
 	usleep(800000);
 	kill(daemon, SIGTERM);
 }
