@@ -35,6 +35,15 @@ grantrig_setup(const char *d)
 	testfile_write(dir, "fw.sh", fw_script, 0755);
 }
 
+int
+grantrig_dir_setup(void **state)
+{
+	if (testfile_dir_setup(state) != 0)
+		return -1;
+	grantrig_setup(testfile_dir);
+	return 0;
+}
+
 void
 grantrig_rules(const char *name, int extra_close)
 {

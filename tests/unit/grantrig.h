@@ -19,6 +19,10 @@
  * file. */
 void grantrig_setup(const char *dir);
 
+/* A cmocka setup: testfile_dir_setup (tests/unit/testfile.h), then
+ * grantrig_setup(testfile_dir).  0 or -1. */
+int grantrig_dir_setup(void **state);
+
 /* A rules file "name" for the fw.sh backend; extra_close words are
  * appended as more close commands before the real one. */
 void grantrig_rules(const char *name, int extra_close);

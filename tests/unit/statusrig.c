@@ -13,8 +13,22 @@
 #include <unistd.h>
 
 #include "cov.h"
+#include "status.h"
 #include "statuscli.h"
 #include "statusrig.h"
+#include "testfile.h"
+
+char statusrig_sock[96];
+
+int
+statusrig_setup(void **state)
+{
+	if (testfile_dir_setup(state) != 0)
+		return -1;
+	snprintf(statusrig_sock, sizeof(statusrig_sock), "%s/%s", testfile_dir,
+	    STATUS_SOCKET_NAME);
+	return 0;
+}
 
 struct conf *
 statusrig_conf(const char *state_dir)

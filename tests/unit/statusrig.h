@@ -11,6 +11,14 @@
 
 #include "conf.h"
 
+/* The status socket's path in testfile_dir (tests/unit/testfile.h), as
+ * statusrig_setup names it. */
+extern char statusrig_sock[];
+
+/* A cmocka setup: testfile_dir_setup, and statusrig_sock named there
+ * (nothing bound). */
+int statusrig_setup(void **state);
+
 /* A configuration with one user and action whose state is state_dir. */
 struct conf *statusrig_conf(const char *state_dir);
 

@@ -479,15 +479,6 @@ test_grant_state_unwritable(void **state)
 }
 
 static int
-setup(void **state)
-{
-	if (testfile_dir_setup(state) != 0)
-		return -1;
-	grantrig_setup(dir);
-	return 0;
-}
-
-static int
 fresh_log(void **state)
 {
 	(void)state;
@@ -515,5 +506,6 @@ main(void)
 	};
 
 	log_init("test_grant", 1, 0);
-	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
+	return cmocka_run_group_tests(tests, grantrig_dir_setup,
+	    testfile_dir_teardown);
 }

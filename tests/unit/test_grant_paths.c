@@ -564,15 +564,6 @@ test_forward_close_fails(void **state)
 }
 
 static int
-setup(void **state)
-{
-	if (testfile_dir_setup(state) != 0)
-		return -1;
-	grantrig_setup(dir);
-	return 0;
-}
-
-static int
 fresh_log(void **state)
 {
 	(void)state;
@@ -603,5 +594,6 @@ main(void)
 	};
 
 	log_init("test_grant_paths", 1, 0);
-	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
+	return cmocka_run_group_tests(tests, grantrig_dir_setup,
+	    testfile_dir_teardown);
 }

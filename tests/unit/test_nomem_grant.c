@@ -22,7 +22,6 @@
 #include "state.h"
 #include "testfile.h"
 
-static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
 static void
 test_grant(void **state)
@@ -96,9 +95,8 @@ test_recover(void **state)
 static int
 setup(void **state)
 {
-	if (testfile_dir_setup(state) != 0)
+	if (grantrig_dir_setup(state) != 0)
 		return -1;
-	grantrig_setup(dir);
 	grantrig_rules("files", 0);
 	return 0;
 }

@@ -31,12 +31,13 @@
 #include "state.h"
 #include "status.h"
 #include "conf.h"
+#include "statusrig.h"
 #include "testfile.h"
 #include "tmpfschild.h"
 #include "wardenrig.h"
 
 static char *const dir = testfile_dir;  /* testfile_dir_setup() */
-static char sock[96];
+static char *const sock = statusrig_sock;      /* statusrig_setup() */
 
 static int
 dial(void)
@@ -218,15 +219,6 @@ test_run_dir(void **state)
 	tmpfschild_run("/run", run_dir_child, 0);
 }
 
-static int
-setup(void **state)
-{
-	if (testfile_dir_setup(state) != 0)
-		return -1;
-	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -236,5 +228,6 @@ main(void)
 		cmocka_unit_test(test_run_dir),
 	};
 
-	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
+	return cmocka_run_group_tests(tests, statusrig_setup,
+	    testfile_dir_teardown);
 }

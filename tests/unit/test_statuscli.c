@@ -38,7 +38,7 @@
 #include "testfile.h"
 
 static char *const dir = testfile_dir;  /* testfile_dir_setup() */
-static char sock[96];
+static char *const sock = statusrig_sock;      /* statusrig_setup() */
 
 static const char good_report[] =
     "spa-status 1\npid 4242\nstarted 1764237000\nnow 1764237100\n"
@@ -440,10 +440,7 @@ static int
 setup(void **state)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if (testfile_dir_setup(state) != 0)
-		return -1;
-	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
-	return 0;
+	return statusrig_setup(state);
 }
 
 int

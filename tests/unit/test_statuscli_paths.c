@@ -54,7 +54,7 @@
 } while (0)
 
 static char *const dir = testfile_dir;  /* testfile_dir_setup() */
-static char sock[96];
+static char *const sock = statusrig_sock;      /* statusrig_setup() */
 
 static size_t
 count(const char *hay, const char *needle)
@@ -288,10 +288,7 @@ static int
 setup(void **state)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if (testfile_dir_setup(state) != 0)
-		return -1;
-	snprintf(sock, sizeof(sock), "%s/%s", dir, STATUS_SOCKET_NAME);
-	return 0;
+	return statusrig_setup(state);
 }
 
 int

@@ -41,26 +41,27 @@
 
 static char *const dir = testfile_dir;  /* testfile_dir_setup() */
 
+/* metrics_write over an old file with call failing (err_no):
+ * SPA_ERR_SYSTEM with that errno, not renamed over the file, the
+ * temporary removed, the old file as it was. */
 static void
-test_metrics_fchmod_fails(void **state)
+metrics_write_fails(const char *call, int err_no)
 {
 	struct metrics m = { .opened = 3 };
 	char path[128], tmp[136], text[64];
 	FILE *fp;
-	(void)state;
 
-	snprintf(path, sizeof(path), "%s/m.prom", dir);
+	snprintf(path, sizeof(path), "%s/%s.prom", dir, call);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	assert_int_equal(metrics_write(&m, path), 0);
 	m.opened = 4;
-	sysfail_arm("fchmod", 0, EPERM);
+	sysfail_arm(call, 0, err_no);
 	errno = 0;
 	assert_int_equal(metrics_write(&m, path), SPA_ERR_SYSTEM);
-	assert_int_equal(errno, EPERM);
-	assert_int_equal(sysfail_failed("fchmod"), 1);
+	assert_int_equal(errno, err_no);
+	assert_int_equal(sysfail_failed(call), 1);
 	sysfail_clear();
 	assert_int_equal(access(tmp, F_OK), -1);        /* nothing left */
-	/* the old file, as it was */
 	assert_non_null(fp = fopen(path, "r"));
 	while (fgets(text, sizeof(text), fp) != NULL &&
 	    strncmp(text, "spa_sniffer_grants_opened_total ", 32) != 0)
@@ -69,33 +70,20 @@ test_metrics_fchmod_fails(void **state)
 	assert_string_equal(text, "spa_sniffer_grants_opened_total 3\n");
 }
 
+static void
+test_metrics_fchmod_fails(void **state)
+{
+	(void)state;
+	metrics_write_fails("fchmod", EPERM);
+}
+
 /* The temporary written, its close reports an error (a write the disk
- * took back): not renamed over the file, removed. */
+ * took back). */
 static void
 test_metrics_close_fails(void **state)
 {
-	struct metrics m = { .opened = 5 };
-	char path[128], tmp[136], text[64];
-	FILE *fp;
 	(void)state;
-
-	snprintf(path, sizeof(path), "%s/c.prom", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	assert_int_equal(metrics_write(&m, path), 0);
-	m.opened = 6;
-	sysfail_arm("close", 0, EIO);
-	errno = 0;
-	assert_int_equal(metrics_write(&m, path), SPA_ERR_SYSTEM);
-	assert_int_equal(errno, EIO);
-	assert_int_equal(sysfail_failed("close"), 1);
-	sysfail_clear();
-	assert_int_equal(access(tmp, F_OK), -1);
-	assert_non_null(fp = fopen(path, "r"));
-	while (fgets(text, sizeof(text), fp) != NULL &&
-	    strncmp(text, "spa_sniffer_grants_opened_total ", 32) != 0)
-		;
-	fclose(fp);
-	assert_string_equal(text, "spa_sniffer_grants_opened_total 5\n");
+	metrics_write_fails("close", EIO);
 }
 
 static void

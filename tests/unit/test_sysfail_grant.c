@@ -151,9 +151,8 @@ test_resume_unrecorded(void **state)
 static int
 setup(void **state)
 {
-	if (testfile_dir_setup(state) != 0)
+	if (grantrig_dir_setup(state) != 0)
 		return -1;
-	grantrig_setup(dir);
 	grantrig_rules("files", 0);
 	return 0;
 }

@@ -43,7 +43,7 @@ testfile_remove_tree(const char *dir)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-char testfile_dir[256];
+char testfile_dir[64];            /* /tmp/spa-PROGRAM-XXXXXX */
 
 int
 testfile_dir_setup(void **state)
