@@ -44,6 +44,15 @@ grantrig_dir_setup(void **state)
 	return 0;
 }
 
+int
+grantrig_files_setup(void **state)
+{
+	if (grantrig_dir_setup(state) != 0)
+		return -1;
+	grantrig_rules("files", 0);
+	return 0;
+}
+
 void
 grantrig_rules(const char *name, int extra_close)
 {

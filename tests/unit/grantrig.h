@@ -23,6 +23,9 @@ void grantrig_setup(const char *dir);
  * grantrig_setup(testfile_dir).  0 or -1. */
 int grantrig_dir_setup(void **state);
 
+/* grantrig_dir_setup, and the rules file "files" (grantrig_rules). */
+int grantrig_files_setup(void **state);
+
 /* A rules file "name" for the fw.sh backend; extra_close words are
  * appended as more close commands before the real one. */
 void grantrig_rules(const char *name, int extra_close);

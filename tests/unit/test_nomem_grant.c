@@ -92,15 +92,6 @@ test_recover(void **state)
 	grantrig_down(&r);
 }
 
-static int
-setup(void **state)
-{
-	if (grantrig_dir_setup(state) != 0)
-		return -1;
-	grantrig_rules("files", 0);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -109,5 +100,6 @@ main(void)
 		cmocka_unit_test(test_recover),
 	};
 
-	return cmocka_run_group_tests(tests, setup, testfile_dir_teardown);
+	return cmocka_run_group_tests(tests, grantrig_files_setup,
+	    testfile_dir_teardown);
 }

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -33,16 +32,10 @@
 #include "conf.h"
 #include "err.h"
 #include "firewall.h"
+#include "kidrun.h"
 #include "precheck.h"
 #include "testfile.h"
-
-/* A forked child's end: its coverage counts written first (common/cov.h;
- * nothing outside coverage builds), then _exit. */
-#define child_exit(n) do { \
-	fflush(stdout); \
-	cov_dump(); \
-	_exit(n); \
-} while (0)
+#include "tmpfschild.h"
 
 static char tmpdir[64];
 static char outbuf[8192];
@@ -121,7 +114,7 @@ run(const char *backend, const char *state_dir, const char *expires,
 	if (drop_to_nobody && (setgroups(0, NULL) != 0 ||
 	    setresgid(65534, 65534, 65534) != 0 ||
 	    setresuid(65534, 65534, 65534) != 0))
-		child_exit(77);
+		kidrun_exit(77);                /* as_nobody's child */
 	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
 	    .empty_dir = empty_as ? empty_as : in_tmp("empty"), .root = root,
 	    .out = out }, &nerr);
@@ -273,86 +266,81 @@ test_paths_given_otherwise(void **state)
 	assert_null(strstr(outbuf, "privilege separation"));
 }
 
-/* As root, in a mount namespace of a child's own: the parent of the state
- * directory is a read-only tmpfs. */
+/* In the child: a mount namespace of its own where dir is a read-only
+ * tmpfs, and the checks, as root and without, of a state directory in
+ * it. */
+static void
+read_only_child(const char *dir)
+{
+	unsigned n;
+	int rc;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("spa-test", dir, "tmpfs", MS_RDONLY, "size=64k") != 0)
+		tmpfschild_exit(77);
+	n = run("ok", in_tmp("ro/st"), NULL, 0, 1, &rc);
+	if (n != 1 || rc != SPA_ERR_INVALID ||
+	    strstr(outbuf, "s.conf:3: state directory ") == NULL ||
+	    strstr(outbuf, "ro/st cannot be created in ") == NULL ||
+	    strstr(outbuf, ": Read-only file system\n") == NULL) {
+		printf("as root: %u %d:\n%s", n, rc, outbuf);
+		tmpfschild_exit(1);
+	}
+	n = run("ok", in_tmp("ro/st"), NULL, 0, 0, &rc);
+	if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
+	    "without root: state directory ") == NULL ||
+	    strstr(outbuf, ": Read-only file system\n") == NULL) {
+		printf("without root: %u %d:\n%s", n, rc, outbuf);
+		tmpfschild_exit(2);
+	}
+	tmpfschild_exit(0);
+}
+
+/* As root: the parent of the state directory is a read-only tmpfs. */
 static void
 test_read_only_parent(void **state)
 {
-	int status;
-	pid_t pid;
+	char ro[sizeof(tmpdir) + 8];
 
 	(void)state;
-	if (geteuid() != 0)
-		skip();
-	mkdir(in_tmp("ro"), 0700);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		unsigned n;
-		int rc;
-
-		if (unshare(CLONE_NEWNS) != 0 ||
-		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-		    mount("spa-test", in_tmp("ro"), "tmpfs", MS_RDONLY,
-		    "size=64k") != 0)
-			child_exit(77);
-		n = run("ok", in_tmp("ro/st"), NULL, 0, 1, &rc);
-		if (n != 1 || rc != SPA_ERR_INVALID ||
-		    strstr(outbuf, "s.conf:3: state directory ") == NULL ||
-		    strstr(outbuf, "ro/st cannot be created in ") == NULL ||
-		    strstr(outbuf, ": Read-only file system\n") == NULL) {
-			printf("as root: %u %d:\n%s", n, rc, outbuf);
-			fflush(stdout);
-			child_exit(1);
-		}
-		n = run("ok", in_tmp("ro/st"), NULL, 0, 0, &rc);
-		if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
-		    "without root: state directory ") == NULL ||
-		    strstr(outbuf, ": Read-only file system\n") == NULL) {
-			printf("without root: %u %d:\n%s", n, rc, outbuf);
-			fflush(stdout);
-			child_exit(2);
-		}
-		child_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
-		skip();         /* no mount namespace here */
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tmpfschild_need_root();
+	snprintf(ro, sizeof(ro), "%s/ro", tmpdir);
+	mkdir(ro, 0700);
+	tmpfschild_run(ro, read_only_child, 0);
 }
 
-/* In a child run as nobody (uid/gid 65534): the checks on state_dir find
- * no problem and report "not checked without root: state directory" with
- * want.  0, 77 when there is no such user to become, else 1. */
+struct nobody_case {
+	const char *state_dir;
+	const char *want;
+};
+
+/* In kidrun's child, as nobody (uid/gid 65534): the checks on state_dir
+ * find no problem and report "not checked without root: state directory"
+ * with want.  0, 77 when there is no such user to become, else 1. */
+static int
+nobody_child(const void *arg)
+{
+	const struct nobody_case *nc = arg;
+	unsigned n;
+	int rc;
+
+	drop_to_nobody = 1;
+	n = run("ok", nc->state_dir, NULL, 0, 0, &rc);
+	if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
+	    "without root: state directory ") == NULL ||
+	    strstr(outbuf, nc->want) == NULL) {
+		printf("%s: %u %d:\n%s", nc->state_dir, n, rc, outbuf);
+		fflush(stdout);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 as_nobody(const char *state_dir, const char *want)
 {
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		unsigned n;
-		int rc;
-
-		drop_to_nobody = 1;
-		n = run("ok", state_dir, NULL, 0, 0, &rc);
-		if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
-		    "without root: state directory ") == NULL ||
-		    strstr(outbuf, want) == NULL) {
-			printf("%s: %u %d:\n%s", state_dir, n, rc, outbuf);
-			fflush(stdout);
-			child_exit(1);
-		}
-		child_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	return kidrun(nobody_child, &(struct nobody_case){ state_dir, want });
 }
 
 /* Without root, for want of permission: only reported, never counted. */

@@ -149,15 +149,6 @@ test_resume_unrecorded(void **state)
 }
 
 static int
-setup(void **state)
-{
-	if (grantrig_dir_setup(state) != 0)
-		return -1;
-	grantrig_rules("files", 0);
-	return 0;
-}
-
-static int
 fresh(void **state)
 {
 	(void)state;
@@ -175,5 +166,6 @@ main(void)
 		cmocka_unit_test_setup(test_resume_unrecorded, fresh),
 	};
 
-	return cmocka_run_group_tests(tests, setup, sysfail_dir_teardown);
+	return cmocka_run_group_tests(tests, grantrig_files_setup,
+	    sysfail_dir_teardown);
 }
