@@ -1,7 +1,7 @@
 /*
  * cluster_new (sniffer/cluster.c) when an allocation fails, with Redis
- * reached by a UNIX socket and a password (test_nomem_sniffer.c has it
- * by TCP): SPA_ERR_NOMEM and no node, at each allocation, until none
+ * reached by TCP, or by a UNIX socket: SPA_ERR_NOMEM and no node (no
+ * connection is tried by cluster_new), at each allocation, until none
  * fails; then the node has what it was given (it says so, unstarted).
  */
 #include <setjmp.h>
@@ -18,33 +18,58 @@
 #include "err.h"
 #include "nomem.h"
 
-static void
-test_cluster_new_socket(void **state)
+/* cluster_new(cc), with node gw-1, prefix spa: and a password, each
+ * allocation failing in turn: SPA_ERR_NOMEM and no node each time, until
+ * one is made; *failed: how many failed. */
+static struct cluster *
+new_failing(struct conf_cluster *cc, unsigned long *failed)
 {
 	const struct cluster_hooks hooks = { 0 };
-	struct conf_cluster cc;
 	struct cluster *cl = NULL;
 	unsigned long n;
 	int rc = -1;
 
-	(void)state;
-	memset(&cc, 0, sizeof(cc));
-	cc.socket = (char *)"/run/redis/redis.sock";
-	cc.password = (char *)"sesame";
-	cc.timeout_ms = 100;
-	cc.down_local = true;
-	snprintf(cc.node, sizeof(cc.node), "gw-1");
-	snprintf(cc.prefix, sizeof(cc.prefix), "spa:");
+	cc->password = (char *)"sesame";
+	cc->timeout_ms = 100;
+	snprintf(cc->node, sizeof(cc->node), "gw-1");
+	snprintf(cc->prefix, sizeof(cc->prefix), "spa:");
 	for (n = 0; n < NOMEM_MAX; n++) {
 		cl = (struct cluster *)1;
 		nomem_fail_after(n);
-		rc = cluster_new(&cc, &hooks, &cl);
+		rc = cluster_new(cc, &hooks, &cl);
 		if (!nomem_off())
 			break;
 		assert_int_equal(rc, SPA_ERR_NOMEM);
 		assert_null(cl);
 	}
 	assert_int_equal(rc, 0);
+	*failed = n;
+	return cl;
+}
+
+static void
+test_cluster_new_tcp(void **state)
+{
+	struct conf_cluster cc = { .host = (char *)"192.0.2.7", .port = 6379 };
+	struct cluster *cl;
+	unsigned long n;
+
+	(void)state;
+	cl = new_failing(&cc, &n);
+	assert_true(n >= 3);
+	cluster_free(cl);
+}
+
+static void
+test_cluster_new_socket(void **state)
+{
+	struct conf_cluster cc = { .socket = (char *)"/run/redis/redis.sock",
+	    .down_local = true };
+	struct cluster *cl;
+	unsigned long n;
+
+	(void)state;
+	cl = new_failing(&cc, &n);
 	/* The node, its socket's path and its password. */
 	assert_int_equal(n, 3);
 	assert_true(cluster_down_local(cl));
@@ -56,6 +81,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cluster_new_tcp),
 		cmocka_unit_test(test_cluster_new_socket),
 	};
 

@@ -160,39 +160,6 @@ test_ownaddr(void **state)
 	ownaddr_free(o);
 }
 
-/* The cluster's connection settings: SPA_ERR_NOMEM, nothing made (no
- * connection is tried by cluster_new). */
-static void
-test_cluster_new(void **state)
-{
-	const struct cluster_hooks hooks = { 0 };
-	struct conf_cluster cc;
-	struct cluster *cl = NULL;
-	unsigned long n;
-	int rc = -1;
-
-	(void)state;
-	memset(&cc, 0, sizeof(cc));
-	cc.host = "192.0.2.7";
-	cc.port = 6379;
-	cc.password = "sesame";
-	cc.timeout_ms = 100;
-	snprintf(cc.node, sizeof(cc.node), "gw-1");
-	snprintf(cc.prefix, sizeof(cc.prefix), "spa:");
-	for (n = 0; n < NOMEM_MAX; n++) {
-		cl = (struct cluster *)1;
-		nomem_fail_after(n);
-		rc = cluster_new(&cc, &hooks, &cl);
-		if (!nomem_off())
-			break;
-		assert_int_equal(rc, SPA_ERR_NOMEM);
-		assert_null(cl);
-	}
-	assert_int_equal(rc, 0);
-	assert_true(n >= 3);
-	cluster_free(cl);
-}
-
 /* Small objects: the lockout table, the spawner, the grant engine, the
  * status socket. */
 static void
@@ -346,7 +313,6 @@ main(void)
 		cmocka_unit_test(test_server_new),
 		cmocka_unit_test(test_state_open),
 		cmocka_unit_test(test_ownaddr),
-		cmocka_unit_test(test_cluster_new),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_firewall_load),
 		cmocka_unit_test(test_cmdlist),
