@@ -18,17 +18,16 @@
 #include "err.h"
 #include "firewall.h"
 #include "precheck.h"
+#include "precheckrig.h"
 #include "testfile.h"
 
-static char tmpdir[64];
-static char outbuf[8192];
+static char *const tmpdir = testfile_dir;       /* testfile_dir_setup() */
+static char *const outbuf = precheckrig_out;
 
 static int
 setup_dir(void **state)
 {
-	(void)state;
-	strcpy(tmpdir, "/tmp/test_precheck.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	testfile_write(tmpdir, "t", "[ipv4]\n"
 	    "setup = /nonexistent/spa-a {family}\n"
@@ -44,47 +43,19 @@ setup_dir(void **state)
 	return 0;
 }
 
-static int
-teardown_dir(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(tmpdir);
-}
-
-/* tmpdir/name, in one of four buffers used in turn (a call may take
- * several). */
-static const char *
-in_tmp(const char *name)
-{
-	static char path[4][sizeof(tmpdir) + 128];
-	static unsigned next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
 /* Runs the checks on a configuration (state on line 3, interface on line
  * 2) and backend; the lines in outbuf.  Returns the problems counted. */
 static unsigned
 run(const char *backend, const char *state_dir, const char *iface,
     const char *iface_opt, const char *empty_dir, int root, int *rc)
 {
-	char text[1024], err[CONF_ERR_MAX];
 	struct firewall *fw;
 	struct conf *c;
 	unsigned nerr = 99;
 	FILE *out;
 
-	snprintf(text, sizeof(text), "[sniffer]\ninterface = %s\n"
-	    "state = %s\n[user alice]\n"
-	    "key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
-	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", iface, state_dir);
-	testfile_write(tmpdir, "s.conf", text, 0600);
-	assert_int_equal(conf_load(in_tmp("s.conf"), &c, err), 0);
-	assert_int_equal(firewall_load(tmpdir, backend, &fw, err), 0);
-	memset(outbuf, 0, sizeof(outbuf));
-	assert_non_null(out = fmemopen(outbuf, sizeof(outbuf) - 1, "w"));
+	precheckrig_load(iface, state_dir, "", backend, &c, &fw);
+	out = precheckrig_open();
 	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
 	    .interface = iface_opt, .empty_dir = empty_dir, .root = root,
 	    .out = out }, &nerr);
@@ -95,27 +66,18 @@ run(const char *backend, const char *state_dir, const char *iface,
 }
 
 static void
-has_line(const char *prefix, const char *rest)
-{
-	char want[512];
-
-	snprintf(want, sizeof(want), "%s%s", prefix, rest);
-	if (strstr(outbuf, want) == NULL)
-		fail_msg("want \"%s\" in:\n%s", want, outbuf);
-}
-
-static void
 test_clean(void **state)
 {
 	int rc;
 
 	(void)state;
-	mkdir(in_tmp("empty"), 0755);
-	mkdir(in_tmp("st"), 0700);
-	assert_int_equal(run("ok", in_tmp("st"), "any", NULL,
-	    in_tmp("empty"), geteuid() == 0, &rc), 0);
+	mkdir(testfile_at("empty"), 0755);
+	mkdir(testfile_at("st"), 0700);
+	assert_int_equal(run("ok", testfile_at("st"), "any", NULL,
+	    testfile_at("empty"), geteuid() == 0, &rc), 0);
 	assert_int_equal(rc, 0);
-	assert_int_equal(run("ok", "", "lo", NULL, in_tmp("empty"), 0, &rc), 0);
+	assert_int_equal(run("ok", "", "lo", NULL, testfile_at("empty"), 0,
+	    &rc), 0);
 	assert_int_equal(rc, 0);
 	/* Without root: one note, no error. */
 	assert_non_null(strstr(outbuf, "sniffer: not checked without root: "));
@@ -128,21 +90,21 @@ test_everything_at_once(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(conf, sizeof(conf), "%s:", in_tmp("s.conf"));
-	mkdir(in_tmp("empty"), 0755);
-	assert_int_equal(run("t", in_tmp("no/such"), "nosuch-spa0", NULL,
-	    in_tmp("empty"), 0, &rc), 4);
+	snprintf(conf, sizeof(conf), "%s:", testfile_at("s.conf"));
+	mkdir(testfile_at("empty"), 0755);
+	assert_int_equal(run("t", testfile_at("no/such"), "nosuch-spa0", NULL,
+	    testfile_at("empty"), 0, &rc), 4);
 	assert_int_equal(rc, SPA_ERR_INVALID);
-	has_line(in_tmp("t:2: "), "/nonexistent/spa-a: No such file or "
-	    "directory");
-	has_line(in_tmp("t:4: "), "/nonexistent/spa-b: No such file or "
-	    "directory");
-	has_line(conf, "3: state directory /tmp/");
-	has_line(conf, "2: interface nosuch-spa0: No such device");
+	precheckrig_has(testfile_at("t:2: "),
+	    "/nonexistent/spa-a: No such file or directory");
+	precheckrig_has(testfile_at("t:4: "),
+	    "/nonexistent/spa-b: No such file or directory");
+	precheckrig_has(conf, "3: state directory /tmp/");
+	precheckrig_has(conf, "2: interface nosuch-spa0: No such device");
 	/* -i wins over the configured interface. */
 	assert_int_equal(run("ok", "", "nosuch-spa0", "nosuch-spa1",
-	    in_tmp("empty"), 0, &rc), 1);
-	has_line("sniffer: -i nosuch-spa1: ", "No such device");
+	    testfile_at("empty"), 0, &rc), 1);
+	precheckrig_has("sniffer: -i nosuch-spa1: ", "No such device");
 }
 
 static void
@@ -152,22 +114,22 @@ test_state_modes(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(conf, sizeof(conf), "%s:3: ", in_tmp("s.conf"));
-	mkdir(in_tmp("empty"), 0755);
-	mkdir(in_tmp("gw"), 0700);
-	chmod(in_tmp("gw"), 0770);
-	assert_int_equal(run("ok", in_tmp("gw"), "any", NULL,
-	    in_tmp("empty"), 0, &rc), 1);
-	has_line(conf, "state ");
+	snprintf(conf, sizeof(conf), "%s:3: ", testfile_at("s.conf"));
+	mkdir(testfile_at("empty"), 0755);
+	mkdir(testfile_at("gw"), 0700);
+	chmod(testfile_at("gw"), 0770);
+	assert_int_equal(run("ok", testfile_at("gw"), "any", NULL,
+	    testfile_at("empty"), 0, &rc), 1);
+	precheckrig_has(conf, "state ");
 	assert_non_null(strstr(outbuf, "writable by group or others"));
-	mkdir(in_tmp("db"), 0700);
-	mkdir(in_tmp("db/state.db"), 0700);
-	assert_int_equal(run("ok", in_tmp("db"), "any", NULL,
-	    in_tmp("empty"), 0, &rc), 1);
+	mkdir(testfile_at("db"), 0700);
+	mkdir(testfile_at("db/state.db"), 0700);
+	assert_int_equal(run("ok", testfile_at("db"), "any", NULL,
+	    testfile_at("empty"), 0, &rc), 1);
 	assert_non_null(strstr(outbuf, "state.db: not a regular file"));
 	/* Missing, in a directory that exists: start creates it. */
-	assert_int_equal(run("ok", in_tmp("new"), "any", NULL,
-	    in_tmp("empty"), 0, &rc), 0);
+	assert_int_equal(run("ok", testfile_at("new"), "any", NULL,
+	    testfile_at("empty"), 0, &rc), 0);
 }
 
 static void
@@ -176,28 +138,28 @@ test_chroot_dir(void **state)
 	int rc, root = geteuid() == 0;
 
 	(void)state;
-	mkdir(in_tmp("full"), 0755);
+	mkdir(testfile_at("full"), 0755);
 	testfile_write(tmpdir, "full/x", "", 0600);
 	/* As root, a problem; without, only reported. */
 	if (root) {
-		assert_int_equal(run("ok", "", "any", NULL, in_tmp("full"), 1,
-		    &rc), 1);
+		assert_int_equal(run("ok", "", "any", NULL,
+		    testfile_at("full"), 1, &rc), 1);
 		assert_non_null(strstr(outbuf, "sniffer: privilege separation: "
 		    "chroot directory "));
 		assert_non_null(strstr(outbuf, "not empty"));
 	}
-	assert_int_equal(run("ok", "", "any", NULL, in_tmp("full"), 0, &rc),
-	    0);
+	assert_int_equal(run("ok", "", "any", NULL, testfile_at("full"), 0,
+	    &rc), 0);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(outbuf, "sniffer: as root, privilege "
 	    "separation: chroot directory "));
 	/* Missing under a file: it could never be created. */
 	testfile_write(tmpdir, "file", "", 0600);
-	assert_int_equal(run("ok", "", "any", NULL, in_tmp("file/empty"),
+	assert_int_equal(run("ok", "", "any", NULL, testfile_at("file/empty"),
 	    1, &rc), 1);
 	assert_non_null(strstr(outbuf, "is not a directory"));
 	/* Missing under a directory: start creates it. */
-	assert_int_equal(run("ok", "", "any", NULL, in_tmp("d/e/empty"),
+	assert_int_equal(run("ok", "", "any", NULL, testfile_at("d/e/empty"),
 	    1, &rc), 0);
 }
 
@@ -206,13 +168,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clean, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_everything_at_once,
-		    setup_dir, teardown_dir),
+		    setup_dir, testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_state_modes, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_chroot_dir, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,11 +34,12 @@
 #include "firewall.h"
 #include "kidrun.h"
 #include "precheck.h"
+#include "precheckrig.h"
 #include "testfile.h"
 #include "tmpfschild.h"
 
-static char tmpdir[64];
-static char outbuf[8192];
+static char *const tmpdir = testfile_dir;       /* testfile_dir_setup() */
+static char *const outbuf = precheckrig_out;
 static int drop_to_nobody;      /* run(): checks as uid/gid 65534 */
 static const char *rewrite;     /* run(): the file's text once read */
 static const char *state_as;    /* run(): the state directory, once read */
@@ -47,33 +48,13 @@ static const char *empty_as;    /* run(): the chroot directory */
 static int
 setup_dir(void **state)
 {
-	(void)state;
 	rewrite = state_as = empty_as = NULL;
-	strcpy(tmpdir, "/tmp/test_precheck_paths.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	testfile_write(tmpdir, "ok", "[ipv4]\nopen = /bin/true {addr}\n"
 	    "close = /bin/true {addr}\n[ipv6]\nopen = /bin/true {addr}\n"
 	    "close = /bin/true {addr}\n", 0600);
 	return 0;
-}
-
-static int
-teardown_dir(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(tmpdir);
-}
-
-static const char *
-in_tmp(const char *name)
-{
-	static char path[4][sizeof(tmpdir) + 128];
-	static unsigned next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-	return p;
 }
 
 /* The checks on a configuration (state on line 3, the user's expires on
@@ -83,55 +64,36 @@ static unsigned
 run(const char *backend, const char *state_dir, const char *expires,
     int gone, int root, int *rc)
 {
-	char text[1024], err[CONF_ERR_MAX];
+	char extra[128];
 	struct firewall *fw;
 	struct conf *c;
 	unsigned nerr = 99;
 	FILE *out;
 
-	snprintf(text, sizeof(text), "[sniffer]\ninterface = any\n"
-	    "state = %s\n[user alice]\n"
-	    "key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
-	    "allow = ssh\n%s%s%s[action ssh]\nopen = tcp/22\n", state_dir,
-	    expires ? "expires = " : "", expires ? expires : "",
-	    expires ? "\n" : "");
-	testfile_write(tmpdir, "s.conf", text, 0600);
-	if (conf_load(in_tmp("s.conf"), &c, err) != 0)
-		fail_msg("%s", err);
+	snprintf(extra, sizeof(extra), "%s%s%s", expires ? "expires = " : "",
+	    expires ? expires : "", expires ? "\n" : "");
+	precheckrig_load("any", state_dir, extra, backend, &c, &fw);
 	if (gone)
-		assert_int_equal(unlink(in_tmp("s.conf")), 0);
+		assert_int_equal(unlink(testfile_at("s.conf")), 0);
 	if (rewrite != NULL)
 		testfile_write(tmpdir, "s.conf", rewrite, 0600);
 	if (state_as != NULL) {
 		free(c->sniffer.state);
 		assert_non_null(c->sniffer.state = strdup(state_as));
 	}
-	if (firewall_load(tmpdir, backend, &fw, err) != 0)
-		fail_msg("%s", err);
-	mkdir(in_tmp("empty"), 0755);
-	memset(outbuf, 0, sizeof(outbuf));
-	assert_non_null(out = fmemopen(outbuf, sizeof(outbuf) - 1, "w"));
+	mkdir(testfile_at("empty"), 0755);
+	out = precheckrig_open();
 	if (drop_to_nobody && (setgroups(0, NULL) != 0 ||
 	    setresgid(65534, 65534, 65534) != 0 ||
 	    setresuid(65534, 65534, 65534) != 0))
 		kidrun_exit(77);                /* as_nobody's child */
 	*rc = precheck_run(&(struct precheck){ .conf = c, .fw = fw,
-	    .empty_dir = empty_as ? empty_as : in_tmp("empty"), .root = root,
-	    .out = out }, &nerr);
+	    .empty_dir = empty_as ? empty_as : testfile_at("empty"),
+	    .root = root, .out = out }, &nerr);
 	fclose(out);
 	firewall_free(fw);
 	conf_free(c);
 	return nerr;
-}
-
-static void
-has(const char *prefix, const char *rest)
-{
-	char want[512];
-
-	snprintf(want, sizeof(want), "%s%s", prefix, rest);
-	if (strstr(outbuf, want) == NULL)
-		fail_msg("want \"%s\" in:\n%s", want, outbuf);
 }
 
 static void
@@ -142,20 +104,20 @@ test_not_executable(void **state)
 
 	(void)state;
 	testfile_write(tmpdir, "noexec", "#!/bin/sh\n", 0644);
-	mkdir(in_tmp("adir"), 0755);
+	mkdir(testfile_at("adir"), 0755);
 	snprintf(text, sizeof(text), "[ipv4]\nopen = %s {addr}\n"
 	    "close = %s {addr}\n[ipv6]\nopen = %s {addr}\n"
-	    "close = /bin/true {addr}\n", in_tmp("noexec"), in_tmp("adir"),
-	    in_tmp("noexec"));
+	    "close = /bin/true {addr}\n", testfile_at("noexec"),
+	    testfile_at("adir"), testfile_at("noexec"));
 	testfile_write(tmpdir, "bad", text, 0600);
 	/* each program once, at its first line */
 	assert_int_equal(run("bad", "", NULL, 0, 0, &rc), 2);
 	assert_int_equal(rc, SPA_ERR_INVALID);
-	has(in_tmp("bad:2: "), "");
-	has(in_tmp("noexec"), ": not an executable file\n");
-	has(in_tmp("bad:3: "), "");
-	has(in_tmp("adir"), ": not an executable file\n");
-	assert_null(strstr(outbuf, in_tmp("bad:5: ")));
+	precheckrig_has(testfile_at("bad:2: "), "");
+	precheckrig_has(testfile_at("noexec"), ": not an executable file\n");
+	precheckrig_has(testfile_at("bad:3: "), "");
+	precheckrig_has(testfile_at("adir"), ": not an executable file\n");
+	assert_null(strstr(outbuf, testfile_at("bad:5: ")));
 }
 
 static void
@@ -166,8 +128,9 @@ test_expired_user(void **state)
 	(void)state;
 	assert_int_equal(run("ok", "", "2020-01-31", 0, 0, &rc), 0);
 	assert_int_equal(rc, 0);
-	has(in_tmp("s.conf:7: "), "warning: user alice expired at the end "
-	    "of 2020-01-31 (UTC): every knock of it is denied\n");
+	precheckrig_has(testfile_at("s.conf:7: "), "warning: user alice "
+	    "expired at the end of 2020-01-31 (UTC): every knock of it is "
+	    "denied\n");
 	/* a day to come: nothing said */
 	assert_int_equal(run("ok", "", "2999-12-31", 0, 0, &rc), 0);
 	assert_null(strstr(outbuf, "expired"));
@@ -179,24 +142,25 @@ test_state_unreachable(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(symlink("loop", in_tmp("loop")), 0);
-	assert_int_equal(run("ok", in_tmp("loop"), NULL, 0, 0, &rc), 1);
+	assert_int_equal(symlink("loop", testfile_at("loop")), 0);
+	assert_int_equal(run("ok", testfile_at("loop"), NULL, 0, 0, &rc), 1);
 	assert_int_equal(rc, SPA_ERR_INVALID);
-	has(in_tmp("s.conf:3: state directory "), "");
-	has(in_tmp("loop"), ": Too many levels of symbolic links\n");
+	precheckrig_has(testfile_at("s.conf:3: state directory "), "");
+	precheckrig_has(testfile_at("loop"),
+	    ": Too many levels of symbolic links\n");
 
 	testfile_write(tmpdir, "file", "", 0600);
-	assert_int_equal(run("ok", in_tmp("file/st"), NULL, 0, 1, &rc), 1);
-	has(in_tmp("s.conf:3: state directory "), "");
-	has(in_tmp("file/st"), ": Not a directory\n");
+	assert_int_equal(run("ok", testfile_at("file/st"), NULL, 0, 1, &rc), 1);
+	precheckrig_has(testfile_at("s.conf:3: state directory "), "");
+	precheckrig_has(testfile_at("file/st"), ": Not a directory\n");
 
 	/* missing, named with trailing slashes: its parent is what counts */
-	assert_int_equal(run("ok", in_tmp("new///"), NULL, 0, 0, &rc), 0);
+	assert_int_equal(run("ok", testfile_at("new///"), NULL, 0, 0, &rc), 0);
 	assert_int_equal(rc, 0);
-	assert_int_equal(run("ok", in_tmp("none/new///"), NULL, 0, 0, &rc),
+	assert_int_equal(run("ok", testfile_at("none/new///"), NULL, 0, 0, &rc),
 	    1);
-	has(" cannot be created: ", in_tmp("none: No such file or "
-	    "directory\n"));
+	precheckrig_has(" cannot be created: ",
+	    testfile_at("none: No such file or directory\n"));
 }
 
 static void
@@ -206,8 +170,8 @@ test_conf_gone(void **state)
 
 	(void)state;
 	/* the file cannot be read again: no line, the file's name only */
-	assert_int_equal(run("ok", in_tmp("no/such"), NULL, 1, 0, &rc), 1);
-	has(in_tmp("s.conf: state directory "), "");
+	assert_int_equal(run("ok", testfile_at("no/such"), NULL, 1, 0, &rc), 1);
+	precheckrig_has(testfile_at("s.conf: state directory "), "");
 	assert_null(strstr(outbuf, "s.conf:3:"));
 }
 
@@ -220,7 +184,7 @@ test_state_line(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(symlink("loop", in_tmp("loop")), 0);
+	assert_int_equal(symlink("loop", testfile_at("loop")), 0);
 	rewrite = "# the [sniffer] section\n"
 	    "[snifferx]\n"
 	    "state = /a\n"
@@ -228,9 +192,9 @@ test_state_line(void **state)
 	    "[ sniffer\tsecond ]\n"
 	    "stateful = 1\n"
 	    "state\t= /b\n";
-	assert_int_equal(run("ok", in_tmp("loop"), NULL, 0, 0, &rc), 1);
+	assert_int_equal(run("ok", testfile_at("loop"), NULL, 0, 0, &rc), 1);
 	rewrite = NULL;
-	has(in_tmp("s.conf:7: state directory "), "");
+	precheckrig_has(testfile_at("s.conf:7: state directory "), "");
 	assert_null(strstr(outbuf, "s.conf:3:"));
 }
 
@@ -251,7 +215,7 @@ test_paths_given_otherwise(void **state)
 	state_as = longpath;
 	assert_int_equal(run("ok", "/x", NULL, 0, 1, &rc), 1);
 	state_as = NULL;
-	has(in_tmp("s.conf:3: state /aaaa"), "");
+	precheckrig_has(testfile_at("s.conf:3: state /aaaa"), "");
 	assert_non_null(strstr(outbuf, "a...: path too long\n"));
 	state_as = "spa-precheck-relative";     /* not there: "." is checked */
 
@@ -279,7 +243,7 @@ read_only_child(const char *dir)
 	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("spa-test", dir, "tmpfs", MS_RDONLY, "size=64k") != 0)
 		tmpfschild_exit(77);
-	n = run("ok", in_tmp("ro/st"), NULL, 0, 1, &rc);
+	n = run("ok", testfile_at("ro/st"), NULL, 0, 1, &rc);
 	if (n != 1 || rc != SPA_ERR_INVALID ||
 	    strstr(outbuf, "s.conf:3: state directory ") == NULL ||
 	    strstr(outbuf, "ro/st cannot be created in ") == NULL ||
@@ -287,7 +251,7 @@ read_only_child(const char *dir)
 		printf("as root: %u %d:\n%s", n, rc, outbuf);
 		tmpfschild_exit(1);
 	}
-	n = run("ok", in_tmp("ro/st"), NULL, 0, 0, &rc);
+	n = run("ok", testfile_at("ro/st"), NULL, 0, 0, &rc);
 	if (n != 0 || rc != 0 || strstr(outbuf, "sniffer: not checked "
 	    "without root: state directory ") == NULL ||
 	    strstr(outbuf, ": Read-only file system\n") == NULL) {
@@ -301,7 +265,7 @@ read_only_child(const char *dir)
 static void
 test_read_only_parent(void **state)
 {
-	char ro[sizeof(tmpdir) + 8];
+	char ro[128];
 
 	(void)state;
 	tmpfschild_need_root();
@@ -353,13 +317,14 @@ test_without_root(void **state)
 	if (geteuid() != 0)
 		skip();
 	assert_int_equal(chmod(tmpdir, 0755), 0);
-	mkdir(in_tmp("locked"), 0700);          /* root's: nobody cannot enter */
-	mkdir(in_tmp("shut"), 0755);            /* nobody cannot write in it */
-	rc = as_nobody(in_tmp("locked/st"), "locked/st: Permission denied\n");
+	mkdir(testfile_at("locked"), 0700);    /* root's: nobody cannot enter */
+	mkdir(testfile_at("shut"), 0755);      /* nobody cannot write in it */
+	rc = as_nobody(testfile_at("locked/st"),
+	    "locked/st: Permission denied\n");
 	if (rc == 77)
 		skip();
 	assert_int_equal(rc, 0);
-	assert_int_equal(as_nobody(in_tmp("shut/st"), "shut: Permission "
+	assert_int_equal(as_nobody(testfile_at("shut/st"), "shut: Permission "
 	    "denied\n"), 0);
 }
 
@@ -368,21 +333,21 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_not_executable, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_user, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_state_unreachable,
-		    setup_dir, teardown_dir),
+		    setup_dir, testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_state_line, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_paths_given_otherwise,
-		    setup_dir, teardown_dir),
+		    setup_dir, testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_conf_gone, setup_dir,
-		    teardown_dir),
+		    testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_parent,
-		    setup_dir, teardown_dir),
+		    setup_dir, testfile_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_without_root,
-		    setup_dir, teardown_dir),
+		    setup_dir, testfile_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,21 +23,11 @@
 #include "firewall.h"
 #include "precheck.h"
 #include "sysfail.h"
+#include "precheckrig.h"
 #include "testfile.h"
 
-static char tmpdir[64];
-static char outbuf[8192];
-
-static const char *
-in_tmp(const char *name)
-{
-	static char path[4][sizeof(tmpdir) + 128];
-	static unsigned next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-	return p;
-}
+static char *const tmpdir = testfile_dir;       /* testfile_dir_setup() */
+static char *const outbuf = precheckrig_out;
 
 /* The checks of a configuration whose state = is state_dir (line 3),
  * chroot directory empty_dir, with call armed (skip, err) once all is
@@ -47,23 +37,13 @@ static unsigned
 run(const char *state_dir, const char *empty_dir, int root,
     const char *call, int skip, int err_no)
 {
-	char text[1024], err[CONF_ERR_MAX];
 	struct firewall *fw;
 	struct conf *c;
 	unsigned nerr = 99;
 	FILE *out;
 
-	snprintf(text, sizeof(text), "[sniffer]\ninterface = any\n"
-	    "state = %s\n[user alice]\n"
-	    "key = PqWEZ75TM7+WCsf/2VOMNCtRUkVSdO16abhFlF5WIV0=\n"
-	    "allow = ssh\n[action ssh]\nopen = tcp/22\n", state_dir);
-	testfile_write(tmpdir, "s.conf", text, 0600);
-	if (conf_load(in_tmp("s.conf"), &c, err) != 0)
-		fail_msg("%s", err);
-	if (firewall_load(tmpdir, "ok", &fw, err) != 0)
-		fail_msg("%s", err);
-	memset(outbuf, 0, sizeof(outbuf));
-	assert_non_null(out = fmemopen(outbuf, sizeof(outbuf) - 1, "w"));
+	precheckrig_load("any", state_dir, "", "ok", &c, &fw);
+	out = precheckrig_open();
 	if (skip < 0)
 		sysfail_arm_all(call, err_no);
 	else
@@ -80,39 +60,31 @@ run(const char *state_dir, const char *empty_dir, int root,
 }
 
 static void
-has(const char *prefix, const char *rest)
-{
-	char want[512];
-
-	snprintf(want, sizeof(want), "%s%s", prefix, rest);
-	if (strstr(outbuf, want) == NULL)
-		fail_msg("want \"%s\" in:\n%s", want, outbuf);
-}
-
-static void
 test_database_unseen(void **state)
 {
 	(void)state;
 	/* as root: an error at the line of state = */
-	assert_int_equal(run(in_tmp("st"), in_tmp("empty"), 1, "lstat", -1,
-	    EIO), 1);
-	has(in_tmp("s.conf:3: state database "), "");
-	has(in_tmp("st/state.db"), ": Input/output error\n");
+	assert_int_equal(run(testfile_at("st"), testfile_at("empty"), 1,
+	    "lstat", -1, EIO), 1);
+	precheckrig_has(testfile_at("s.conf:3: state database "), "");
+	precheckrig_has(testfile_at("st/state.db"), ": Input/output error\n");
 	/* without root, for want of permission: only reported */
-	assert_int_equal(run(in_tmp("st"), in_tmp("empty"), 0, "lstat", -1,
-	    EACCES), 0);
-	has("not checked without root: state database ", in_tmp("st/state.db"));
-	assert_int_equal(run(in_tmp("st"), in_tmp("empty"), 0, "lstat", -1,
-	    EPERM), 0);
-	has("not checked without root: state database ", in_tmp("st/state.db"));
+	assert_int_equal(run(testfile_at("st"), testfile_at("empty"), 0,
+	    "lstat", -1, EACCES), 0);
+	precheckrig_has("not checked without root: state database ",
+	    testfile_at("st/state.db"));
+	assert_int_equal(run(testfile_at("st"), testfile_at("empty"), 0,
+	    "lstat", -1, EPERM), 0);
+	precheckrig_has("not checked without root: state database ",
+	    testfile_at("st/state.db"));
 	/* without root, another error: counted */
-	assert_int_equal(run(in_tmp("st"), in_tmp("empty"), 0, "lstat", -1,
-	    ELOOP), 1);
-	has(in_tmp("s.conf:3: state database "), "");
+	assert_int_equal(run(testfile_at("st"), testfile_at("empty"), 0,
+	    "lstat", -1, ELOOP), 1);
+	precheckrig_has(testfile_at("s.conf:3: state database "), "");
 	/* as root, permission refused is an error too */
-	assert_int_equal(run(in_tmp("st"), in_tmp("empty"), 1, "lstat", -1,
-	    EACCES), 1);
-	has(in_tmp("s.conf:3: state database "), "");
+	assert_int_equal(run(testfile_at("st"), testfile_at("empty"), 1,
+	    "lstat", -1, EACCES), 1);
+	precheckrig_has(testfile_at("s.conf:3: state database "), "");
 }
 
 /* The state directory is missing (stat says so) and its parent is a
@@ -122,11 +94,11 @@ test_parent_not_directory(void **state)
 {
 	(void)state;
 	/* stat: /bin/true (the backend's program), then the directory */
-	assert_int_equal(run(in_tmp("file/st"), in_tmp("empty"), 1, "stat", 1,
-	    ENOENT), 1);
-	has(in_tmp("s.conf:3: state directory "), "");
-	has(in_tmp("file/st"), " cannot be created: ");
-	has(in_tmp("file"), " is not a directory\n");
+	assert_int_equal(run(testfile_at("file/st"), testfile_at("empty"), 1,
+	    "stat", 1, ENOENT), 1);
+	precheckrig_has(testfile_at("s.conf:3: state directory "), "");
+	precheckrig_has(testfile_at("file/st"), " cannot be created: ");
+	precheckrig_has(testfile_at("file"), " is not a directory\n");
 }
 
 /* The chroot directory is missing; its parent is there but stat fails on
@@ -136,13 +108,17 @@ test_chroot_parent_unseen(void **state)
 {
 	(void)state;
 	/* stat: /bin/true, then the parent (no state directory: memory) */
-	assert_int_equal(run("", in_tmp("empty/sub"), 1, "stat", 1, EIO), 1);
-	has("privilege separation: chroot directory ", in_tmp("empty/sub"));
-	has(" cannot be created: ", in_tmp("empty is not a directory\n"));
+	assert_int_equal(run("", testfile_at("empty/sub"), 1, "stat", 1, EIO),
+	    1);
+	precheckrig_has("privilege separation: chroot directory ",
+	    testfile_at("empty/sub"));
+	precheckrig_has(" cannot be created: ",
+	    testfile_at("empty is not a directory\n"));
 	/* without root: said for root, not counted */
-	assert_int_equal(run("", in_tmp("empty/sub"), 0, "stat", 1, EIO), 0);
-	has("as root, privilege separation: chroot directory ",
-	    in_tmp("empty/sub"));
+	assert_int_equal(run("", testfile_at("empty/sub"), 0, "stat", 1, EIO),
+	    0);
+	precheckrig_has("as root, privilege separation: chroot directory ",
+	    testfile_at("empty/sub"));
 }
 
 static void
@@ -150,39 +126,30 @@ test_no_such_user(void **state)
 {
 	(void)state;
 	/* neither the user nor its fallback */
-	assert_int_equal(run("", in_tmp("empty"), 1, "getpwnam", -1, EIO),
+	assert_int_equal(run("", testfile_at("empty"), 1, "getpwnam", -1, EIO),
 	    1);
-	has("privilege separation: no user ", "");
+	precheckrig_has("privilege separation: no user ", "");
 	assert_non_null(strstr(outbuf, ": Input/output error"));
 	assert_null(strstr(outbuf, "as root, privilege separation"));
 	/* without root: what root would need, not counted */
-	assert_int_equal(run("", in_tmp("empty"), 0, "getpwnam", -1, EIO),
+	assert_int_equal(run("", testfile_at("empty"), 0, "getpwnam", -1, EIO),
 	    0);
-	has("as root, privilege separation: ", "");
+	precheckrig_has("as root, privilege separation: ", "");
 }
 
 static int
 setup(void **state)
 {
-	(void)state;
-	strcpy(tmpdir, "/tmp/test_sysfail_precheck.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (testfile_dir_setup(state) != 0)
 		return -1;
 	testfile_write(tmpdir, "ok", "[ipv4]\nopen = /bin/true {addr}\n"
 	    "close = /bin/true {addr}\n[ipv6]\nopen = /bin/true {addr}\n"
 	    "close = /bin/true {addr}\n", 0600);
 	testfile_write(tmpdir, "file", "", 0600);
-	if (mkdir(in_tmp("st"), 0700) != 0 || mkdir(in_tmp("empty"), 0755))
+	if (mkdir(testfile_at("st"), 0700) != 0 ||
+	    mkdir(testfile_at("empty"), 0755) != 0)
 		return -1;
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	sysfail_clear();
-	return testfile_remove_tree(tmpdir);
 }
 
 int
@@ -195,5 +162,5 @@ main(void)
 		cmocka_unit_test(test_no_such_user),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, sysfail_dir_teardown);
 }

@@ -60,3 +60,14 @@ testfile_dir_teardown(void **state)
 	(void)state;
 	return testfile_remove_tree(testfile_dir);
 }
+
+const char *
+testfile_at(const char *name)
+{
+	static char path[4][sizeof(testfile_dir) + 128];
+	static unsigned next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", testfile_dir, name);
+	return p;
+}

@@ -25,4 +25,8 @@ extern char testfile_dir[];
 int testfile_dir_setup(void **state);
 int testfile_dir_teardown(void **state);
 
+/* testfile_dir/name, in one of four buffers used in turn (a call may take
+ * several). */
+const char *testfile_at(const char *name);
+
 #endif
