@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "precheckrig.h"
 #include "testfile.h"
@@ -50,4 +51,14 @@ precheckrig_has(const char *prefix, const char *rest)
 	snprintf(want, sizeof(want), "%s%s", prefix, rest);
 	if (strstr(precheckrig_out, want) == NULL)
 		fail_msg("want \"%s\" in:\n%s", want, precheckrig_out);
+}
+
+void
+precheckrig_need_root(void)
+{
+	if (geteuid() != 0) {
+		print_message("not root: the checks as root need a root-owned "
+		    "chroot directory\n");
+		skip();
+	}
 }

@@ -29,4 +29,9 @@ FILE *precheckrig_open(void);
  * rest. */
 void precheckrig_has(const char *prefix, const char *rest);
 
+/* Skips the running test, saying why, when not root: the checks as root
+ * (.root = 1) also look at the chroot directory, which must be root's,
+ * and only root can make one. */
+void precheckrig_need_root(void);
+
 #endif

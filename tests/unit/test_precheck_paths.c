@@ -150,7 +150,9 @@ test_state_unreachable(void **state)
 	    ": Too many levels of symbolic links\n");
 
 	testfile_write(tmpdir, "file", "", 0600);
-	assert_int_equal(run("ok", testfile_at("file/st"), NULL, 0, 1, &rc), 1);
+	/* as root when root: the chroot's checks need a root-owned one */
+	assert_int_equal(run("ok", testfile_at("file/st"), NULL, 0,
+	    geteuid() == 0, &rc), 1);
 	precheckrig_has(testfile_at("s.conf:3: state directory "), "");
 	precheckrig_has(testfile_at("file/st"), ": Not a directory\n");
 
@@ -210,6 +212,7 @@ test_paths_given_otherwise(void **state)
 	int rc;
 
 	(void)state;
+	precheckrig_need_root();
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[0] = '/';
 	state_as = longpath;

@@ -93,6 +93,7 @@ static void
 test_parent_not_directory(void **state)
 {
 	(void)state;
+	precheckrig_need_root();
 	/* stat: /bin/true (the backend's program), then the directory */
 	assert_int_equal(run(testfile_at("file/st"), testfile_at("empty"), 1,
 	    "stat", 1, ENOENT), 1);
@@ -125,6 +126,7 @@ static void
 test_no_such_user(void **state)
 {
 	(void)state;
+	precheckrig_need_root();
 	/* neither the user nor its fallback */
 	assert_int_equal(run("", testfile_at("empty"), 1, "getpwnam", -1, EIO),
 	    1);
