@@ -23,6 +23,7 @@
 #include "err.h"
 #include "firewall.h"
 #include "offline.h"
+#include "testfile.h"
 
 static const char conf_text[] =
     "[sniffer]\nport = 5001\nstate =\n"
@@ -113,8 +114,7 @@ test_offline_unwritable_tag_refuses(void **state)
 	firewall_free(fw);
 	conf_free(c);
 	unlink(db);
-	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
-	assert_int_equal(system(err), 0);
+	assert_int_equal(testfile_remove_tree(dir), 0);
 }
 
 /* A file that cannot be read, and one cut inside its first frame: an

@@ -55,6 +55,7 @@
 #include "privdrop.h"
 #include "knockframe.h"
 #include "sysfail.h"
+#include "testfile.h"
 #include "tmpfschild.h"
 #include "vethns.h"
 
@@ -79,12 +80,11 @@ static char dir[64];
 static void
 rm_tree(void)
 {
-	char cmd[128];
+	char path[128];
 
-	snprintf(cmd, sizeof(cmd), "%s/state", dir);
-	(void)umount2(cmd, MNT_DETACH);         /* a small disk, if any */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	snprintf(path, sizeof(path), "%s/state", dir);
+	(void)umount2(path, MNT_DETACH);         /* a small disk, if any */
+	if (testfile_remove_tree(dir) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
