@@ -152,6 +152,25 @@ test_conf_cluster_errors(void **state)
 	}
 }
 
+/* USERS and a [cluster] with the lines fmt makes after redis and node
+ * (from line 15 on) is refused saying want. */
+static void __attribute__((format(printf, 2, 3)))
+conf_cluster_refused(const char *want, const char *fmt, ...)
+{
+	char text[1024], more[512], err[CONF_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	snprintf(text, sizeof(text), USERS "[cluster]\nredis = h:1\n"
+	    "node = a\n%s", more);
+	if (load(text, err) != NULL)
+		fail_msg("accepted:\n%s", text);
+	if (strstr(err, want) == NULL)
+		fail_msg("for:\n%s\ngot: %s\nwant: %s", text, err, want);
+}
+
 /* keyfile and password_file: read, and refused when others may read. */
 static void
 test_conf_cluster_files(void **state)
@@ -178,6 +197,25 @@ test_conf_cluster_files(void **state)
 	testfile_write(dir, "ck", KEY32 "\n", 0644);
 	assert_null(load(text, err));
 	assert_non_null(strstr(err, "chmod 600"));
+	testfile_write(dir, "ck", KEY32 "\n", 0600);
+	conf_cluster_refused("give key or keyfile, not both (keyfile is on "
+	    "line 15)", "keyfile = %s/ck\nkey = " KEY32 "\n", dir);
+	conf_cluster_refused("keyfile takes the path of a key file",
+	    "keyfile =\n");
+	conf_cluster_refused("password_file needs a path",
+	    "key = " KEY32 "\npassword_file =\n");
+	/* empty, or more than a password: one line of 1 to N bytes */
+	testfile_write(dir, "pw", "", 0600);
+	conf_cluster_refused("must hold one line of 1 to",
+	    "key = " KEY32 "\npassword_file = %s/pw\n", dir);
+	testfile_write(dir, "pw", "\nsecond\n", 0600);
+	conf_cluster_refused("must hold one line of 1 to",
+	    "key = " KEY32 "\npassword_file = %s/pw\n", dir);
+	/* a directory is no password file */
+	snprintf(text, sizeof(text), "%s/pwdir", dir);
+	assert_int_equal(mkdir(text, 0700), 0);
+	conf_cluster_refused("must be a regular file owned by root",
+	    "key = " KEY32 "\npassword_file = %s/pwdir\n", dir);
 	assert_int_equal(testfile_remove_tree(dir), 0);
 }
 
