@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "testfile.h"
@@ -1145,6 +1146,32 @@ test_file_inline_key_mode(void **state)
 	assert_string_equal(err, want);
 }
 
+/* A key file that is a block device (root makes one with mknod; a /tmp
+ * mounted nodev cannot open it): refused, naming what it is. */
+static void
+test_file_keyfile_block_device(void **state)
+{
+	char err[CONF_ERR_MAX], path[256];
+	struct conf *c;
+	int fd = -1;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/blk.key", tmpdir);
+	if (geteuid() != 0 || mknod(path, S_IFBLK | 0600, makedev(7, 200)) != 0 ||
+	    (fd = open(path, O_RDONLY | O_NONBLOCK)) < 0) {
+		print_message("no block device to open here (not root, or "
+		    "/tmp mounted nodev)\n");
+		skip();
+	}
+	close(fd);
+	write_file("b.conf", "[user a]\nkeyfile = blk.key\n", 0644);
+	assert_int_equal(load_file("b.conf", &c, err), SPA_ERR_CONFIG);
+	if (strstr(err, "b.conf:2: key file '") == NULL ||
+	    strstr(err, "blk.key' is a block device, not a regular file") ==
+	    NULL)
+		fail_msg("%s", err);
+}
+
 /* A key file: private, owned by root or us, in a directory that only its
  * owner may write (else anyone could swap the key). */
 static void
@@ -1281,6 +1308,7 @@ main(void)
 		cmocka_unit_test(test_file_not_regular),
 		cmocka_unit_test(test_file_inline_key_mode),
 		cmocka_unit_test(test_file_keyfile_place),
+		cmocka_unit_test(test_file_keyfile_block_device),
 		cmocka_unit_test(test_examples),
 	};
 
