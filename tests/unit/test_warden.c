@@ -45,7 +45,7 @@
 #define LOWEST (VERIFY_NATIVE_REPLAY_EXTRA - 5)
 #define HORIZON (2 * WINDOW + VERIFY_NATIVE_REPLAY_EXTRA + 5)
 
-static char dir[] = "/tmp/spa-warden-XXXXXX";
+static char *const dir = testfile_dir;
 
 /* A warden over the state directory dir/name (made 0700 here when new).
  * Returns 0, or -1 with the reason printed when the host cannot run it. */
@@ -445,46 +445,30 @@ test_warden_stop_closes(void **state)
 	rig_down(&r);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	wardenrig_backend(dir, 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
-}
-
-static int
-fresh_log(void **state)
-{
-	(void)state;
-	return cmdlog_fresh(dir);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_warden_start_stop, fresh_log),
-		cmocka_unit_test_setup(test_warden_grant_done, fresh_log),
-		cmocka_unit_test_setup(test_warden_tick, fresh_log),
-		cmocka_unit_test_setup(test_warden_invalid, fresh_log),
-		cmocka_unit_test_setup(test_warden_expiry_bounds, fresh_log),
+		cmocka_unit_test_setup(test_warden_start_stop,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_grant_done,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_tick, wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_invalid,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_expiry_bounds,
+		    wardenrig_fresh_log),
 		cmocka_unit_test_setup(test_warden_tag_expiring_now_twice,
-		    fresh_log),
-		cmocka_unit_test_setup(test_warden_state_unwritable, fresh_log),
-		cmocka_unit_test_setup(test_warden_replay_and_count, fresh_log),
-		cmocka_unit_test_setup(test_warden_stop_closes, fresh_log),
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_state_unwritable,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_replay_and_count,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_warden_stop_closes,
+		    wardenrig_fresh_log),
 	};
 
 	log_init("test_warden", 1, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, wardenrig_setup,
+	    testfile_dir_teardown);
 }

@@ -48,7 +48,7 @@
 #define LOWEST (VERIFY_NATIVE_REPLAY_EXTRA - 5)
 #define HORIZON (2 * WINDOW + VERIFY_NATIVE_REPLAY_EXTRA + 5)
 
-static char dir[] = "/tmp/spa-warden-paths-XXXXXX";
+static char *const dir = testfile_dir;
 
 static void
 write_file(const char *name, const char *text, mode_t mode)
@@ -366,44 +366,24 @@ test_reconfigure_cluster(void **state)
 	rig_down(&r);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	wardenrig_backend(dir, WARDENRIG_FORWARDS);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return testfile_remove_tree(dir);
-}
-
-static int
-fresh_log(void **state)
-{
-	(void)state;
-	return cmdlog_fresh(dir);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_expired_user, fresh_log),
-		cmocka_unit_test_setup(test_forward, fresh_log),
-		cmocka_unit_test_setup(test_two_pairs, fresh_log),
-		cmocka_unit_test_setup(test_classic_horizon, fresh_log),
-		cmocka_unit_test_setup(test_dry_run, fresh_log),
-		cmocka_unit_test_setup(test_setup_fails, fresh_log),
-		cmocka_unit_test_setup(test_replay_unloadable, fresh_log),
-		cmocka_unit_test_setup(test_reconfigure_cluster, fresh_log),
+		cmocka_unit_test_setup(test_expired_user, wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_forward, wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_two_pairs, wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_classic_horizon,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_dry_run, wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_setup_fails, wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_replay_unloadable,
+		    wardenrig_fresh_log),
+		cmocka_unit_test_setup(test_reconfigure_cluster,
+		    wardenrig_fresh_log),
 	};
 
 	log_init("test_warden_paths", 1, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, wardenrig_setup_forwards,
+	    testfile_dir_teardown);
 }

@@ -196,3 +196,31 @@ recorded_phase(const struct rig *r)
 {
 	return (int)state_int(r, "SELECT phase FROM grant_rows", NULL, -1);
 }
+
+static int
+wardenrig_setup_with(void **state, int flags)
+{
+	if (testfile_dir_setup(state) != 0)
+		return -1;
+	wardenrig_backend(testfile_dir, flags);
+	return 0;
+}
+
+int
+wardenrig_setup(void **state)
+{
+	return wardenrig_setup_with(state, 0);
+}
+
+int
+wardenrig_setup_forwards(void **state)
+{
+	return wardenrig_setup_with(state, WARDENRIG_FORWARDS);
+}
+
+int
+wardenrig_fresh_log(void **state)
+{
+	(void)state;
+	return cmdlog_fresh(testfile_dir);
+}

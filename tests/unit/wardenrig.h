@@ -39,6 +39,15 @@ struct rig {
  * verb of both families goes to fw.sh; flags: WARDENRIG_*. */
 void wardenrig_backend(const char *dir, int flags);
 
+/* Group setups of the warden tests: testfile_dir made
+ * (tests/unit/testfile.h) and the backend of wardenrig_backend written
+ * there, without flags or with WARDENRIG_FORWARDS; the teardown is
+ * testfile_dir_teardown. */
+int wardenrig_setup(void **state);
+int wardenrig_setup_forwards(void **state);
+/* Per test: testfile_dir's command log emptied (cmdlog_fresh). */
+int wardenrig_fresh_log(void **state);
+
 /* warden_start's status at now over the state directory state, with the
  * rules file dir/fake, for one user alice who may ask for ssh (tcp/22,
  * 30 s).  Whatever it returns, wardenrig_free frees what is left. */
